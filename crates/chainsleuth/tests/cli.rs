@@ -1,0 +1,132 @@
+//! The command line as users and scripts call it: flags, JSON fields, exit codes and
+//! one-line errors.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn chainsleuth(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chainsleuth")).args(args).output().unwrap()
+}
+
+fn json_of(output: &Output) -> Value {
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn one_line_error(output: &Output) -> String {
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("chainsleuth: error: "), "{stderr}");
+    stderr
+}
+
+#[test]
+fn scan_json_carries_the_contract_fields() {
+    let dir = fixtures().join("regtest/small/blocks");
+    let out = chainsleuth(&["scan", "--blocks-dir", dir.to_str().unwrap(), "--network", "regtest", "--json"]);
+    let json = json_of(&out);
+    assert_eq!(json["tip"]["height"], 200);
+    assert_eq!(json["tip"]["hash"], "3760d2c2e614657e89dfddc44632b7a7c61f584f2e9339296b0a32973f20cd67");
+    assert_eq!(json["blocks"], 202);
+    assert_eq!(
+        json["stale_blocks"],
+        serde_json::json!(["549d5e4e4e78d6bf0b9856483162590ac2d20d42770e5206df9ef45ee1c6f3f0"])
+    );
+    assert_eq!(json["transactions"], 1059);
+    for field in ["inputs", "outputs", "outputs_by_class", "elapsed_secs", "mb_per_sec", "tx_per_sec", "files"] {
+        assert!(json.get(field).is_some(), "{field}");
+    }
+    // In a pipe: no progress bar, nothing on stderr.
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn scan_table_names_tip_stale_block_and_classes() {
+    let dir = fixtures().join("regtest/small/blocks_ooo");
+    let out = chainsleuth(&["scan", "--blocks-dir", dir.to_str().unwrap(), "--network", "regtest", "--verify"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("height 200 3760d2c2e614657e89dfddc44632b7a7c61f584f2e9339296b0a32973f20cd67"), "{text}");
+    assert!(text.contains("height 133 549d5e4e4e78d6bf0b9856483162590ac2d20d42770e5206df9ef45ee1c6f3f0"), "{text}");
+    assert!(text.contains("p2wpkh") && text.contains("p2tr"), "{text}");
+}
+
+#[test]
+fn scan_of_another_network_is_a_one_line_error() {
+    let dir = fixtures().join("regtest/small/blocks");
+    let err = one_line_error(&chainsleuth(&["scan", "--blocks-dir", dir.to_str().unwrap()]));
+    assert!(err.contains("blk00000.dat offset 0: record has regtest magic, but the network is mainnet"), "{err}");
+    let err = one_line_error(&chainsleuth(&["scan", "--blocks-dir", "/nonexistent/blocks", "--network", "regtest"]));
+    assert!(err.contains("/nonexistent/blocks"), "{err}");
+}
+
+#[test]
+fn decode_tx_matches_core_shape() {
+    let hex = std::fs::read_to_string(
+        fixtures().join("real/tx/hex/323df21f0b0756f98336437aa3d2fb87e02b59f1946b714a7b09df04d429dec2.hex"),
+    )
+    .unwrap();
+    let json = json_of(&chainsleuth(&["decode", "tx", hex.trim()]));
+    assert_eq!(json["txid"], "323df21f0b0756f98336437aa3d2fb87e02b59f1946b714a7b09df04d429dec2");
+    assert_eq!(json["hash"], "58d8645e15be51852e5755c57f84be2ff7efc94ddbb1a3118eafde3642e72342");
+    assert_eq!(json["size"], 911);
+    assert_eq!(json["vout"].as_array().unwrap().len(), 5);
+    assert_eq!(json["vout"][0]["scriptPubKey"]["type"], "witness_v0_keyhash");
+    assert_eq!(json["vout"][0]["scriptPubKey"]["address"], "bc1qqmmc3s46efrdq0jglhf8l8jg0xw37exgne6q3k");
+    assert_eq!(serde_json::to_string(&json["vout"][0]["value"]).unwrap(), "0.05");
+
+    // The same from stdin, as raw bytes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chainsleuth"))
+        .args(["decode", "tx", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&hex::decode(hex.trim()).unwrap()).unwrap();
+    let from_stdin: Value = serde_json::from_slice(&child.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(from_stdin, json);
+}
+
+#[test]
+fn decode_value_keeps_eight_decimals() {
+    let hex = std::fs::read_to_string(
+        fixtures().join("real/tx/hex/323df21f0b0756f98336437aa3d2fb87e02b59f1946b714a7b09df04d429dec2.hex"),
+    )
+    .unwrap();
+    let out = chainsleuth(&["decode", "tx", hex.trim()]);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("\"value\": 0.05000000"));
+}
+
+#[test]
+fn decode_block_reads_raw_and_hex_files() {
+    let raw = fixtures().join("real/blocks/mainnet_000000_genesis.raw");
+    let json = json_of(&chainsleuth(&["decode", "block", raw.to_str().unwrap()]));
+    assert_eq!(json["hash"], "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
+    assert!(json.get("previousblockhash").is_none());
+    assert_eq!(json["tx"][0]["vout"][0]["scriptPubKey"]["type"], "pubkey");
+    assert_eq!(json["tx"][0]["vout"][0]["scriptPubKey"]["p2pkh_address"], "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa");
+    assert!(json["tx"][0]["vout"][0]["scriptPubKey"].get("address").is_none(), "Core shows no address for P2PK");
+
+    let hex = fixtures()
+        .join("real/blocks/mainnet_100002_0000000000013b8ab2cd513b0261a14096412195a72a0c4827d229dcc7e0f7af.hex");
+    let json = json_of(&chainsleuth(&["decode", "block", hex.to_str().unwrap()]));
+    assert_eq!(json["nTx"], 9);
+    assert_eq!(json["previousblockhash"], "00000000000080b66c911bd5ba14a74260057311eaeb1982802f7010f1a9f090");
+}
+
+#[test]
+fn decode_errors_are_one_line() {
+    let err = one_line_error(&chainsleuth(&["decode", "tx", "0100zz"]));
+    assert!(err.contains("invalid hex"), "{err}");
+    let err = one_line_error(&chainsleuth(&["decode", "tx", "01000000"]));
+    assert!(err.contains("cannot decode transaction") && err.contains("input count at byte 4"), "{err}");
+    let err = one_line_error(&chainsleuth(&["decode", "block", "/nonexistent.raw"]));
+    assert!(err.contains("/nonexistent.raw"), "{err}");
+}
