@@ -8,7 +8,7 @@
 
 use crate::network::Network;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Bitcoin Core's `MAX_BLOCK_SERIALIZED_SIZE`: larger records are garbage.
@@ -327,6 +327,78 @@ pub fn read_block_at(path: &Path, location: &BlockLocation, key: XorKey, buf: &m
     }
     key.apply(buf, location.offset);
     Ok(())
+}
+
+/// Bitcoin Core's `MAX_BLOCKFILE_SIZE`: a new blk file starts when a block would
+/// not fit in the current one.
+pub const MAX_BLOCKFILE_SIZE: u64 = 0x800_0000;
+/// Bitcoin Core preallocates blk files in chunks of this size (`BLOCKFILE_CHUNK_SIZE`).
+pub const BLOCKFILE_CHUNK_SIZE: u64 = 0x100_0000;
+
+/// Writes blocks as Bitcoin Core does: records of magic, size and block, rolled to a
+/// new `blkNNNNN.dat` at [`MAX_BLOCKFILE_SIZE`], obfuscated with the xor key (written
+/// to `xor.dat` when not zero), and the last file zero-padded to a whole chunk.
+#[derive(Debug)]
+pub struct BlkWriter {
+    dir: PathBuf,
+    magic: [u8; 4],
+    key: XorKey,
+    max_file_size: u64,
+    number: u32,
+    file: io::BufWriter<File>,
+    pos: u64,
+    scratch: Vec<u8>,
+}
+
+impl BlkWriter {
+    /// Creates `dir` (if needed), `xor.dat` (for a non-zero key) and `blk00000.dat`.
+    ///
+    /// # Errors
+    /// On I/O errors.
+    pub fn create(dir: &Path, network: Network, key: XorKey, max_file_size: u64) -> io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        if !key.is_zero() {
+            std::fs::write(dir.join("xor.dat"), key.0)?;
+        }
+        let file = io::BufWriter::with_capacity(1 << 20, File::create(dir.join("blk00000.dat"))?);
+        Ok(Self { dir: dir.to_owned(), magic: network.magic(), key, max_file_size, number: 0, file, pos: 0, scratch: Vec::new() })
+    }
+
+    /// Appends a block record and returns where the block went.
+    ///
+    /// # Errors
+    /// On I/O errors.
+    pub fn write_block(&mut self, block: &[u8]) -> io::Result<BlockLocation> {
+        let record_len = RECORD_HEADER_SIZE + block.len() as u64;
+        if self.pos > 0 && self.pos + record_len > self.max_file_size {
+            self.file.flush()?;
+            self.number += 1;
+            let path = self.dir.join(format!("blk{:05}.dat", self.number));
+            self.file = io::BufWriter::with_capacity(1 << 20, File::create(path)?);
+            self.pos = 0;
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.magic);
+        self.scratch.extend_from_slice(&(block.len() as u32).to_le_bytes());
+        self.scratch.extend_from_slice(block);
+        self.key.apply(&mut self.scratch, self.pos);
+        self.file.write_all(&self.scratch)?;
+        let location = BlockLocation { file: self.number, offset: self.pos + RECORD_HEADER_SIZE, size: block.len() as u32 };
+        self.pos += record_len;
+        Ok(location)
+    }
+
+    /// Flushes and pads the last file with zeros to a whole preallocation chunk
+    /// (sparse on disk), as a running node leaves it.
+    ///
+    /// # Errors
+    /// On I/O errors.
+    pub fn finish(self) -> io::Result<()> {
+        let file = self.file.into_inner().map_err(|e| e.into_error())?;
+        let padded = self.pos.div_ceil(BLOCKFILE_CHUNK_SIZE).max(1) * BLOCKFILE_CHUNK_SIZE;
+        file.set_len(padded.min(self.max_file_size.max(self.pos)))?;
+        file.sync_all()
+    }
 }
 
 #[cfg(test)]

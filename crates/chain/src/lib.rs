@@ -8,6 +8,7 @@
 //! - [`block`] and [`tx`]: zero-copy decoding with visitors; txid, wtxid, sizes,
 //!   and the `--verify` consensus checks.
 //! - [`script`] and [`address`]: Bitcoin Core's script classes and address encodings.
+//! - [`encode`]: the write side (transactions, blocks, and `blkfile::BlkWriter`).
 //! - [`scan`]: the full pass behind `chainsleuth scan`.
 //! - [`fuzzing`]: the decoder invariants the fuzz target checks.
 //! - [`rpc_json`]: JSON shaped like Bitcoin Core's `decoderawtransaction` and `getblock`.
@@ -18,6 +19,7 @@ pub mod block;
 pub mod block_map;
 pub mod blocks_dir;
 mod cursor;
+pub mod encode;
 pub mod error;
 pub mod fuzzing;
 pub mod hash;
