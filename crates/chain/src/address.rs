@@ -71,6 +71,14 @@ pub fn to_script(address: &str, network: Network) -> Result<Vec<u8>, ParseAddres
     Ok(checked.script_pubkey().into_bytes())
 }
 
+/// Parses an address of any network into the output script it pays to (scripts are
+/// the same on every network; only the text encoding differs). Returns `None` for
+/// strings that are no valid address on any network.
+pub fn to_script_any_network(address: &str) -> Option<Vec<u8>> {
+    let unchecked: bitcoin::Address<bitcoin::address::NetworkUnchecked> = address.parse().ok()?;
+    Some(unchecked.assume_checked().script_pubkey().into_bytes())
+}
+
 fn to_bitcoin_network(network: Network) -> bitcoin::Network {
     match network {
         Network::Mainnet => bitcoin::Network::Bitcoin,
@@ -105,6 +113,13 @@ mod tests {
             assert_eq!(of_script(&script, network).as_deref(), Some(address));
             assert_eq!(to_script(address, network).unwrap(), script);
         }
+    }
+
+    #[test]
+    fn any_network_gives_the_same_script() {
+        let mainnet = to_script_any_network("1A8JiWcwvpY7tAopUkSnGuEYHmzGYfZPiq").unwrap();
+        assert_eq!(of_script(&mainnet, Network::Regtest).as_deref(), Some("mpeFXeDvjnTnmzp5Bxz7ocx87VcNSHzk9f"));
+        assert!(to_script_any_network("TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq").is_none());
     }
 
     #[test]

@@ -74,8 +74,16 @@ impl BlocksDir {
     /// # Errors
     /// See [`BlkFile::read`].
     pub fn read_file(&self, i: usize) -> Result<BlkFile, ReadError> {
+        self.read_file_into(i, Vec::new())
+    }
+
+    /// As [`Self::read_file`], reusing a buffer (see [`BlkFile::read_into`]).
+    ///
+    /// # Errors
+    /// See [`BlkFile::read`].
+    pub fn read_file_into(&self, i: usize, buffer: Vec<u8>) -> Result<BlkFile, ReadError> {
         let entry = &self.files[i];
-        BlkFile::read(&entry.path, entry.number, self.key, self.network)
+        BlkFile::read_into(&entry.path, entry.number, self.key, self.network, buffer)
     }
 
     /// The path of blk file number `number`.

@@ -155,19 +155,10 @@ impl Header {
     }
 }
 
-/// Builds a block from its transactions' serializations: computes the merkle root
-/// from `txids`, searches a nonce that meets `bits` (cheap at regtest difficulty),
-/// and returns the header and the serialized block.
-///
-/// Returns `None` if no nonce below 2^32 meets the target (only at real difficulty).
-pub fn assemble_block(
-    version: u32,
-    prev_hash: BlockHash,
-    time: u32,
-    bits: u32,
-    txids: &[Txid],
-    txs: &[u8],
-) -> Option<(Header, Vec<u8>)> {
+/// Builds a header over `txids` (merkle root) and searches a nonce that meets `bits`
+/// (cheap at regtest difficulty). Returns `None` if no nonce below 2^32 meets the
+/// target (only at real difficulty).
+pub fn mine_header(version: u32, prev_hash: BlockHash, time: u32, bits: u32, txids: &[Txid]) -> Option<Header> {
     let mut scratch = Vec::with_capacity(txids.len() + 1);
     let root = merkle_root(txids.iter().map(|t| t.0), &mut scratch).unwrap_or_default();
     let mut header = Header {
@@ -184,13 +175,33 @@ pub fn assemble_block(
         let hash = BlockHash(dsha256(&header.to_bytes()));
         if target.is_met_by(<bitcoin::BlockHash as bitcoin::hashes::Hash>::from_byte_array(hash.0)) {
             header.hash = hash;
-            break;
+            return Some(header);
         }
         header.nonce = header.nonce.checked_add(1)?;
     }
+}
+
+/// The bytes between a block's header and its first transaction: the CompactSize
+/// transaction count.
+pub fn tx_count_prefix(count: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(9);
+    write_compact_size(&mut out, count as u64);
+    out
+}
+
+/// Builds a whole block from its transactions' serializations (see [`mine_header`]).
+pub fn assemble_block(
+    version: u32,
+    prev_hash: BlockHash,
+    time: u32,
+    bits: u32,
+    txids: &[Txid],
+    txs: &[u8],
+) -> Option<(Header, Vec<u8>)> {
+    let header = mine_header(version, prev_hash, time, bits, txids)?;
     let mut block = Vec::with_capacity(HEADER_SIZE + 9 + txs.len());
     block.extend_from_slice(&header.to_bytes());
-    write_compact_size(&mut block, txids.len() as u64);
+    block.extend_from_slice(&tx_count_prefix(txids.len()));
     block.extend_from_slice(txs);
     Some((header, block))
 }
@@ -207,8 +218,20 @@ mod tests {
         let key = [0x02u8; 33];
         let witness: [&[u8]; 2] = [&sig, &key];
         let inputs = [
-            InputSpec { prev_txid: Txid([7; 32]), prev_vout: 3, script_sig: &[], sequence: 0xffff_fffd, witness: &witness },
-            InputSpec { prev_txid: Txid([8; 32]), prev_vout: 0, script_sig: &[0x51], sequence: 0xffff_ffff, witness: &[] },
+            InputSpec {
+                prev_txid: Txid([7; 32]),
+                prev_vout: 3,
+                script_sig: &[],
+                sequence: 0xffff_fffd,
+                witness: &witness,
+            },
+            InputSpec {
+                prev_txid: Txid([8; 32]),
+                prev_vout: 0,
+                script_sig: &[0x51],
+                sequence: 0xffff_ffff,
+                witness: &[],
+            },
         ];
         let script = [0x00, 0x14, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
         let outputs = [OutputSpec { value: 12_345, script_pubkey: &script }];
@@ -227,11 +250,19 @@ mod tests {
 
     #[test]
     fn assembled_block_verifies() {
-        let coinbase_in = [InputSpec { prev_txid: Txid::all_zeros(), prev_vout: u32::MAX, script_sig: &[0x51, 0x51], sequence: u32::MAX, witness: &[] }];
+        let coinbase_in = [InputSpec {
+            prev_txid: Txid::all_zeros(),
+            prev_vout: u32::MAX,
+            script_sig: &[0x51, 0x51],
+            sequence: u32::MAX,
+            witness: &[],
+        }];
         let outputs = [OutputSpec { value: 50, script_pubkey: &[0x51] }];
         let mut txs = Vec::new();
         let coinbase = encode_tx(&mut txs, 1, &coinbase_in, &outputs, 0);
-        let (header, block) = assemble_block(0x2000_0000, BlockHash([1; 32]), 1_700_000_000, 0x207f_ffff, &[coinbase.txid], &txs).unwrap();
+        let (header, block) =
+            assemble_block(0x2000_0000, BlockHash([1; 32]), 1_700_000_000, 0x207f_ffff, &[coinbase.txid], &txs)
+                .unwrap();
         let info = verify_block(&block).unwrap();
         assert_eq!(info.header, header);
         assert!(compact_sizes_round_trip());

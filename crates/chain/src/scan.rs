@@ -276,11 +276,14 @@ pub fn scan(
     let (mut bytes, mut bytes_done, mut blocks_read, mut transactions_decoded) = (0u64, 0u64, 0usize, 0u64);
 
     std::thread::scope(|scope| -> Result<(), ReadError> {
-        // One file ahead: bounds memory to about two blk files.
+        // One file ahead: bounds memory to about two blk files, whose buffers go
+        // back and forth between the threads.
         let (sender, receiver) = mpsc::sync_channel::<Result<BlkFile, ReadError>>(1);
+        let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
         scope.spawn(move || {
             for i in 0..dir.files().len() {
-                let file = dir.read_file(i);
+                let buffer = recycled.try_recv().unwrap_or_default();
+                let file = dir.read_file_into(i, buffer);
                 let failed = file.is_err();
                 if sender.send(file).is_err() || failed {
                     break;
@@ -312,6 +315,8 @@ pub fn scan(
                 }
             }
             warnings.append(&mut file.warnings);
+            // The reader may have finished already; then the buffer is simply dropped.
+            let _ = recycle.send(file.into_buffer());
             bytes_done += dir.files()[i].len;
             progress(ScanProgress { bytes_done, bytes_total, blocks: blocks_read });
         }

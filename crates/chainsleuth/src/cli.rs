@@ -27,6 +27,56 @@ pub enum Command {
     /// Decode a raw transaction or block into JSON shaped like Bitcoin Core's.
     #[command(subcommand)]
     Decode(DecodeCommand),
+    /// Write a synthetic economy as Bitcoin Core block files, with ground truth.
+    Simulate(SimulateArgs),
+    /// The whole story on generated data: a theft by a sanctioned thief, and what
+    /// chainsleuth reads of it.
+    Demo(DemoArgs),
+}
+
+/// `chainsleuth demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the chain and the reports.
+    #[arg(long, default_value = "demo-out")]
+    pub out: PathBuf,
+    /// Seed of the simulated chain.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// OFAC's SDN-derived list of Lazarus-linked profiles: the thief uses their
+    /// Bitcoin addresses.
+    #[arg(long, default_value = "fixtures/real/sanctions/ofac_sdn_advanced/lazarus_related.json")]
+    pub sanctions: PathBuf,
+}
+
+/// `chainsleuth simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Output directory: blocks/ and ground_truth.json are written in it.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed of every random choice: the same seed and options give identical files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run until the main chain holds this many transactions.
+    #[arg(long, conflicts_with = "blocks")]
+    pub txs: Option<u64>,
+    /// Run until the tip is at this height.
+    #[arg(long)]
+    pub blocks: Option<u32>,
+    /// small, default or large.
+    #[arg(long, default_value = "default")]
+    pub profile: sim::Profile,
+    /// Obfuscate the blk files with a random key in xor.dat (Bitcoin Core 28+).
+    #[arg(long)]
+    pub xor: bool,
+    /// A file of addresses (one per line, any network's encoding) the thief uses
+    /// for some of its outputs, for instance sanctioned ones.
+    #[arg(long)]
+    pub thief_addresses: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Which network's magic and address prefixes to use.

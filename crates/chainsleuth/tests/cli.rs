@@ -130,3 +130,57 @@ fn decode_errors_are_one_line() {
     let err = one_line_error(&chainsleuth(&["decode", "block", "/nonexistent.raw"]));
     assert!(err.contains("/nonexistent.raw"), "{err}");
 }
+
+#[test]
+fn simulate_writes_a_chain_scan_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let sim = json_of(&chainsleuth(&[
+        "simulate",
+        "--out",
+        out,
+        "--profile",
+        "small",
+        "--blocks",
+        "150",
+        "--seed",
+        "5",
+        "--json",
+    ]));
+    assert_eq!(sim["tip"]["height"], 150);
+    for field in ["transactions", "blocks_written", "stale_blocks", "bytes", "elapsed_secs", "tx_per_sec"] {
+        assert!(sim.get(field).is_some(), "{field}");
+    }
+    let blocks = dir.path().join("blocks");
+    let scan =
+        json_of(&chainsleuth(&["scan", "--blocks-dir", blocks.to_str().unwrap(), "--network", "regtest", "--json"]));
+    assert_eq!(scan["tip"], sim["tip"]);
+    assert_eq!(scan["transactions"], sim["transactions"]);
+}
+
+#[test]
+fn simulate_refuses_a_bad_thief_address_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("thief.txt");
+    std::fs::write(&list, "# sanctioned\n1A8JiWcwvpY7tAopUkSnGuEYHmzGYfZPiq\nnot-an-address\n").unwrap();
+    let out = dir.path().join("out");
+    let err = one_line_error(&chainsleuth(&[
+        "simulate",
+        "--out",
+        out.to_str().unwrap(),
+        "--thief-addresses",
+        list.to_str().unwrap(),
+    ]));
+    assert!(err.contains("thief.txt:3: not a Bitcoin address"), "{err}");
+}
+
+#[test]
+fn demo_runs_the_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let sanctions = fixtures().join("real/sanctions/ofac_sdn_advanced/lazarus_related.json");
+    let out = chainsleuth(&["demo", "--out", dir.path().to_str().unwrap(), "--sanctions", sanctions.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Li Jiadong") && text.contains("tip height 400"), "{text}");
+    assert!(dir.path().join("ground_truth.json").exists());
+}

@@ -1,0 +1,263 @@
+//! Synthetic Bitcoin economies written as Bitcoin Core block files, with ground truth.
+//!
+//! `simulate` runs users, merchants, exchanges, mining pools, CoinJoin coordinators,
+//! a swap service and a thief over a regtest chain, writes `blocks/blk*.dat` exactly
+//! as Bitcoin Core lays them out (records, 128 MiB files, xor.dat, zero padding) and
+//! `ground_truth.json` in the schema of the regtest fixture written by Bitcoin Core's
+//! own wallets, so one evaluator reads both. The same seed and options give
+//! byte-identical files. See docs/simulator.md.
+
+mod coinjoin;
+mod economy;
+pub mod keys;
+pub mod profile;
+mod sink;
+mod theft;
+mod truth;
+pub mod wallet;
+mod world;
+
+pub use profile::Profile;
+
+use coinjoin::CoinJoins;
+use economy::Economy;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use theft::Theft;
+use truth::TruthWriter;
+use world::World;
+
+/// How long a simulation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Length {
+    /// The profile's default number of blocks.
+    Default,
+    /// Until the main chain holds at least this many transactions.
+    Transactions(u64),
+    /// Until the tip is at this height.
+    Blocks(u32),
+}
+
+/// What to simulate and where to write it.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Output directory: `blocks/` and `ground_truth.json` go in it.
+    pub out_dir: PathBuf,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Size of the economy.
+    pub profile: Profile,
+    /// How long to run.
+    pub length: Length,
+    /// Obfuscate the blk files with a key in xor.dat, as Bitcoin Core 28+ does.
+    pub xor: bool,
+    /// Output scripts the thief uses for some of its addresses (for instance the
+    /// scripts of sanctioned addresses).
+    pub thief_scripts: Vec<Vec<u8>>,
+}
+
+/// Progress after each block.
+#[derive(Debug, Clone, Copy)]
+pub struct SimProgress {
+    /// Height of the last block written.
+    pub height: u32,
+    /// Main-chain transactions so far.
+    pub transactions: u64,
+    /// Blocks (or transactions, with [`Length::Transactions`]) to go, as a fraction done.
+    pub fraction: f64,
+}
+
+/// What a simulation wrote.
+#[derive(Debug, Clone)]
+pub struct SimSummary {
+    /// The blocks directory.
+    pub blocks_dir: PathBuf,
+    /// The truth file.
+    pub ground_truth: PathBuf,
+    /// Height of the tip.
+    pub tip_height: u32,
+    /// Hash of the tip.
+    pub tip_hash: chain::BlockHash,
+    /// Main-chain transactions.
+    pub transactions: u64,
+    /// Blocks written, stale ones included.
+    pub blocks_written: u64,
+    /// Stale blocks.
+    pub stale_blocks: usize,
+    /// Bytes of block records.
+    pub bytes: u64,
+    /// Wall time in seconds.
+    pub elapsed_secs: f64,
+}
+
+/// An error writing the simulation's files.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// An I/O error.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// Where.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Blocks of mining only at the start, so coinbases mature (100 confirmations).
+const WARMUP_BLOCKS: u32 = 101;
+
+/// Runs a simulation and writes its blocks directory and ground truth.
+///
+/// # Errors
+/// On I/O errors writing the output.
+pub fn simulate(config: &SimConfig, progress: &dyn Fn(SimProgress)) -> Result<SimSummary, SimError> {
+    let started = Instant::now();
+    let blocks_dir = config.out_dir.join("blocks");
+    let truth_path = config.out_dir.join("ground_truth.json");
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| SimError::Io { path, source }
+    };
+    std::fs::create_dir_all(&blocks_dir).map_err(io(&blocks_dir))?;
+    // A rerun replaces every file of the previous one.
+    for entry in std::fs::read_dir(&blocks_dir).map_err(io(&blocks_dir))? {
+        let path = entry.map_err(io(&blocks_dir))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if (name.starts_with("blk") && name.ends_with(".dat")) || name == "xor.dat" {
+            std::fs::remove_file(&path).map_err(io(&path))?;
+        }
+    }
+    let truth = TruthWriter::create(&truth_path).map_err(io(&truth_path))?;
+    let mut world = World::new(config.seed, &blocks_dir, config.xor, truth).map_err(io(&blocks_dir))?;
+    world.write_genesis().map_err(io(&blocks_dir))?;
+
+    let profile = config.profile;
+    let mut economy = Economy::populate(&mut world, profile);
+    let mut coinjoins = CoinJoins::new(&mut world, &economy);
+    let planned_blocks = match config.length {
+        Length::Default => profile.default_blocks,
+        Length::Blocks(n) => n,
+        Length::Transactions(n) => WARMUP_BLOCKS + (n / profile.txs_per_block as u64) as u32 * 11 / 10,
+    }
+    .max(WARMUP_BLOCKS + 40);
+    let theft_height = (planned_blocks * 6 / 10).max(WARMUP_BLOCKS + 20);
+    let mut theft = Theft::new(&mut world, theft_height, config.thief_scripts.clone());
+    world.wallets_complete().map_err(io(&truth_path))?;
+
+    let mut last_had_twin = false;
+    loop {
+        let height = world.height;
+        let done = match config.length {
+            Length::Transactions(n) => world.counts.main_chain_txs >= n,
+            Length::Default | Length::Blocks(_) => height > planned_blocks,
+        };
+        // Never end on a tie with a stale twin: first seen would win it.
+        if done && !last_had_twin {
+            break;
+        }
+        if height > WARMUP_BLOCKS {
+            economy.step(&mut world);
+            coinjoins.step(&mut world);
+            theft.step(&mut world, &mut economy, &mut coinjoins);
+        }
+        let (miner, index) = economy.pick_miner(&mut world);
+        let twin = height > WARMUP_BLOCKS && height % profile.stale_every == profile.stale_every / 2 && !done;
+        let stale = if twin { economy.rival_miner(&mut world, miner) } else { None };
+        last_had_twin = stale.is_some();
+        world.finish_block(miner, index, stale).map_err(io(&blocks_dir))?;
+        let fraction = match config.length {
+            Length::Transactions(n) => world.counts.main_chain_txs as f64 / n as f64,
+            _ => f64::from(world.height) / f64::from(planned_blocks + 1),
+        };
+        progress(SimProgress {
+            height: world.height - 1,
+            transactions: world.counts.main_chain_txs,
+            fraction: fraction.min(1.0),
+        });
+    }
+
+    let dormant = theft.unspent(&world, &coinjoins);
+    let mut sections = serde_json::Map::new();
+    for (key, value) in theft.truth_sections(&world, &dormant) {
+        sections.insert(key.to_owned(), value);
+    }
+    sections.insert("exchanges".to_owned(), exchanges_json(&world, &economy));
+    let world::Finished { truth, wallets, main_chain, stale_blocks, stale_coinbases, counts, keys } =
+        world.finish_files().map_err(io(&blocks_dir))?;
+    let tip = main_chain.last().map(|b| (b.height, b.hash)).unwrap_or_default();
+    let addresses: u64 = wallets.iter().map(|w| u64::from(w.address_count())).sum();
+    let seen: u64 = wallets.iter().map(|w| (0..w.address_count()).filter(|&i| w.is_seen(i)).count() as u64).sum();
+    let not_in_main: serde_json::Map<String, Value> = stale_coinbases
+        .iter()
+        .map(|(txid, miner, block)| {
+            (
+                txid.to_string(),
+                json!({"kind": "coinbase", "actors": [wallets[*miner as usize].name], "meta": {"block_hash": block}}),
+            )
+        })
+        .collect();
+    let xor_key = std::fs::read(blocks_dir.join("xor.dat")).unwrap_or_default();
+    sections.insert(
+        "generator".to_owned(),
+        json!({"tool": "chainsleuth simulate", "version": env!("CARGO_PKG_VERSION"), "profile": profile.name, "seed": config.seed,
+               "xor_key_hex": hex(&xor_key), "xor_nonzero": xor_key.iter().any(|&b| b != 0)}),
+    );
+    sections.insert("network".to_owned(), json!("regtest"));
+    sections.insert("magic_hex".to_owned(), json!("fabfb5da"));
+    sections.insert(
+        "chain".to_owned(),
+        json!({"tip_hash": tip.1, "tip_height": tip.0, "genesis_hash": chain::Network::Regtest.genesis_hash(),
+               "main_chain": main_chain, "stale_blocks": stale_blocks}),
+    );
+    sections.insert(
+        "counts".to_owned(),
+        json!({"main_chain_blocks": main_chain.len(), "stale_blocks": stale_blocks.len(),
+               "blocks_in_files": counts.blocks_written + 1, "main_chain_txs": counts.main_chain_txs,
+               "txs_by_kind": counts.by_kind, "wallets": wallets.len(), "addresses": addresses,
+               "addresses_seen_on_chain": seen, "unknown_output_addresses": 0}),
+    );
+    sections.insert("scenario_txs_not_in_main_chain".to_owned(), Value::Object(not_in_main));
+    truth.finish(sections, &wallets, &keys).map_err(io(&truth_path))?;
+
+    Ok(SimSummary {
+        blocks_dir,
+        ground_truth: truth_path,
+        tip_height: tip.0,
+        tip_hash: tip.1,
+        transactions: counts.main_chain_txs,
+        blocks_written: counts.blocks_written + 1,
+        stale_blocks: stale_blocks.len(),
+        bytes: counts.bytes_written,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn exchanges_json(world: &World, economy: &Economy) -> Value {
+    let mut out = serde_json::Map::new();
+    for ex in &economy.exchanges {
+        let name = &world.wallets[ex.wallet as usize].name;
+        let mut deposits: std::collections::BTreeMap<&str, Vec<Option<String>>> = std::collections::BTreeMap::new();
+        for &(customer, index) in &ex.deposit_list {
+            deposits
+                .entry(world.wallets[customer as usize].name.as_str())
+                .or_default()
+                .push(economy::address_string(world, ex.wallet, index));
+        }
+        let addresses = |list: &[u32]| -> Vec<Option<String>> {
+            list.iter().map(|&i| economy::address_string(world, ex.wallet, i)).collect()
+        };
+        let customers: Vec<&str> = deposits.keys().copied().collect();
+        out.insert(
+            name.clone(),
+            json!({"deposit_addresses": deposits, "hot_addresses": addresses(&ex.hot_addresses),
+                   "cold_addresses": addresses(&ex.cold_addresses), "customers": customers}),
+        );
+    }
+    Value::Object(out)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
