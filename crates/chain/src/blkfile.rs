@@ -35,7 +35,7 @@ impl XorKey {
                 .map(Self)
                 .map_err(|_| ReadError::BadXorKey { path, len: bytes.len() }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(ReadError::Io { path, source }),
+            Err(cause) => Err(ReadError::Io { path, cause }),
         }
     }
 
@@ -101,12 +101,12 @@ impl std::fmt::Display for ReadWarning {
 #[non_exhaustive]
 pub enum ReadError {
     /// An I/O error on a file.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: io::Error,
+        cause: io::Error,
     },
     /// xor.dat of the wrong length.
     #[error("{}: xor key must be 8 bytes, found {len}", path.display())]
@@ -135,17 +135,17 @@ pub enum ReadError {
         path: PathBuf,
     },
     /// A block record that does not decode.
-    #[error("{} offset {offset}: {source}", path.display())]
+    #[error("{} offset {offset}: {cause}", path.display())]
     Decode {
         /// The file.
         path: PathBuf,
         /// Offset of the block in the file.
         offset: u64,
         /// The decoding error (field, offset in the block, transaction).
-        source: crate::error::DecodeError,
+        cause: crate::error::DecodeError,
     },
     /// A block that fails a `--verify` check.
-    #[error("{} offset {offset}: block {hash}: {source}", path.display())]
+    #[error("{} offset {offset}: block {hash}: {cause}", path.display())]
     Verify {
         /// The file.
         path: PathBuf,
@@ -154,7 +154,7 @@ pub enum ReadError {
         /// The block hash.
         hash: crate::hash::BlockHash,
         /// The failed check.
-        source: Box<crate::block::VerifyError>,
+        cause: Box<crate::block::VerifyError>,
     },
     /// The block a location points to is no longer there or changed.
     #[error("{} offset {offset}: expected a block of {size} bytes, found only {found}", path.display())]
@@ -210,7 +210,7 @@ impl BlkFile {
         network: Network,
         mut data: Vec<u8>,
     ) -> Result<Self, ReadError> {
-        let io_err = |source| ReadError::Io { path: path.to_owned(), source };
+        let io_err = |cause| ReadError::Io { path: path.to_owned(), cause };
         let mut file = File::open(path).map_err(io_err)?;
         data.clear();
         data.reserve(file.metadata().map(|m| m.len() as usize).unwrap_or(0));
@@ -334,7 +334,7 @@ impl BlkFile {
 /// # Errors
 /// On I/O errors or when the file no longer holds the whole block.
 pub fn read_block_at(path: &Path, location: &BlockLocation, key: XorKey, buf: &mut Vec<u8>) -> Result<(), ReadError> {
-    let io_err = |source| ReadError::Io { path: path.to_owned(), source };
+    let io_err = |cause| ReadError::Io { path: path.to_owned(), cause };
     let mut file = File::open(path).map_err(io_err)?;
     file.seek(SeekFrom::Start(location.offset)).map_err(io_err)?;
     buf.clear();

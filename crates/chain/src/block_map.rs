@@ -141,7 +141,7 @@ fn hop_records(
     key: XorKey,
     network: Network,
 ) -> Result<Option<Vec<(Header, BlockLocation)>>, ReadError> {
-    let io_err = |source| ReadError::Io { path: path.to_owned(), source };
+    let io_err = |cause| ReadError::Io { path: path.to_owned(), cause };
     let mut file = File::open(path).map_err(io_err)?;
     let len = file.metadata().map_err(io_err)?.len();
     let mut blocks = Vec::new();

@@ -101,7 +101,7 @@ impl BlocksDir {
 }
 
 fn list_blk_files(dir: &Path) -> Result<Vec<BlkFileEntry>, ReadError> {
-    let io_err = |source| ReadError::Io { path: dir.to_owned(), source };
+    let io_err = |cause| ReadError::Io { path: dir.to_owned(), cause };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io_err)? {
         let entry = entry.map_err(io_err)?;

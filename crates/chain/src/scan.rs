@@ -233,14 +233,14 @@ fn summarize(
 ) -> Result<(BlockSummary, ClassTotals), ReadError> {
     let data = file.block(location);
     let mut stats = StatsVisitor { verify: options.verify.then(VerifyCollector::default), ..StatsVisitor::default() };
-    let decode_err = |source| ReadError::Decode { path: file.path.clone(), offset: location.offset, source };
+    let decode_err = |cause| ReadError::Decode { path: file.path.clone(), offset: location.offset, cause };
     let info = decode_block(data, &mut stats).map_err(decode_err)?;
     if let Some(verify) = &mut stats.verify {
-        verify.check(&info.header).map_err(|source| ReadError::Verify {
+        verify.check(&info.header).map_err(|cause| ReadError::Verify {
             path: file.path.clone(),
             offset: location.offset,
             hash: info.header.hash,
-            source: Box::new(source),
+            cause: Box::new(cause),
         })?;
     }
     let bip34_height = if info.header.version >= 2 { stats.bip34_height } else { None };
@@ -297,9 +297,9 @@ pub fn scan(
             for (j, result) in results.into_iter().enumerate() {
                 let (summary, classes) = match result {
                     Ok(ok) => ok,
-                    Err(ReadError::Decode { source, .. }) if j == last && file.reaches_padding(&file.blocks[j]) => {
+                    Err(ReadError::Decode { cause, .. }) if j == last && file.reaches_padding(&file.blocks[j]) => {
                         let location = file.blocks[j];
-                        file.skip_incomplete(&location, &source.to_string());
+                        file.skip_incomplete(&location, &cause.to_string());
                         continue;
                     }
                     Err(e) => return Err(e),
@@ -345,10 +345,10 @@ pub fn scan(
         let location = summaries[i].location;
         dir.read_block(&location, &mut buf)?;
         let mut stats = StatsVisitor::default();
-        decode_block(&buf, &mut stats).map_err(|source| ReadError::Decode {
+        decode_block(&buf, &mut stats).map_err(|cause| ReadError::Decode {
             path: dir.file_path(location.file),
             offset: location.offset,
-            source,
+            cause,
         })?;
         by_class.subtract(&stats.classes);
     }

@@ -32,6 +32,116 @@ pub enum Command {
     /// The whole story on generated data: a theft by a sanctioned thief, and what
     /// chainsleuth reads of it.
     Demo(DemoArgs),
+    /// Build or update the index of a blocks directory (appends new blocks, follows reorgs).
+    Ingest(IngestArgs),
+    /// A transaction: block, fee, sizes, inputs with what they spend, outputs with their spenders.
+    Tx(TxArgs),
+    /// An address: totals, balance, unspent outputs and history.
+    Address(AddressArgs),
+    /// A block: header fields, fees and transactions.
+    Block(BlockArgs),
+    /// The index: network, tip, counts and disk use per column.
+    Status(StatusArgs),
+}
+
+/// Where the index is.
+#[derive(Debug, Args, Clone)]
+pub struct IndexLocation {
+    /// Index directory (default: ~/.local/share/chainsleuth/<network>).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub network: NetworkArg,
+}
+
+impl IndexLocation {
+    /// The index directory.
+    pub fn dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(|| index::default_data_dir(self.network.network))
+    }
+}
+
+/// `chainsleuth ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Bitcoin Core's blocks directory.
+    #[arg(long)]
+    pub blocks_dir: PathBuf,
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// Delete the index and build it again from the first block.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Commit after this many MB of blocks (and at the end).
+    #[arg(long, default_value_t = 512)]
+    pub commit_mb: u64,
+    /// Also commit after this many blocks (for tests of crash safety).
+    #[arg(long, hide = true)]
+    pub commit_blocks: Option<u64>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth tx`.
+#[derive(Debug, Args)]
+pub struct TxArgs {
+    /// The txid.
+    pub txid: String,
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth address`.
+#[derive(Debug, Args)]
+pub struct AddressArgs {
+    /// The address (or the `<class>-<hex>` name of a script without one).
+    pub address: String,
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// History entries to show.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// History entries to skip (newest first).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth block`.
+#[derive(Debug, Args)]
+pub struct BlockArgs {
+    /// A height or a block hash.
+    pub block: String,
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// Txids to show.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Txids to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// Also compute a digest of the committed content (reads the whole index).
+    #[arg(long)]
+    pub digest: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `chainsleuth demo`.

@@ -7,6 +7,11 @@ mod output;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc keeps freed memory for reuse: with the system allocator, every
+/// block-sized buffer was a fresh mmap, and page faults took a third of an ingest.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let level = match (cli.quiet, cli.verbose) {

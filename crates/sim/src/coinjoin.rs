@@ -139,13 +139,13 @@ impl CoinJoins {
                 self.mix(world, pool);
             }
         }
-        if height % 15 == 0 || !self.wasabi_queue.is_empty() && height % 3 == 0 {
+        if height.is_multiple_of(15) || !self.wasabi_queue.is_empty() && height.is_multiple_of(3) {
             self.wasabi_round(world);
         }
-        if height % 8 == 0 || !self.wabisabi_queue.is_empty() && height % 2 == 0 {
+        if height.is_multiple_of(8) || !self.wabisabi_queue.is_empty() && height.is_multiple_of(2) {
             self.wabisabi_round(world);
         }
-        if height % 6 == 0 || self.joinmarket_taker.is_some() {
+        if height.is_multiple_of(6) || self.joinmarket_taker.is_some() {
             self.joinmarket_round(world);
         }
     }

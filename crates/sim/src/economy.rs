@@ -201,7 +201,7 @@ impl Economy {
         for pool in &mut self.pools {
             if x < pool.weight {
                 // Pools rotate their coinbase address now and then.
-                if height % 50 == 0 {
+                if height.is_multiple_of(50) {
                     pool.coinbase_address = world.wallet(pool.wallet).new_address(AddrType::Bech32, false);
                 }
                 return (pool.wallet, pool.coinbase_address);
@@ -221,7 +221,7 @@ impl Economy {
     /// One block's worth of economic activity.
     pub fn step(&mut self, world: &mut World) {
         let height = world.height;
-        if height % 6 == 0 {
+        if height.is_multiple_of(6) {
             for p in 0..self.pools.len() {
                 self.pool_payout(world, p);
             }
@@ -238,11 +238,11 @@ impl Economy {
             }
         }
         for m in 0..self.merchants.len() {
-            if (height as usize + m) % 25 == 0 {
+            if (height as usize + m).is_multiple_of(25) {
                 self.settle_merchant(world, m);
             }
         }
-        if height % 10 == 0 {
+        if height.is_multiple_of(10) {
             self.swap_payouts(world);
         }
         let budget = self.profile.txs_per_block * world.rng.random_range(80..=120) / 100;

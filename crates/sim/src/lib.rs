@@ -96,12 +96,12 @@ pub struct SimSummary {
 #[non_exhaustive]
 pub enum SimError {
     /// An I/O error.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// Where.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -118,7 +118,7 @@ pub fn simulate(config: &SimConfig, progress: &dyn Fn(SimProgress)) -> Result<Si
     let truth_path = config.out_dir.join("ground_truth.json");
     let io = |path: &Path| {
         let path = path.to_owned();
-        move |source| SimError::Io { path, source }
+        move |cause| SimError::Io { path, cause }
     };
     std::fs::create_dir_all(&blocks_dir).map_err(io(&blocks_dir))?;
     // A rerun replaces every file of the previous one.

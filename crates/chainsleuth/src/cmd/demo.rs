@@ -28,6 +28,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         serde_json::from_slice(&std::fs::read(&summary.ground_truth)?).context("cannot read the ground truth")?;
     let dir = BlocksDir::open(&summary.blocks_dir, Network::Regtest)?;
     let report = scan(&dir, ScanOptions { verify: true }, &|_| {})?;
+    let index_dir = args.out.join("index");
+    let ingested = index::ingest(&dir, &index_dir, &index::IngestOptions { rebuild: true, ..Default::default() }, &|_| {})
+        .context("ingest failed")?;
+    let index = index::Index::open(&index_dir)?;
 
     let mut s = String::new();
     let _ = writeln!(s, "chainsleuth demo: a theft laundered through sanctioned addresses\n");
@@ -57,7 +61,27 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         report.transactions,
         report.mb_per_sec()
     );
-    let _ = writeln!(s, "\n3. where the stolen coins went (ground truth):");
+    let _ = writeln!(
+        s,
+        "\n3. chainsleuth ingest indexed it in {:.2} s: {} transactions, {} outputs, {} addresses ({})",
+        ingested.elapsed_secs,
+        ingested.counts.txs,
+        ingested.counts.outputs,
+        ingested.counts.addresses,
+        index_dir.display()
+    );
+    if let Some(txid) = theft["txids"][0].as_str().and_then(|t| t.parse::<chain::Txid>().ok())
+        && let Some(t) = index.tx_by_txid(&txid)
+    {
+        let row = index.tx(t);
+        let _ = writeln!(s, "   the theft {txid} (height {}) paid:", row.height);
+        for o in row.outputs.clone() {
+            let out = index.output(index::OutNum(o));
+            let next = out.spent_by.map_or("unspent".to_owned(), |i| format!("spent in {}", chain::Txid(index.columns.tx_txid.get(index.input_tx(i).0))));
+            let _ = writeln!(s, "     {} to {} ({next})", btc(out.value), index.address_text(out.address));
+        }
+    }
+    let _ = writeln!(s, "\n4. where the stolen coins went (ground truth):");
     if let Some(wallets) = stolen["to_wallets_sats"].as_object() {
         for (wallet, sats) in wallets {
             let _ = writeln!(s, "   {:<24} {}", wallet, btc(sats.as_u64().unwrap_or(0)));
@@ -70,7 +94,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         "fees and mixing costs",
         btc(stolen["miner_fees_sats"].as_u64().unwrap_or(0) + stolen["coinjoin_costs_sats"].as_u64().unwrap_or(0))
     );
-    let _ = writeln!(s, "\nNext: index, cluster, trace and screen this chain (issues 3 to 7).");
+    let _ = writeln!(s, "\nTry: chainsleuth tx <txid> --network regtest --data-dir {}", index_dir.display());
+    let _ = writeln!(s, "Next: cluster, trace and screen this chain (issues 5 to 7).");
     print_text(&s)
 }
 

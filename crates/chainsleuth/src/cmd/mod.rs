@@ -2,6 +2,8 @@
 
 mod decode;
 mod demo;
+mod ingest;
+mod query;
 mod scan;
 mod simulate;
 
@@ -13,6 +15,11 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Scan(args) => scan::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Ingest(args) => ingest::run(&args),
+        Command::Tx(args) => query::tx(&args),
+        Command::Address(args) => query::address(&args),
+        Command::Block(args) => query::block(&args),
+        Command::Status(args) => query::status(&args),
         Command::Decode(DecodeCommand::Tx { input, network }) => decode::tx(&input, network.network),
         Command::Decode(DecodeCommand::Block { input, network }) => decode::block(&input, network.network),
     }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Ingest against scan and against blocks_iterator_cli with prevouts resolved in
+# memory, as whole processes on the same blocks directory; then index size per
+# input+output and lookup latency.
+#   bench/ingest.sh [BLOCKS_DIR] [NETWORK]
+# Without BLOCKS_DIR, simulates ten million transactions first (about 3 minutes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-}
+network=${2:-regtest}
+cargo build --release -q -p chainsleuth
+bin=target/release/chainsleuth
+work=${BENCH_OUT:-/tmp/chainsleuth-bench}
+if [ -z "$dir" ]; then
+  if [ ! -f "$work/sim10m/ground_truth.json" ]; then
+    "$bin" simulate --out "$work/sim10m" --profile large --txs 10000000 --seed 1 >/dev/null
+  fi
+  dir=$work/sim10m/blocks
+fi
+command -v blocks_iterator_cli >/dev/null || cargo install blocks_iterator_cli --version '^3' --locked
+data=$work/index-bench
+cat "$dir"/blk*.dat > /dev/null   # warm the page cache
+
+timed() { # prints "wall_seconds max_rss_kb" of a command
+  /usr/bin/time -f '%e %M' -o "$work/time.txt" "$@" > /dev/null 2>&1
+  cat "$work/time.txt"
+}
+read -r scan_s scan_kb < <(timed "$bin" scan --blocks-dir "$dir" --network "$network")
+read -r ingest_s ingest_kb < <(timed "$bin" ingest --blocks-dir "$dir" --network "$network" --data-dir "$data" --rebuild)
+read -r bi_s bi_kb < <(timed blocks_iterator_cli -b "$dir" -n "$network")
+status=$("$bin" status --network "$network" --data-dir "$data" --json)
+python3 - "$scan_s" "$ingest_s" "$ingest_kb" "$bi_s" "$bi_kb" "$status" <<'PY'
+import json, sys
+scan, ingest, ingest_kb, bi, bi_kb = map(float, sys.argv[1:6])
+s = json.loads(sys.argv[6])
+c, d = s["counts"], s["disk"]
+mb = sum(1 for _ in ()) or 0
+print(f"chain: {c['txs']:,} txs, {c['inputs']:,} inputs, {c['outputs']:,} outputs, {c['addresses']:,} addresses")
+print(f"{'chainsleuth scan':<44} {scan:8.2f} s")
+print(f"{'chainsleuth ingest (full index)':<44} {ingest:8.2f} s  {c['txs']/ingest:,.0f} tx/s  peak RSS {ingest_kb/1024:,.0f} MiB")
+print(f"{'blocks_iterator_cli (prevouts in memory)':<44} {bi:8.2f} s  peak RSS {bi_kb/1024:,.0f} MiB")
+print(f"ingest / scan = {ingest/scan:.1f}x (goal <= 2.5x); ingest / blocks_iterator_cli = {ingest/bi:.2f}x (goal <= 1x)")
+print(f"index: {d['total_bytes']/1e9:.2f} GB; per input+output {d['bytes_per_io_core']:.1f} bytes without hash columns and tables (goal <= 48), {d['bytes_per_io_total']:.1f} in all")
+PY
+CHAINSLEUTH_BENCH_INDEX=$data cargo bench -q -p chainsleuth-index --bench lookup 2>/dev/null | tail -8

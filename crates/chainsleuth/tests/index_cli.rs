@@ -1,0 +1,127 @@
+//! `ingest`, `tx`, `address`, `block` and `status` as scripts call them: the JSON
+//! fields the issues name, and one-line errors.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chainsleuth")).args(args).output().unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// An index of the regtest fixture in a temporary directory.
+fn indexed() -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    let blocks = fixtures().join("regtest/small/blocks");
+    let report = json(&run(&[
+        "ingest",
+        "--blocks-dir",
+        blocks.to_str().unwrap(),
+        "--network",
+        "regtest",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(report["tip"]["height"], 200);
+    assert_eq!(report["counts"]["txs"], 1059);
+    data
+}
+
+fn query(data: &Path, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--network", "regtest", "--data-dir", data.to_str().unwrap(), "--json"]);
+    json(&run(&all))
+}
+
+#[test]
+fn tx_json_has_the_contract_fields() {
+    let data = indexed();
+    // The theft: exchange_a's hot wallet pays the attacker.
+    let tx = query(data.path(), &["tx", "4669175e0ef695c38d861e3fcff30af5869925c8156fe505a5111a267e38bfbb"]);
+    assert_eq!(tx["txid"], "4669175e0ef695c38d861e3fcff30af5869925c8156fe505a5111a267e38bfbb");
+    assert_eq!(tx["block_height"], 164);
+    assert_eq!(tx["fee"], 13668);
+    let input = &tx["inputs"][0];
+    assert_eq!(input["prevout"], "64a7aa07fa93e6434ac996cc32b0d37a9f4b01a62aa0854dfdb24f85af55b15f:4");
+    assert_eq!(input["value"], 14_415_283_964u64);
+    assert!(input["address"].as_str().unwrap().starts_with("bcrt1p"));
+    let output = &tx["outputs"][1];
+    assert_eq!(output["n"], 1);
+    assert_eq!(output["value"], 6_924_881_904u64);
+    assert_eq!(output["address"], "bcrt1p8ad09jgj9mu6h7t5htstc9gdf8z7mhrw9qh46sgssghluwhe295qytmz80");
+    assert_eq!(output["spent_by"]["txid"], "9d6698d43c72ae7cec4bcb092cb447f9953ee73fa6e3f20c3e145f10aa755aa5");
+    for field in ["block_hash", "position", "size", "vsize", "weight", "version", "locktime"] {
+        assert!(tx.get(field).is_some(), "{field}");
+    }
+    // A coinbase has no fee and spends nothing.
+    let block = query(data.path(), &["block", "164"]);
+    let coinbase = query(data.path(), &["tx", block["txids"][0].as_str().unwrap()]);
+    assert_eq!(coinbase["coinbase"], true);
+    assert_eq!(coinbase["inputs"][0]["prevout"], Value::Null);
+}
+
+#[test]
+fn address_json_totals_add_up() {
+    let data = indexed();
+    let a = query(data.path(), &["address", "mziekeDi2akkzTvyTS1KD6DjALPquiQWdq"]);
+    assert_eq!(a["address"], "mziekeDi2akkzTvyTS1KD6DjALPquiQWdq");
+    assert_eq!(a["tx_count"], 2);
+    assert_eq!(a["total_received"], 15_747_052_564u64);
+    assert_eq!(a["total_sent"], 15_747_052_564u64);
+    assert_eq!(a["balance"], 0);
+    // exchange_b's busiest deposit sweep target has history to page through.
+    let hot = query(data.path(), &["address", a["address"].as_str().unwrap(), "--limit", "1", "--offset", "1"]);
+    assert_eq!(hot["history"].as_array().unwrap().len(), 1);
+    assert_eq!(hot["history"][0]["height"], 150);
+}
+
+#[test]
+fn block_and_status_answer() {
+    let data = indexed();
+    let by_height = query(data.path(), &["block", "200"]);
+    let by_hash = query(data.path(), &["block", by_height["hash"].as_str().unwrap()]);
+    assert_eq!(by_height, by_hash);
+    assert_eq!(by_height["hash"], "3760d2c2e614657e89dfddc44632b7a7c61f584f2e9339296b0a32973f20cd67");
+    let page = query(data.path(), &["block", "133", "--limit", "2", "--offset", "1"]);
+    assert_eq!(page["txids"].as_array().unwrap().len(), 2);
+    assert_eq!(page["tx_count"], 31);
+    let status = query(data.path(), &["status"]);
+    assert_eq!(status["network"], "regtest");
+    assert_eq!(status["format_version"], 1);
+    assert_eq!(status["tip"]["height"], 200);
+    assert!(status["disk"]["bytes_per_io_core"].as_f64().unwrap() < 48.0);
+}
+
+#[test]
+fn query_errors_are_one_line() {
+    let data = indexed();
+    let d = data.path().to_str().unwrap();
+    for (args, needle) in [
+        (vec!["tx", "00".repeat(32).leak() as &str], "not in the index"),
+        (vec!["tx", "xyz"], "invalid hash"),
+        (vec!["address", "1A8JiWcwvpY7tAopUkSnGuEYHmzGYfZPiq"], "invalid regtest address"),
+        (vec!["address", "bcrt1qyqyqher5gfdjuvkjr425hgvfwqa6l34j9cucrj0"], "invalid regtest address"),
+        (vec!["block", "5000"], "no block at height 5000"),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--network", "regtest", "--data-dir", d]);
+        let out = run(&all);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(&["status", "--network", "regtest", "--data-dir", empty.path().to_str().unwrap()]);
+    assert!(String::from_utf8(out.stderr).unwrap().contains("no index here"));
+}

@@ -1,0 +1,298 @@
+//! Ingest: bring the index up to the blocks directory's most-work chain.
+//!
+//! 1. Map the blocks directory from headers alone (`chain::block_map`).
+//! 2. Find where the indexed chain and the node's chain part; roll back to that
+//!    point if the node reorganised.
+//! 3. Read and decode the new blocks in parallel, in windows of a few megabytes, on
+//!    a decoder thread; apply them in height order on this thread (ids, prevouts,
+//!    addresses); commit every `commit_bytes` of blocks and at the end.
+//!
+//! Work is proportional to the new blocks: nothing already indexed is read again
+//! except the hashes compared to find the fork point.
+
+use crate::IndexError;
+use crate::address_key::AddressKey;
+use crate::manifest::{Counts, Manifest};
+use crate::writer::{DecodedBlock, DecodedInput, DecodedOutput, DecodedTx, IndexWriter};
+use chain::block_map::BlockMap;
+use chain::tx::{TxIn, TxInfo, TxOut, TxVisitor};
+use chain::{BlockHash, BlockLocation, BlocksDir, ReadWarning, decode_block};
+use rayon::prelude::*;
+use std::fs::File;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Instant;
+
+/// How to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Delete the index and build it again.
+    pub rebuild: bool,
+    /// Commit after this many bytes of blocks (and at the end).
+    pub commit_bytes: u64,
+    /// Also commit after this many blocks (tests use small values to get many commits).
+    pub commit_blocks: Option<u64>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        Self { rebuild: false, commit_bytes: 512 << 20, commit_blocks: None }
+    }
+}
+
+/// Progress after each window of blocks.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestProgress {
+    /// Height of the last block applied.
+    pub height: u32,
+    /// Height the ingest will reach.
+    pub target: u32,
+    /// Bytes of blocks applied in this run.
+    pub bytes_done: u64,
+    /// Bytes of blocks this run applies.
+    pub bytes_total: u64,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone)]
+pub struct IngestReport {
+    /// The tip after the ingest.
+    pub tip: Option<(u32, BlockHash)>,
+    /// If the node reorganised: the fork height and how many blocks were removed.
+    pub rolled_back: Option<(u32, u64)>,
+    /// Rows added by this run.
+    pub added: Counts,
+    /// Rows in the index now.
+    pub counts: Counts,
+    /// Inputs whose spent output is not in the index.
+    pub unresolved_inputs: u64,
+    /// Bytes of blocks read.
+    pub bytes: u64,
+    /// Wall time.
+    pub elapsed_secs: f64,
+    /// What the blocks directory's reader skipped.
+    pub warnings: Vec<ReadWarning>,
+}
+
+/// Decoded blocks are handed over in windows of about this many bytes of blocks.
+const WINDOW_BYTES: u64 = 16 << 20;
+
+/// Brings the index in `data_dir` up to the most-work chain of `blocks`.
+///
+/// # Errors
+/// On I/O errors, blocks that do not decode, an index of another network or
+/// format, a blocks directory that does not hold the indexed chain, or another
+/// ingest holding the lock.
+pub fn ingest(
+    blocks: &BlocksDir,
+    data_dir: &Path,
+    options: &IngestOptions,
+    progress: &(dyn Fn(IngestProgress) + Sync),
+) -> Result<IngestReport, IndexError> {
+    let started = Instant::now();
+    let io = |e| IndexError::io(data_dir, e);
+    std::fs::create_dir_all(data_dir).map_err(io)?;
+    let lock = File::create(data_dir.join("lock")).map_err(io)?;
+    if lock.try_lock().is_err() {
+        return Err(IndexError::Locked { path: data_dir.to_owned() });
+    }
+    if options.rebuild {
+        for sub in ["columns", "history"] {
+            let _ = std::fs::remove_dir_all(data_dir.join(sub));
+        }
+        for file in ["manifest.json", "txid.tbl", "address.tbl"] {
+            let _ = std::fs::remove_file(data_dir.join(file));
+        }
+    }
+    let network = blocks.network();
+    let manifest = match Manifest::read(data_dir).map_err(io)? {
+        Some(m) if m.network != network => {
+            return Err(IndexError::WrongNetwork { path: data_dir.to_owned(), found: m.network, expected: network });
+        }
+        Some(m) => m,
+        None => Manifest::new(network),
+    };
+    let map = BlockMap::read(blocks)?;
+    let main: Vec<(u32, BlockLocation, BlockHash)> =
+        map.main_chain().map(|(h, n)| (h, n.location, n.header.hash)).collect();
+    let mut writer = IndexWriter::open(data_dir, manifest)?;
+
+    // Where the node's chain and the index part.
+    let mut rolled_back = None;
+    let first_new = match writer.tip_height() {
+        None => {
+            writer.manifest.start_height = main.first().map_or(0, |b| b.0);
+            0
+        }
+        Some(tip) => {
+            let map_start = main.first().map_or(u32::MAX, |b| b.0);
+            let common = (writer.manifest.start_height..=tip)
+                .rev()
+                .filter(|&h| h >= map_start)
+                .find(|&h| main.get((h - map_start) as usize).is_some_and(|b| Some(b.2) == writer.block_hash(h)));
+            match common {
+                Some(h) => {
+                    if h < tip {
+                        writer.rollback(h)?;
+                        rolled_back = Some((h, u64::from(tip - h)));
+                    }
+                    (h + 1 - map_start) as usize
+                }
+                None => return Err(IndexError::Unrelated { height: writer.manifest.start_height }),
+            }
+        }
+    };
+    let after_rollback = writer.counts();
+    let todo = &main[first_new.min(main.len())..];
+    let bytes_total: u64 = todo.iter().map(|b| u64::from(b.1.size)).sum();
+    let target = todo.last().map_or(0, |b| b.0);
+
+    // Windows of blocks, decoded on a second thread while this one applies.
+    let mut windows: Vec<&[(u32, BlockLocation, BlockHash)]> = Vec::new();
+    let (mut start, mut size) = (0, 0u64);
+    for (i, block) in todo.iter().enumerate() {
+        size += u64::from(block.1.size);
+        if size >= WINDOW_BYTES || i + 1 == todo.len() {
+            windows.push(&todo[start..=i]);
+            start = i + 1;
+            size = 0;
+        }
+    }
+    let mut warnings: Vec<ReadWarning> = map.warnings().to_vec();
+    let (mut bytes_done, mut since_commit, mut blocks_since_commit) = (0u64, 0u64, 0u64);
+    std::thread::scope(|scope| -> Result<(), IndexError> {
+        let (sender, receiver) = mpsc::sync_channel::<Vec<Result<DecodedBlock, chain::ReadError>>>(2);
+        let windows = &windows;
+        scope.spawn(move || {
+            for window in windows {
+                let decoded: Vec<_> =
+                    window.par_iter().map(|&(height, location, _)| decode(blocks, height, location)).collect();
+                let failed = decoded.iter().any(Result::is_err);
+                if sender.send(decoded).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let last_height = todo.last().map(|b| b.0);
+        for window in receiver {
+            for block in window {
+                let block = match block {
+                    Ok(block) => block,
+                    // The newest block may still be being written by the node.
+                    Err(chain::ReadError::Decode { path, offset, cause })
+                        if height_of(&path, offset, todo) == last_height =>
+                    {
+                        let warning = ReadWarning {
+                            file: path,
+                            offset,
+                            message: format!("tip block does not decode yet ({cause}); left for the next run"),
+                        };
+                        log::warn!("{warning}");
+                        warnings.push(warning);
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                writer.apply(&block)?;
+                let size = u64::from(block.location.size);
+                bytes_done += size;
+                since_commit += size;
+                blocks_since_commit += 1;
+                if since_commit >= options.commit_bytes
+                    || options.commit_blocks.is_some_and(|n| blocks_since_commit >= n)
+                {
+                    writer.commit(Some(blocks.path()))?;
+                    since_commit = 0;
+                    blocks_since_commit = 0;
+                }
+                progress(IngestProgress { height: block.height, target, bytes_done, bytes_total });
+            }
+        }
+        Ok(())
+    })?;
+    writer.commit(Some(blocks.path()))?;
+    writer.finish_pending()?;
+    let counts = writer.counts();
+    let added = Counts {
+        blocks: counts.blocks - after_rollback.blocks,
+        txs: counts.txs - after_rollback.txs,
+        inputs: counts.inputs - after_rollback.inputs,
+        outputs: counts.outputs - after_rollback.outputs,
+        addresses: counts.addresses - after_rollback.addresses,
+    };
+    Ok(IngestReport {
+        tip: writer.tip_height().and_then(|h| Some((h, writer.block_hash(h)?))),
+        rolled_back,
+        added,
+        counts,
+        unresolved_inputs: writer.manifest.unresolved_inputs,
+        bytes: bytes_done,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        warnings,
+    })
+}
+
+/// The height of the block stored at `offset` (for error messages).
+fn height_of(path: &Path, offset: u64, blocks: &[(u32, BlockLocation, BlockHash)]) -> Option<u32> {
+    let number = path.file_name()?.to_str()?.strip_prefix("blk")?.strip_suffix(".dat")?.parse::<u32>().ok()?;
+    blocks.iter().find(|b| b.1.file == number && b.1.offset == offset).map(|b| b.0)
+}
+
+/// Collects a block's parts for the writer.
+#[derive(Default)]
+struct Collect {
+    txs: Vec<DecodedTx>,
+    inputs: Vec<DecodedInput>,
+    outputs: Vec<DecodedOutput>,
+}
+
+impl<'a> TxVisitor<'a> for Collect {
+    #[inline]
+    fn input(&mut self, _: usize, input: &TxIn<'a>) {
+        self.inputs.push(DecodedInput {
+            prev_txid: *input.prev_txid,
+            prev_vout: input.prev_vout,
+            sequence: input.sequence,
+        });
+    }
+
+    #[inline]
+    fn output(&mut self, _: usize, output: &TxOut<'a>) {
+        let destination = chain::script::classify(output.script_pubkey);
+        let key = AddressKey::of_destination(&destination, output.script_pubkey);
+        self.outputs.push(DecodedOutput { value: output.value, class: destination.class().code(), key });
+    }
+
+    #[inline]
+    fn tx_end(&mut self, _: usize, tx: &TxInfo<'a>) {
+        self.txs.push(DecodedTx {
+            txid: tx.txid.0,
+            inputs: tx.input_count as u32,
+            outputs: tx.output_count as u32,
+            size: tx.size() as u32,
+            weight: tx.weight() as u32,
+            version: tx.version,
+            lock_time: tx.lock_time,
+        });
+    }
+}
+
+/// Reads and decodes one block.
+fn decode(blocks: &BlocksDir, height: u32, location: BlockLocation) -> Result<DecodedBlock, chain::ReadError> {
+    let mut bytes = Vec::with_capacity(location.size as usize);
+    blocks.read_block(&location, &mut bytes)?;
+    let mut collect = Collect::default();
+    let info = decode_block(&bytes, &mut collect).map_err(|cause| chain::ReadError::Decode {
+        path: blocks.file_path(location.file),
+        offset: location.offset,
+        cause,
+    })?;
+    Ok(DecodedBlock {
+        height,
+        header: info.header,
+        location,
+        txs: collect.txs,
+        inputs: collect.inputs,
+        outputs: collect.outputs,
+    })
+}

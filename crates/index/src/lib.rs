@@ -1,0 +1,101 @@
+//! Blocks to columns: an embedded, memory-mapped index of a Bitcoin chain.
+//!
+//! Dense integer ids in chain order (heights, transactions, inputs, outputs;
+//! addresses by first appearance), fixed-width little-endian columns in their own
+//! files, on-disk hash tables from txid and address to id, per-address output lists,
+//! incremental appends, reorg rollbacks and crash-safe commits. See docs/format.md.
+//!
+//! - [`ingest`]: build or update an index from a blocks directory.
+//! - [`Index`]: open the committed state and answer queries.
+
+pub mod address_key;
+pub mod column;
+pub mod history;
+pub mod ids;
+pub mod ingest;
+pub mod manifest;
+mod reader;
+pub mod schema;
+pub mod table;
+mod usage;
+pub mod writer;
+
+pub use address_key::AddressKey;
+pub use ids::{AddrId, Height, InNum, OutNum, TxNum};
+pub use ingest::{IngestOptions, IngestProgress, IngestReport, ingest};
+pub use manifest::{Counts, FORMAT_VERSION, Manifest};
+pub use reader::{AddressSummary, BlockRow, Index, InputRow, OutputRow, Spent, TxRow};
+pub use usage::{DiskUsage, disk_usage};
+
+use std::path::{Path, PathBuf};
+
+/// An error of the index.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IndexError {
+    /// An I/O error in the index directory.
+    #[error("{}: {cause}", path.display())]
+    Io {
+        /// The index directory (or file).
+        path: PathBuf,
+        /// The cause.
+        cause: std::io::Error,
+    },
+    /// Reading the blocks directory failed.
+    #[error(transparent)]
+    Read(#[from] chain::ReadError),
+    /// The index belongs to another network.
+    #[error("{}: the index is of {found}, not {expected}", path.display())]
+    WrongNetwork {
+        /// The index directory.
+        path: PathBuf,
+        /// Its network.
+        found: chain::Network,
+        /// The network asked for.
+        expected: chain::Network,
+    },
+    /// There is no index in the directory.
+    #[error("{}: no index here; build one with `chainsleuth ingest --blocks-dir DIR`", path.display())]
+    NotFound {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The blocks directory does not hold the chain the index was built from.
+    #[error("the blocks directory does not contain the indexed chain's first block at height {height}")]
+    Unrelated {
+        /// The index's first height.
+        height: u32,
+    },
+    /// Another process is ingesting into the same index.
+    #[error("{}: another chainsleuth is ingesting into this index", path.display())]
+    Locked {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// More items than a column's ids can number.
+    #[error("too many items for the index format: {0}")]
+    Limit(&'static str),
+}
+
+impl IndexError {
+    fn io(path: &Path, cause: std::io::Error) -> Self {
+        Self::Io { path: path.to_owned(), cause }
+    }
+}
+
+/// The 64-bit fingerprint of a txid for the txid table: its first eight bytes
+/// (txids are uniformly distributed).
+pub fn txid_fingerprint(txid: &[u8; 32]) -> u64 {
+    u64::from_le_bytes(txid[..8].try_into().unwrap_or_default())
+}
+
+/// The default index directory of a network: `$XDG_DATA_HOME/chainsleuth/<network>`,
+/// else `~/.local/share/chainsleuth/<network>`, else `./chainsleuth-data/<network>`.
+pub fn default_data_dir(network: chain::Network) -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .map(|p| p.join("chainsleuth"))
+        .unwrap_or_else(|| PathBuf::from("chainsleuth-data"));
+    base.join(network.name())
+}

@@ -1,0 +1,453 @@
+//! The committed index, opened for queries: random access by id and by hash,
+//! iteration over transactions with resolved inputs, and parallel scans.
+//! Columns are mapped read-only, so a query touches only the pages it reads.
+
+use crate::address_key::AddressKey;
+use crate::history::Segment;
+use crate::ids::{AddrId, Height, InNum, OutNum, TxNum};
+use crate::manifest::{Counts, Manifest};
+use crate::schema::{COINBASE, Columns, UNKNOWN_FEE, UNRESOLVED};
+use crate::table::Table;
+use crate::{IndexError, txid_fingerprint};
+use chain::script::ScriptClass;
+use chain::{BlockHash, Header, Network, Txid};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// A committed index.
+#[derive(Debug)]
+pub struct Index {
+    dir: PathBuf,
+    /// The committed state this view shows.
+    pub manifest: Manifest,
+    /// Every column, mapped read-only.
+    pub columns: Columns,
+    txids: Table,
+    addresses: Table,
+    segments: Vec<Segment>,
+}
+
+/// A block, as `chainsleuth block` shows it.
+#[derive(Debug, Clone)]
+pub struct BlockRow {
+    /// Height.
+    pub height: Height,
+    /// Header (with hash).
+    pub header: Header,
+    /// Its transactions.
+    pub txs: Range<u64>,
+    /// Sum of its transactions' fees (`None` if one is unknown).
+    pub fees: Option<u64>,
+    /// Serialized size.
+    pub size: u32,
+}
+
+/// A transaction's row.
+#[derive(Debug, Clone)]
+pub struct TxRow {
+    /// Its number.
+    pub num: TxNum,
+    /// Txid.
+    pub txid: Txid,
+    /// Height of its block.
+    pub height: Height,
+    /// Position in its block.
+    pub position: u64,
+    /// Serialized size.
+    pub size: u32,
+    /// Weight.
+    pub weight: u32,
+    /// nVersion.
+    pub version: u32,
+    /// nLockTime.
+    pub lock_time: u32,
+    /// Fee (`None` when an input is unresolved).
+    pub fee: Option<u64>,
+    /// Its inputs.
+    pub inputs: Range<u64>,
+    /// Its outputs.
+    pub outputs: Range<u64>,
+}
+
+impl TxRow {
+    /// Virtual size.
+    pub fn vsize(&self) -> u32 {
+        self.weight.div_ceil(4)
+    }
+
+    /// True for a coinbase (its first input spends nothing).
+    pub fn is_coinbase(&self, index: &Index) -> bool {
+        self.inputs.start < self.inputs.end && index.columns.in_spent_output.get(self.inputs.start) == COINBASE
+    }
+}
+
+/// What an input spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spent {
+    /// A coinbase input spends nothing.
+    Coinbase,
+    /// The spent output is not in the index (the chain starts late).
+    Unresolved,
+    /// An indexed output.
+    Output(OutNum),
+}
+
+/// An input's row.
+#[derive(Debug, Clone, Copy)]
+pub struct InputRow {
+    /// Its number.
+    pub num: InNum,
+    /// What it spends.
+    pub spent: Spent,
+    /// nSequence.
+    pub sequence: u32,
+}
+
+/// An output's row.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputRow {
+    /// Its number.
+    pub num: OutNum,
+    /// Value in satoshis.
+    pub value: u64,
+    /// The address it pays.
+    pub address: AddrId,
+    /// Its script's own class.
+    pub class: ScriptClass,
+    /// The committed input that spends it, if any.
+    pub spent_by: Option<InNum>,
+}
+
+/// What an address has received and sent.
+#[derive(Debug, Clone)]
+pub struct AddressSummary {
+    /// Its id.
+    pub id: AddrId,
+    /// Its key.
+    pub key: AddressKey,
+    /// Outputs paid to it, ascending.
+    pub outputs: Vec<OutNum>,
+    /// Total received.
+    pub received: u64,
+    /// Total of its spent outputs.
+    pub sent: u64,
+    /// Outputs not yet spent.
+    pub unspent: Vec<OutNum>,
+    /// Transactions that paid it or spent from it, ascending, with the value each
+    /// paid it and took from it.
+    pub history: Vec<(TxNum, u64, u64)>,
+}
+
+impl AddressSummary {
+    /// Received minus sent.
+    pub fn balance(&self) -> u64 {
+        self.received - self.sent
+    }
+}
+
+impl Index {
+    /// Opens the committed state of an index directory.
+    ///
+    /// # Errors
+    /// When there is no index, its format differs, or a file is missing or short.
+    pub fn open(dir: &Path) -> Result<Self, IndexError> {
+        let io = |e| IndexError::io(dir, e);
+        let manifest = Manifest::read(dir).map_err(io)?.ok_or_else(|| IndexError::NotFound { path: dir.to_owned() })?;
+        let columns = Columns::open(dir, &manifest.counts).map_err(io)?;
+        let txids = Table::open(&dir.join("txid.tbl")).map_err(io)?;
+        let addresses = Table::open(&dir.join("address.tbl")).map_err(io)?;
+        let segments = manifest
+            .segments
+            .iter()
+            .map(|s| Segment::open(&dir.join("history").join(&s.file)))
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        Ok(Self { dir: dir.to_owned(), manifest, columns, txids, addresses, segments })
+    }
+
+    /// The index directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The network indexed.
+    pub fn network(&self) -> Network {
+        self.manifest.network
+    }
+
+    /// Committed rows.
+    pub fn counts(&self) -> Counts {
+        self.manifest.counts
+    }
+
+    /// Height and hash of the tip.
+    pub fn tip(&self) -> Option<(Height, BlockHash)> {
+        let blocks = self.counts().blocks;
+        (blocks > 0).then(|| {
+            (Height(self.manifest.start_height + blocks as u32 - 1), BlockHash(self.columns.block_hash.get(blocks - 1)))
+        })
+    }
+
+    // Lookups by hash.
+
+    /// The transaction with a txid.
+    pub fn tx_by_txid(&self, txid: &Txid) -> Option<TxNum> {
+        let count = self.counts().txs;
+        self.txids.find(txid_fingerprint(&txid.0), |t| t < count && self.columns.tx_txid.get(t) == txid.0).map(TxNum)
+    }
+
+    /// The id of an address.
+    pub fn address_by_key(&self, key: &AddressKey) -> Option<AddrId> {
+        let count = self.counts().addresses;
+        let class = key.class.code();
+        self.addresses
+            .find(key.fingerprint(), |a| {
+                a < count && self.columns.addr_class.get(a) == class && self.columns.addr_payload.get(a) == key.payload
+            })
+            .map(|a| AddrId(a as u32))
+    }
+
+    /// The height of a block hash on the indexed chain (a scan of the hash column).
+    pub fn block_by_hash(&self, hash: &BlockHash) -> Option<Height> {
+        self.columns
+            .block_hash
+            .bytes()
+            .chunks_exact(32)
+            .position(|h| h == hash.0)
+            .map(|i| Height(self.manifest.start_height + i as u32))
+    }
+
+    // Random access by id.
+
+    /// The block at a height.
+    pub fn block(&self, height: Height) -> Option<BlockRow> {
+        let row = u64::from(height.0.checked_sub(self.manifest.start_height)?);
+        if row >= self.counts().blocks {
+            return None;
+        }
+        let header = Header::decode(&self.columns.block_header.get(row));
+        let first = self.columns.block_first_tx.get(row);
+        let end =
+            if row + 1 < self.counts().blocks { self.columns.block_first_tx.get(row + 1) } else { self.counts().txs };
+        let fees = self.columns.tx_fee.range(first..end).try_fold(0u64, |sum, f| (f != UNKNOWN_FEE).then(|| sum + f));
+        Some(BlockRow { height, header, txs: first..end, fees, size: self.columns.block_size.get(row) })
+    }
+
+    /// The height of the block holding a transaction.
+    pub fn tx_height(&self, t: TxNum) -> Height {
+        let row = partition(self.counts().blocks, |b| self.columns.block_first_tx.get(b) <= t.0) - 1;
+        Height(self.manifest.start_height + row as u32)
+    }
+
+    /// A transaction's row.
+    pub fn tx(&self, t: TxNum) -> TxRow {
+        let c = &self.columns;
+        let n = self.counts();
+        let height = self.tx_height(t);
+        let block_first = c.block_first_tx.get(u64::from(height.0 - self.manifest.start_height));
+        let next =
+            |col: &crate::column::Column<u64>, total: u64| if t.0 + 1 < n.txs { col.get(t.0 + 1) } else { total };
+        let fee = c.tx_fee.get(t.0);
+        TxRow {
+            num: t,
+            txid: Txid(c.tx_txid.get(t.0)),
+            height,
+            position: t.0 - block_first,
+            size: c.tx_size.get(t.0),
+            weight: c.tx_weight.get(t.0),
+            version: c.tx_version.get(t.0),
+            lock_time: c.tx_locktime.get(t.0),
+            fee: (fee != UNKNOWN_FEE).then_some(fee),
+            inputs: c.tx_first_input.get(t.0)..next(&c.tx_first_input, n.inputs),
+            outputs: c.tx_first_output.get(t.0)..next(&c.tx_first_output, n.outputs),
+        }
+    }
+
+    /// The transaction an input belongs to.
+    pub fn input_tx(&self, i: InNum) -> TxNum {
+        TxNum(partition(self.counts().txs, |t| self.columns.tx_first_input.get(t) <= i.0) - 1)
+    }
+
+    /// The transaction an output belongs to.
+    pub fn output_tx(&self, o: OutNum) -> TxNum {
+        TxNum(partition(self.counts().txs, |t| self.columns.tx_first_output.get(t) <= o.0) - 1)
+    }
+
+    /// An input's row.
+    pub fn input(&self, i: InNum) -> InputRow {
+        let spent = match self.columns.in_spent_output.get(i.0) {
+            COINBASE => Spent::Coinbase,
+            UNRESOLVED => Spent::Unresolved,
+            o => Spent::Output(OutNum(o)),
+        };
+        InputRow { num: i, spent, sequence: self.columns.in_sequence.get(i.0) }
+    }
+
+    /// The committed input that spends an output, if any.
+    pub fn spent_by(&self, o: OutNum) -> Option<InNum> {
+        let i = self.columns.out_spent_by.get(o.0);
+        (i < self.counts().inputs && self.columns.in_spent_output.get(i) == o.0).then_some(InNum(i))
+    }
+
+    /// An output's row.
+    pub fn output(&self, o: OutNum) -> OutputRow {
+        OutputRow {
+            num: o,
+            value: self.columns.out_value.get(o.0),
+            address: AddrId(self.columns.out_address.get(o.0)),
+            class: ScriptClass::from_code(self.columns.out_class.get(o.0)).unwrap_or(ScriptClass::NonStandard),
+            spent_by: self.spent_by(o),
+        }
+    }
+
+    /// The key of an address.
+    pub fn address_key(&self, a: AddrId) -> AddressKey {
+        let class =
+            ScriptClass::from_code(self.columns.addr_class.get(u64::from(a.0))).unwrap_or(ScriptClass::NonStandard);
+        AddressKey { class, payload: self.columns.addr_payload.get(u64::from(a.0)) }
+    }
+
+    /// The address string (or `<class>-<hex>` form) of an address.
+    pub fn address_text(&self, a: AddrId) -> String {
+        self.address_key(a).display(self.network())
+    }
+
+    /// Outputs paid to an address, ascending.
+    pub fn address_outputs(&self, a: AddrId) -> Vec<OutNum> {
+        let count = self.counts().outputs;
+        self.segments
+            .iter()
+            .flat_map(|s| s.outputs_of(a.0))
+            .filter(|&o| o < count && self.columns.out_address.get(o) == a.0)
+            .map(OutNum)
+            .collect()
+    }
+
+    /// What an address received and sent, and its transactions.
+    pub fn address_summary(&self, a: AddrId) -> AddressSummary {
+        let outputs = self.address_outputs(a);
+        let (mut received, mut sent) = (0u64, 0u64);
+        let mut unspent = Vec::new();
+        let mut history: Vec<(TxNum, u64, u64)> = Vec::with_capacity(outputs.len() * 2);
+        for &o in &outputs {
+            let row = self.output(o);
+            received += row.value;
+            history.push((self.output_tx(o), row.value, 0));
+            match row.spent_by {
+                Some(i) => {
+                    sent += row.value;
+                    history.push((self.input_tx(i), 0, row.value));
+                }
+                None => unspent.push(o),
+            }
+        }
+        history.sort_unstable_by_key(|h| h.0);
+        history.dedup_by(|b, a| {
+            if a.0 == b.0 {
+                a.1 += b.1;
+                a.2 += b.2;
+                true
+            } else {
+                false
+            }
+        });
+        AddressSummary { id: a, key: self.address_key(a), outputs, received, sent, unspent, history }
+    }
+
+    /// Every input of a transaction with what it spends and that output's value and address.
+    pub fn resolved_inputs(&self, t: TxNum) -> impl Iterator<Item = (InputRow, Option<OutputRow>)> + '_ {
+        self.tx(t).inputs.map(move |i| {
+            let input = self.input(InNum(i));
+            let spent = match input.spent {
+                Spent::Output(o) => Some(self.output(o)),
+                Spent::Coinbase | Spent::Unresolved => None,
+            };
+            (input, spent)
+        })
+    }
+
+    /// The stored bytes of a transaction, read from the blocks directory last
+    /// ingested (for what the columns do not keep: scripts, the outpoints of
+    /// unresolved inputs). `None` if that directory or block is gone.
+    pub fn raw_tx(&self, t: TxNum) -> Option<Vec<u8>> {
+        let height = self.tx_height(t);
+        let row = u64::from(height.0 - self.manifest.start_height);
+        let location = chain::BlockLocation {
+            file: self.columns.block_file.get(row),
+            offset: self.columns.block_offset.get(row),
+            size: self.columns.block_size.get(row),
+        };
+        let blocks = chain::BlocksDir::open(self.manifest.blocks_dir.as_deref()?, self.network()).ok()?;
+        let mut bytes = Vec::new();
+        blocks.read_block(&location, &mut bytes).ok()?;
+        struct Nth(usize, Option<(usize, usize)>);
+        impl chain::TxVisitor<'_> for Nth {
+            fn tx_end(&mut self, index: usize, tx: &chain::TxInfo<'_>) {
+                if index == self.0 {
+                    self.1 = Some((tx.offset, tx.bytes.len()));
+                }
+            }
+        }
+        let mut nth = Nth((t.0 - self.columns.block_first_tx.get(row)) as usize, None);
+        chain::decode_block(&bytes, &mut nth).ok()?;
+        let (offset, len) = nth.1?;
+        let tx = bytes[offset..offset + len].to_vec();
+        (chain::Transaction::decode(&tx).ok()?.info.txid.0 == self.columns.tx_txid.get(t.0)).then_some(tx)
+    }
+
+    /// Runs `f` over ranges of `len` rows in parallel (for scans of a column) and
+    /// collects the results in order.
+    pub fn par_ranges<R: Send>(len: u64, f: impl Fn(Range<u64>) -> R + Sync) -> Vec<R> {
+        const CHUNK: u64 = 1 << 16;
+        (0..len.div_ceil(CHUNK)).into_par_iter().map(|c| f(c * CHUNK..((c + 1) * CHUNK).min(len))).collect()
+    }
+
+    /// A digest of the committed content: every column's committed rows (spends
+    /// only where valid; block locations left out), every address's output list,
+    /// and every txid and address found through the tables. Two indexes of one chain
+    /// have the same digest whatever crashes or rollbacks their files went through
+    /// and however the blocks were stored.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        let n = self.counts();
+        h.update(
+            serde_json::to_vec(&(n, self.manifest.start_height, self.manifest.unresolved_inputs)).unwrap_or_default(),
+        );
+        for (name, _, _) in crate::schema::COLUMNS {
+            // Spends are hashed below, where valid: stale values differ between runs.
+            // Where a block is stored is not part of the chain.
+            if !["out_spent_by", "block_file", "block_offset"].contains(name) {
+                h.update(name.as_bytes());
+                h.update(self.columns.bytes_of(name).unwrap_or_default());
+            }
+        }
+        for o in 0..n.outputs {
+            h.update(self.spent_by(OutNum(o)).map_or(u64::MAX, |i| i.0).to_le_bytes());
+        }
+        for a in 0..n.addresses as u32 {
+            for o in self.address_outputs(AddrId(a)) {
+                h.update(o.0.to_le_bytes());
+            }
+            h.update(
+                u64::from(self.address_by_key(&self.address_key(AddrId(a))).map_or(u32::MAX, |x| x.0)).to_le_bytes(),
+            );
+        }
+        for t in 0..n.txs {
+            h.update(self.tx_by_txid(&Txid(self.columns.tx_txid.get(t))).map_or(u64::MAX, |x| x.0).to_le_bytes());
+        }
+        h.finalize().into()
+    }
+}
+
+/// The number of leading items in `0..len` for which `pred` holds (it must hold for
+/// a prefix): a binary search.
+fn partition(len: u64, pred: impl Fn(u64) -> bool) -> u64 {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) { lo = mid + 1 } else { hi = mid }
+    }
+    lo
+}

@@ -1,0 +1,569 @@
+//! Appending decoded blocks to the index: assigning ids, resolving prevouts,
+//! filing outputs under addresses; commits and rollbacks.
+//!
+//! Crash safety rests on three rules. Columns only grow, and rows past the
+//! committed counts are ignored (and overwritten by the next run). The two values
+//! changed in place (a spent output's `out_spent_by`, hash-table slots) are
+//! validated by readers against committed rows, so stale ones are harmless.
+//! Everything else (history segments, grown tables) is a new file that only the
+//! next manifest names.
+
+use crate::address_key::AddressKey;
+use crate::history::{self, MAX_SEGMENTS, Segment};
+use crate::manifest::{Counts, Manifest, SegmentMeta};
+use crate::schema::{COINBASE, ColumnWriters, UNKNOWN_FEE, UNRESOLVED, UNSPENT};
+use crate::table::TableWriter;
+use crate::{IndexError, txid_fingerprint};
+use chain::script::ScriptClass;
+use chain::{BlockHash, BlockLocation, Header};
+use std::collections::HashMap;
+use std::fs::File;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// A transaction as the decoder hands it to the writer.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodedTx {
+    /// Txid (internal byte order).
+    pub txid: [u8; 32],
+    /// Number of inputs.
+    pub inputs: u32,
+    /// Number of outputs.
+    pub outputs: u32,
+    /// Serialized size.
+    pub size: u32,
+    /// Weight.
+    pub weight: u32,
+    /// nVersion.
+    pub version: u32,
+    /// nLockTime.
+    pub lock_time: u32,
+}
+
+/// An input as the decoder hands it to the writer.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodedInput {
+    /// Spent txid; all zero with `prev_vout` = u32::MAX for a coinbase.
+    pub prev_txid: [u8; 32],
+    /// Spent output index.
+    pub prev_vout: u32,
+    /// nSequence.
+    pub sequence: u32,
+}
+
+/// An output as the decoder hands it to the writer.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodedOutput {
+    /// Value in satoshis.
+    pub value: u64,
+    /// The script's own class code.
+    pub class: u8,
+    /// The address it pays.
+    pub key: AddressKey,
+}
+
+/// A block decoded for the writer: flat lists of its parts.
+#[derive(Debug, Clone)]
+pub struct DecodedBlock {
+    /// Its height.
+    pub height: u32,
+    /// Its header.
+    pub header: Header,
+    /// Where it is stored.
+    pub location: BlockLocation,
+    /// Its transactions.
+    pub txs: Vec<DecodedTx>,
+    /// Every input, in order.
+    pub inputs: Vec<DecodedInput>,
+    /// Every output, in order.
+    pub outputs: Vec<DecodedOutput>,
+}
+
+/// Hashes a key by a fingerprint it already carries (the keys are hashes).
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by the keys below; fold anything else in.
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type FingerprintMap<K, V> = HashMap<K, V, BuildHasherDefault<FingerprintHasher>>;
+
+/// An outpoint as a map key.
+#[derive(PartialEq, Eq)]
+struct Outpoint([u8; 32], u32);
+
+impl Hash for Outpoint {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(txid_fingerprint(&self.0) ^ u64::from(self.1).rotate_left(47));
+    }
+}
+
+/// An address key as a map key.
+#[derive(PartialEq, Eq)]
+struct AddressEntry(AddressKey);
+
+impl Hash for AddressEntry {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.fingerprint());
+    }
+}
+
+/// The index opened for appending.
+///
+/// During a run, outputs created by it and not yet spent are kept in memory by
+/// outpoint (with their number and value), so most inputs resolve without touching
+/// disk: that map grows with the run's unspent outputs (about 70 bytes each).
+/// Addresses seen since the last commit are kept in memory too (about 60 bytes
+/// each); older ones are found through the address table. New entries of the txid
+/// and address tables are inserted at commit, in slot order.
+pub struct IndexWriter {
+    dir: PathBuf,
+    /// The committed state.
+    pub manifest: Manifest,
+    columns: ColumnWriters,
+    txids: TableWriter,
+    addresses: TableWriter,
+    unspent: FingerprintMap<Outpoint, (u64, u64)>,
+    recent_addresses: FingerprintMap<AddressEntry, u32>,
+    new_txids: Vec<(u64, u64)>,
+    new_addresses: Vec<(u64, u64)>,
+    history: Vec<(u32, u64)>,
+    unresolved: u64,
+    pending: Option<std::thread::JoinHandle<io::Result<()>>>,
+}
+
+/// The table files.
+fn txid_table_path(dir: &Path) -> PathBuf {
+    dir.join("txid.tbl")
+}
+fn address_table_path(dir: &Path) -> PathBuf {
+    dir.join("address.tbl")
+}
+
+impl IndexWriter {
+    /// Opens an index directory for appending after its committed state.
+    ///
+    /// # Errors
+    /// On I/O errors.
+    pub fn open(dir: &Path, manifest: Manifest) -> Result<Self, IndexError> {
+        let io = |e: io::Error| IndexError::io(dir, e);
+        std::fs::create_dir_all(dir.join("columns")).map_err(io)?;
+        std::fs::create_dir_all(dir.join("history")).map_err(io)?;
+        let columns = ColumnWriters::open(dir, &manifest.counts).map_err(io)?;
+        let txids = TableWriter::open(&txid_table_path(dir), manifest.counts.txs * 2).map_err(io)?;
+        let addresses = TableWriter::open(&address_table_path(dir), manifest.counts.addresses * 2).map_err(io)?;
+        let writer = Self {
+            dir: dir.to_owned(),
+            unresolved: manifest.unresolved_inputs,
+            manifest,
+            columns,
+            txids,
+            addresses,
+            unspent: FingerprintMap::default(),
+            recent_addresses: FingerprintMap::default(),
+            new_txids: Vec::new(),
+            new_addresses: Vec::new(),
+            history: Vec::new(),
+            pending: None,
+        };
+        writer.remove_unreferenced_segments().map_err(io)?;
+        Ok(writer)
+    }
+
+    /// Rows written so far, committed or not.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            blocks: self.columns.block_hash.len(),
+            txs: self.columns.tx_txid.len(),
+            inputs: self.columns.in_spent_output.len(),
+            outputs: self.columns.out_value.len(),
+            addresses: self.columns.addr_class.len(),
+        }
+    }
+
+    /// Hash of the indexed block at `height`, if indexed.
+    pub fn block_hash(&self, height: u32) -> Option<BlockHash> {
+        let row = u64::from(height.checked_sub(self.manifest.start_height)?);
+        (row < self.columns.block_hash.len()).then(|| BlockHash(self.columns.block_hash.get(row)))
+    }
+
+    /// Height of the last indexed block.
+    pub fn tip_height(&self) -> Option<u32> {
+        let blocks = self.columns.block_hash.len();
+        (blocks > 0).then(|| self.manifest.start_height + blocks as u32 - 1)
+    }
+
+    /// The output a prevout names: first among this run's unspent outputs (taking it
+    /// out), else through the txid table among committed transactions.
+    fn resolve(&mut self, txid: &[u8; 32], vout: u32) -> Option<(u64, u64)> {
+        if let Some(found) = self.unspent.remove(&Outpoint(*txid, vout)) {
+            return Some(found);
+        }
+        let committed = self.columns.tx_txid.committed_len();
+        let c = &self.columns;
+        let t = self.txids.find(txid_fingerprint(txid), |t| t < committed && &c.tx_txid.get(t) == txid)?;
+        let first = c.tx_first_output.get(t);
+        let end = if t + 1 < c.tx_first_output.len() { c.tx_first_output.get(t + 1) } else { c.out_value.len() };
+        let o = first + u64::from(vout);
+        (o < end).then(|| (o, c.out_value.get(o)))
+    }
+
+    /// The address id of a key, adding the address if it is new.
+    fn address_id(&mut self, key: &AddressKey, output: u64) -> Result<u32, IndexError> {
+        let entry = AddressEntry(*key);
+        if let Some(&id) = self.recent_addresses.get(&entry) {
+            return Ok(id);
+        }
+        let committed = self.columns.addr_class.committed_len();
+        let class = key.class.code();
+        let c = &self.columns;
+        let id = match self.addresses.find(key.fingerprint(), |a| {
+            a < committed && c.addr_class.get(a) == class && c.addr_payload.get(a) == key.payload
+        }) {
+            Some(id) => id as u32,
+            None => {
+                let id = c.addr_class.len();
+                if id >= u64::from(u32::MAX) {
+                    return Err(IndexError::Limit("address ids (2^32)"));
+                }
+                self.columns.addr_class.push(class);
+                self.columns.addr_payload.push(key.payload);
+                self.columns.addr_first_output.push(output);
+                self.new_addresses.push((key.fingerprint(), id));
+                id as u32
+            }
+        };
+        self.recent_addresses.insert(entry, id);
+        Ok(id)
+    }
+
+    /// Appends a main-chain block that extends the indexed tip.
+    ///
+    /// # Errors
+    /// When ids would overflow their columns.
+    pub fn apply(&mut self, block: &DecodedBlock) -> Result<(), IndexError> {
+        let c = &mut self.columns;
+        c.block_hash.push(block.header.hash.0);
+        c.block_header.push(block.header.to_bytes());
+        c.block_first_tx.push(c.tx_txid.len());
+        c.block_file.push(block.location.file);
+        c.block_offset.push(block.location.offset);
+        c.block_size.push(block.location.size);
+        let (mut inputs, mut outputs) = (block.inputs.iter(), block.outputs.iter());
+        for tx in &block.txs {
+            let t = self.columns.tx_txid.len();
+            if t >= crate::table::MAX_ID {
+                return Err(IndexError::Limit("transaction numbers (2^40)"));
+            }
+            let c = &mut self.columns;
+            c.tx_txid.push(tx.txid);
+            c.tx_first_input.push(c.in_spent_output.len());
+            c.tx_first_output.push(c.out_value.len());
+            c.tx_size.push(tx.size);
+            c.tx_weight.push(tx.weight);
+            c.tx_version.push(tx.version);
+            c.tx_locktime.push(tx.lock_time);
+            let (mut in_value, mut resolved, mut coinbase) = (0u64, true, false);
+            for input in inputs.by_ref().take(tx.inputs as usize) {
+                let i = self.columns.in_spent_output.len();
+                let spent = if input.prev_vout == u32::MAX && input.prev_txid == [0; 32] {
+                    coinbase = true;
+                    COINBASE
+                } else {
+                    match self.resolve(&input.prev_txid, input.prev_vout) {
+                        Some((o, value)) => {
+                            self.columns.out_spent_by.set(o, i);
+                            in_value = in_value.saturating_add(value);
+                            o
+                        }
+                        None => {
+                            resolved = false;
+                            self.unresolved += 1;
+                            UNRESOLVED
+                        }
+                    }
+                };
+                self.columns.in_spent_output.push(spent);
+                self.columns.in_sequence.push(input.sequence);
+            }
+            let mut out_value = 0u64;
+            for (vout, output) in outputs.by_ref().take(tx.outputs as usize).enumerate() {
+                let o = self.columns.out_value.len();
+                let address = self.address_id(&output.key, o)?;
+                let c = &mut self.columns;
+                c.out_value.push(output.value);
+                c.out_address.push(address);
+                c.out_spent_by.push(UNSPENT);
+                c.out_class.push(output.class);
+                self.history.push((address, o));
+                // After the inputs: a transaction cannot spend its own outputs.
+                // OP_RETURN outputs can never be spent.
+                if output.class != ScriptClass::NullData.code() {
+                    self.unspent.insert(Outpoint(tx.txid, vout as u32), (o, output.value));
+                }
+                out_value = out_value.saturating_add(output.value);
+            }
+            let fee = match (coinbase, resolved) {
+                (true, _) => 0,
+                (false, true) => in_value.checked_sub(out_value).unwrap_or(UNKNOWN_FEE),
+                (false, false) => UNKNOWN_FEE,
+            };
+            self.columns.tx_fee.push(fee);
+            self.new_txids.push((txid_fingerprint(&tx.txid), t));
+        }
+        Ok(())
+    }
+
+    /// Inserts entries into a table, growing it (rebuilt from its key column) when
+    /// half full. Entries go in slot order, so the table is written front to back.
+    fn insert_all(&mut self, which: Which) -> Result<(), IndexError> {
+        let mut entries = std::mem::take(match which {
+            Which::Txids => &mut self.new_txids,
+            Which::Addresses => &mut self.new_addresses,
+        });
+        let needed = match which {
+            Which::Txids => self.txids.entries(),
+            Which::Addresses => self.addresses.entries(),
+        } + entries.len() as u64;
+        let table = match which {
+            Which::Txids => &self.txids,
+            Which::Addresses => &self.addresses,
+        };
+        if needed * 2 > table.capacity() {
+            let capacity = (needed * 2).next_power_of_two().max(table.capacity() * 2);
+            let rebuilt = match which {
+                Which::Txids => {
+                    let column = &self.columns.tx_txid;
+                    rebuild_table(
+                        &txid_table_path(&self.dir),
+                        capacity,
+                        (0..column.len()).map(|t| (txid_fingerprint(&column.get(t)), t)),
+                    )
+                }
+                Which::Addresses => {
+                    let (classes, payloads) = (&self.columns.addr_class, &self.columns.addr_payload);
+                    let keys = (0..classes.len()).map(|a| {
+                        let class = ScriptClass::from_code(classes.get(a)).unwrap_or(ScriptClass::NonStandard);
+                        (AddressKey { class, payload: payloads.get(a) }.fingerprint(), a)
+                    });
+                    rebuild_table(&address_table_path(&self.dir), capacity, keys)
+                }
+            }
+            .map_err(|e| IndexError::io(&self.dir, e))?;
+            match which {
+                Which::Txids => self.txids = rebuilt,
+                Which::Addresses => self.addresses = rebuilt,
+            }
+            return Ok(());
+        }
+        let table = match which {
+            Which::Txids => &mut self.txids,
+            Which::Addresses => &mut self.addresses,
+        };
+        let mask = table.capacity() - 1;
+        entries.sort_unstable_by_key(|&(fingerprint, _)| fingerprint & mask);
+        for (fingerprint, id) in entries {
+            table.insert(fingerprint, id);
+        }
+        Ok(())
+    }
+
+    /// Commits everything written. Columns, table entries and this batch's history
+    /// segment go to the files now; a committer thread then syncs them and only then
+    /// writes the manifest, while this thread goes on with the next blocks (whose
+    /// writes land past the rows being committed, or are validated by readers).
+    /// Segments are merged when there are too many.
+    ///
+    /// # Errors
+    /// On I/O errors, of this commit's writes or of the previous commit's syncs.
+    pub fn commit(&mut self, blocks_dir: Option<&Path>) -> Result<(), IndexError> {
+        self.finish_pending()?;
+        let dir = self.dir.clone();
+        let io = |e| IndexError::io(&dir, e);
+        let counts = self.counts();
+        let mut manifest = self.manifest.clone();
+        manifest.generation += 1;
+        self.columns.write_out().map_err(io)?;
+        self.insert_all(Which::Txids)?;
+        self.insert_all(Which::Addresses)?;
+        let mut files = self.columns.paths();
+        files.push(txid_table_path(&self.dir));
+        files.push(address_table_path(&self.dir));
+        if !self.history.is_empty() {
+            history::sort_by_address(&mut self.history);
+            let file = format!("{:08}.seg", manifest.generation);
+            let path = self.dir.join("history").join(&file);
+            history::write_segment(&path, &self.history).map_err(io)?;
+            files.push(path);
+            manifest.segments.push(SegmentMeta {
+                file,
+                outputs_from: self.manifest.counts.outputs,
+                outputs_to: counts.outputs,
+            });
+            self.history.clear();
+        }
+        manifest.counts = counts;
+        manifest.unresolved_inputs = self.unresolved;
+        if let Some(dir) = blocks_dir {
+            manifest.blocks_dir = Some(dir.to_owned());
+        }
+        crash_point(manifest.generation);
+        self.manifest = manifest.clone();
+        let index_dir = self.dir.clone();
+        self.pending = Some(std::thread::spawn(move || -> io::Result<()> {
+            for path in files {
+                File::open(&path)?.sync_data()?;
+            }
+            manifest.commit(&index_dir)
+        }));
+        self.columns.reopen(&counts).map_err(io)?;
+        // Addresses since the last commit are in the table now; keeping them would
+        // make memory grow with the chain (the capacity stays, sized by a batch).
+        self.recent_addresses.clear();
+        if self.manifest.segments.len() > MAX_SEGMENTS {
+            self.merge_segments(u64::MAX)?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the committer thread, if one is running.
+    ///
+    /// # Errors
+    /// The committer's I/O error.
+    pub fn finish_pending(&mut self) -> Result<(), IndexError> {
+        if let Some(pending) = self.pending.take() {
+            let result =
+                pending.join().map_err(|_| IndexError::io(&self.dir, io::Error::other("committer thread panicked")))?;
+            result.map_err(|e| IndexError::io(&self.dir, e))?;
+        }
+        Ok(())
+    }
+
+    /// Replaces every history segment by one, keeping outputs below `max_output`,
+    /// and commits.
+    fn merge_segments(&mut self, max_output: u64) -> Result<(), IndexError> {
+        self.finish_pending()?;
+        let io = |e| IndexError::io(&self.dir, e);
+        let segments: Vec<Segment> = self
+            .manifest
+            .segments
+            .iter()
+            .map(|s| Segment::open(&self.dir.join("history").join(&s.file)))
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        let mut manifest = self.manifest.clone();
+        manifest.generation += 1;
+        let file = format!("{:08}-merged.seg", manifest.generation);
+        history::merge(&segments, max_output, &self.dir.join("history").join(&file)).map_err(io)?;
+        drop(segments);
+        let outputs_to = manifest.counts.outputs;
+        manifest.segments = vec![SegmentMeta { file, outputs_from: 0, outputs_to }];
+        manifest.commit(&self.dir).map_err(io)?;
+        self.manifest = manifest;
+        self.remove_unreferenced_segments().map_err(io)
+    }
+
+    /// Rolls the committed index back to `height` (the fork point of a
+    /// reorganisation): the counts shrink to that block's end and segments forget
+    /// later outputs, in one commit. Stale spends and table entries left behind are
+    /// invalid by construction. Call it before applying blocks in a run.
+    ///
+    /// # Errors
+    /// On I/O errors (the index then stays as it was).
+    pub fn rollback(&mut self, height: u32) -> Result<(), IndexError> {
+        self.finish_pending()?;
+        let dir = self.dir.clone();
+        let io = |e| IndexError::io(&dir, e);
+        let old = self.counts();
+        let blocks = u64::from(height + 1 - self.manifest.start_height).min(old.blocks);
+        let c = &self.columns;
+        let txs = if blocks < old.blocks { c.block_first_tx.get(blocks) } else { old.txs };
+        let (inputs, outputs) = if txs < old.txs {
+            (c.tx_first_input.get(txs), c.tx_first_output.get(txs))
+        } else {
+            (old.inputs, old.outputs)
+        };
+        // Address ids are given in order of first appearance: keep those first seen before.
+        let (mut lo, mut hi) = (0, old.addresses);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if c.addr_first_output.get(mid) < outputs { lo = mid + 1 } else { hi = mid }
+        }
+        let counts = Counts { blocks, txs, inputs, outputs, addresses: lo };
+        let dropped_unresolved =
+            (inputs..old.inputs).filter(|&i| c.in_spent_output.get(i) == UNRESOLVED).count() as u64;
+        self.unresolved -= dropped_unresolved;
+        self.columns.truncate(&counts);
+        self.manifest.counts = counts;
+        self.manifest.unresolved_inputs = self.unresolved;
+        if self.manifest.segments.iter().any(|s| s.outputs_to > outputs) {
+            self.merge_segments(outputs)?;
+        } else {
+            let mut manifest = self.manifest.clone();
+            manifest.generation += 1;
+            manifest.commit(&self.dir).map_err(io)?;
+            self.manifest = manifest;
+        }
+        self.columns.reopen(&counts).map_err(io)
+    }
+
+    /// Deletes segment files no manifest names (left by a crash or a merge).
+    fn remove_unreferenced_segments(&self) -> io::Result<()> {
+        let dir = self.dir.join("history");
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !self.manifest.segments.iter().any(|s| s.file == name) {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// For crash tests: with `CHAINSLEUTH_CRASH_AT_COMMIT=N`, the process aborts in
+/// the middle of commit N (files written, manifest not), the worst moment to die.
+fn crash_point(generation: u64) {
+    static AT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    let at = AT.get_or_init(|| std::env::var("CHAINSLEUTH_CRASH_AT_COMMIT").ok().and_then(|v| v.parse().ok()));
+    if *at == Some(generation) {
+        std::process::abort();
+    }
+}
+
+/// Which lookup table.
+#[derive(Clone, Copy)]
+enum Which {
+    Txids,
+    Addresses,
+}
+
+/// Writes a table of `capacity` slots holding `keys` beside `path`, then renames it
+/// over `path` (readers keep their old map until they reopen).
+fn rebuild_table(path: &Path, capacity: u64, keys: impl Iterator<Item = (u64, u64)>) -> io::Result<TableWriter> {
+    let tmp = path.with_extension("tbl.new");
+    let _ = std::fs::remove_file(&tmp);
+    let mut table = TableWriter::open(&tmp, capacity)?;
+    for (fingerprint, id) in keys {
+        if !table.insert(fingerprint, id) {
+            return Err(io::Error::other("table rebuilt too small"));
+        }
+    }
+    table.sync()?;
+    drop(table);
+    std::fs::rename(&tmp, path)?;
+    TableWriter::open(path, capacity)
+}
