@@ -29,8 +29,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let dir = BlocksDir::open(&summary.blocks_dir, Network::Regtest)?;
     let report = scan(&dir, ScanOptions { verify: true }, &|_| {})?;
     let index_dir = args.out.join("index");
-    let ingested = index::ingest(&dir, &index_dir, &index::IngestOptions { rebuild: true, ..Default::default() }, &|_| {})
-        .context("ingest failed")?;
+    let ingested =
+        index::ingest(&dir, &index_dir, &index::IngestOptions { rebuild: true, ..Default::default() }, &|_| {})
+            .context("ingest failed")?;
     let index = index::Index::open(&index_dir)?;
 
     let mut s = String::new();
@@ -77,7 +78,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         let _ = writeln!(s, "   the theft {txid} (height {}) paid:", row.height);
         for o in row.outputs.clone() {
             let out = index.output(index::OutNum(o));
-            let next = out.spent_by.map_or("unspent".to_owned(), |i| format!("spent in {}", chain::Txid(index.columns.tx_txid.get(index.input_tx(i).0))));
+            let next = out.spent_by.map_or("unspent".to_owned(), |i| {
+                format!("spent in {}", chain::Txid(index.columns.tx_txid.get(index.input_tx(i).0)))
+            });
             let _ = writeln!(s, "     {} to {} ({next})", btc(out.value), index.address_text(out.address));
         }
     }
