@@ -8,23 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-}
 network=${2:-regtest}
-cargo build --release -q -p chainsleuth
-bin=target/release/chainsleuth
-work=${BENCH_OUT:-/tmp/chainsleuth-bench}
-if [ -z "$dir" ]; then
-  if [ ! -f "$work/sim10m/ground_truth.json" ]; then
-    "$bin" simulate --out "$work/sim10m" --profile large --txs 10000000 --seed 1 >/dev/null
-  fi
-  dir=$work/sim10m/blocks
-fi
+source bench/common.sh
+dir=$(blocks_dir "$dir")
 command -v blocks_iterator_cli >/dev/null || cargo install blocks_iterator_cli --version '^3' --locked
 data=$work/index-bench
 cat "$dir"/blk*.dat > /dev/null   # warm the page cache
 
-timed() { # prints "wall_seconds max_rss_kb" of a command
-  /usr/bin/time -f '%e %M' -o "$work/time.txt" "$@" > /dev/null 2>&1
-  cat "$work/time.txt"
-}
 read -r scan_s scan_kb < <(timed "$bin" scan --blocks-dir "$dir" --network "$network")
 read -r ingest_s ingest_kb < <(timed "$bin" ingest --blocks-dir "$dir" --network "$network" --data-dir "$data" --rebuild)
 read -r bi_s bi_kb < <(timed blocks_iterator_cli -b "$dir" -n "$network")
@@ -34,7 +23,6 @@ import json, sys
 scan, ingest, ingest_kb, bi, bi_kb = map(float, sys.argv[1:6])
 s = json.loads(sys.argv[6])
 c, d = s["counts"], s["disk"]
-mb = sum(1 for _ in ()) or 0
 print(f"chain: {c['txs']:,} txs, {c['inputs']:,} inputs, {c['outputs']:,} outputs, {c['addresses']:,} addresses")
 print(f"{'chainsleuth scan':<44} {scan:8.2f} s")
 print(f"{'chainsleuth ingest (full index)':<44} {ingest:8.2f} s  {c['txs']/ingest:,.0f} tx/s  peak RSS {ingest_kb/1024:,.0f} MiB")

@@ -42,6 +42,62 @@ pub enum Command {
     Block(BlockArgs),
     /// The index: network, tip, counts and disk use per column.
     Status(StatusArgs),
+    /// Group addresses into entities (common-input ownership, change heuristics)
+    /// and classify CoinJoins; incremental after new blocks.
+    Cluster(ClusterArgs),
+    /// An entity: size, addresses, balance, first and last seen, CoinJoins touched.
+    Entity(EntityArgs),
+    /// Measure clustering, change heuristics and CoinJoin detection against ground truth.
+    Eval(EvalArgs),
+}
+
+/// `chainsleuth cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// Links to use: multi-input, change:one-time, change:address-type,
+    /// change:round-value, change:optimal, change:fingerprint, change:reuse.
+    #[arg(long, default_value_t = analysis::Heuristics::default().to_string())]
+    pub heuristics: String,
+    /// Collapse guard: refuse a change link joining two common-input clusters of at
+    /// least this many addresses each.
+    #[arg(long, default_value_t = analysis::cluster::DEFAULT_GUARD)]
+    pub guard: u32,
+    /// Write one row per address (`address,entity`) to this CSV file.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth entity`.
+#[derive(Debug, Args)]
+pub struct EntityArgs {
+    /// An address, or an entity id.
+    pub entity: String,
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// Which of its addresses (and CoinJoins) to list.
+    #[command(flatten)]
+    pub page: Page,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A ground_truth.json (the regtest fixture's or a simulator's).
+    #[arg(long)]
+    pub ground_truth: PathBuf,
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Where the index is.
@@ -102,12 +158,9 @@ pub struct AddressArgs {
     pub address: String,
     #[command(flatten)]
     pub index: IndexLocation,
-    /// History entries to show.
-    #[arg(long, default_value_t = 50)]
-    pub limit: usize,
-    /// History entries to skip (newest first).
-    #[arg(long, default_value_t = 0)]
-    pub offset: usize,
+    /// Which history entries to show (newest first).
+    #[command(flatten)]
+    pub page: Page,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -230,4 +283,15 @@ pub enum DecodeCommand {
         #[command(flatten)]
         network: NetworkArg,
     },
+}
+
+/// A page of a long list: `--limit` entries after skipping `--offset`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Page {
+    /// Entries to show.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Entries to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
 }

@@ -80,6 +80,9 @@ fn decode_tx_matches_core_shape() {
     assert_eq!(json["vout"][0]["scriptPubKey"]["type"], "witness_v0_keyhash");
     assert_eq!(json["vout"][0]["scriptPubKey"]["address"], "bc1qqmmc3s46efrdq0jglhf8l8jg0xw37exgne6q3k");
     assert_eq!(serde_json::to_string(&json["vout"][0]["value"]).unwrap(), "0.05");
+    // A Whirlpool mix, judged from the transaction alone (no prevout values).
+    assert_eq!(json["coinjoin"]["protocol"], "whirlpool");
+    assert_eq!(json["coinjoin"]["confidence"], 0.95);
 
     // The same from stdin, as raw bytes.
     let mut child = Command::new(env!("CARGO_BIN_EXE_chainsleuth"))

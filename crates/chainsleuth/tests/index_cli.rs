@@ -1,5 +1,5 @@
-//! `ingest`, `tx`, `address`, `block` and `status` as scripts call them: the JSON
-//! fields the issues name, and one-line errors.
+//! `ingest`, `tx`, `address`, `block`, `status`, `cluster`, `entity` and `eval` as
+//! scripts call them: the JSON fields the issues name, and one-line errors.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -97,7 +97,7 @@ fn block_and_status_answer() {
     assert_eq!(page["tx_count"], 31);
     let status = query(data.path(), &["status"]);
     assert_eq!(status["network"], "regtest");
-    assert_eq!(status["format_version"], 1);
+    assert_eq!(status["format_version"], 2);
     assert_eq!(status["tip"]["height"], 200);
     assert!(status["disk"]["bytes_per_io_core"].as_f64().unwrap() < 48.0);
 }
@@ -124,4 +124,64 @@ fn query_errors_are_one_line() {
     let empty = tempfile::tempdir().unwrap();
     let out = run(&["status", "--network", "regtest", "--data-dir", empty.path().to_str().unwrap()]);
     assert!(String::from_utf8(out.stderr).unwrap().contains("no index here"));
+}
+
+#[test]
+fn cluster_entity_and_eval_answer_with_the_contract_fields() {
+    let data = indexed();
+    let d = data.path().to_str().unwrap();
+    let csv = data.path().join("entities.csv");
+    let report = query(
+        data.path(),
+        &["cluster", "--heuristics", "multi-input,change:one-time", "--export", csv.to_str().unwrap()],
+    );
+    assert_eq!(report["heuristics"], "multi-input,change:one-time");
+    assert_eq!(report["incremental"], false);
+    assert_eq!(report["coinjoins"]["whirlpool"], 1);
+
+    // The export: one row per address, `address,entity`.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("address,entity"));
+    let rows: Vec<(&str, u32)> = lines
+        .map(|l| {
+            let (a, e) = l.split_once(',').unwrap();
+            (a, e.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len() as u64, report["addresses"].as_u64().unwrap());
+
+    // The entity of a theft output holds its address, by address and by id alike.
+    let tx = query(data.path(), &["tx", "4669175e0ef695c38d861e3fcff30af5869925c8156fe505a5111a267e38bfbb"]);
+    let output = &tx["outputs"][1];
+    let id = output["entity"].as_u64().unwrap();
+    assert_eq!(tx["coinjoin"], Value::Null);
+    assert!(tx["inputs"][0]["entity"].is_u64());
+    let by_address = query(data.path(), &["entity", output["address"].as_str().unwrap(), "--limit", "1000"]);
+    let by_id = query(data.path(), &["entity", &id.to_string(), "--limit", "1000"]);
+    assert_eq!(by_address, by_id);
+    assert_eq!(by_id["entity"], id);
+    assert!(by_id["addresses"].as_array().unwrap().contains(&output["address"]));
+    let exported = rows.iter().filter(|r| u64::from(r.1) == id).count();
+    assert_eq!(by_id["size"].as_u64().unwrap() as usize, exported);
+    assert_eq!(query(data.path(), &["address", output["address"].as_str().unwrap()])["entity"], id);
+
+    // A CoinJoin is named on the transaction and on the entities it touched.
+    let mix = query(data.path(), &["tx", "754a5bdb6f5ad3994704192f6a9196c59264a11a89f4d222f7248ef7bdba7221"]);
+    assert_eq!(mix["coinjoin"]["protocol"], "whirlpool");
+    assert!(mix["coinjoin"]["confidence"].as_f64().unwrap() >= 0.95);
+    let mixer = query(data.path(), &["entity", mix["outputs"][0]["address"].as_str().unwrap()]);
+    assert!(mixer["coinjoins_touched"].as_u64().unwrap() >= 1);
+
+    let eval = query(
+        data.path(),
+        &["eval", "--ground-truth", fixtures().join("regtest/small/ground_truth.json").to_str().unwrap()],
+    );
+    assert_eq!(eval["clustering"]["pairwise_precision"], 1.0);
+    assert_eq!(eval["coinjoin"]["confusion"]["whirlpool"]["whirlpool"], 1);
+    assert_eq!(eval["change"].as_array().unwrap().len(), 6);
+
+    let out = run(&["entity", "nonsense", "--network", "regtest", "--data-dir", d]);
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8(out.stderr).unwrap().trim_end().lines().count(), 1);
 }

@@ -40,6 +40,16 @@ impl AddressKey {
             Destination::WitnessV0ScriptHash(h) => (ScriptClass::P2wsh, *h),
             Destination::Taproot(k) => (ScriptClass::P2tr, *k),
             Destination::Anchor => (ScriptClass::Anchor, [0; 32]),
+            // OP_RETURN: the data length first (CoinJoin classifiers read it), then the
+            // script's hash.
+            Destination::NullData(data) => {
+                let pushed: usize =
+                    chain::script::Instructions::new(data).filter_map(|op| op.ok()?.data).map(<[u8]>::len).sum();
+                let mut payload = [0u8; 32];
+                payload[..2].copy_from_slice(&(pushed.min(usize::from(u16::MAX)) as u16).to_le_bytes());
+                payload[2..].copy_from_slice(&Sha256::digest(script)[..30]);
+                (ScriptClass::NullData, payload)
+            }
             other => (other.class(), Sha256::digest(script).into()),
         };
         Self { class, payload }
@@ -83,6 +93,12 @@ impl AddressKey {
             _ => None,
         };
         destination.unwrap_or_else(|| format!("{}-{}", self.class.name(), hex(&self.payload)))
+    }
+
+    /// The number of bytes an OP_RETURN output pushes, for OP_RETURN keys.
+    pub fn data_len(&self) -> Option<usize> {
+        (self.class == ScriptClass::NullData)
+            .then(|| usize::from(u16::from_le_bytes([self.payload[0], self.payload[1]])))
     }
 
     /// A 64-bit fingerprint for hash tables: the payload's first bytes (uniform for

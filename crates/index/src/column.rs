@@ -41,7 +41,7 @@ macro_rules! fixed_int {
         }
     )*};
 }
-fixed_int!(u8, u32, u64);
+fixed_int!(u8, u16, u32, u64);
 
 impl<const N: usize> Fixed for [u8; N] {
     const WIDTH: usize = N;

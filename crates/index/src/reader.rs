@@ -27,6 +27,7 @@ pub struct Index {
     txids: Table,
     addresses: Table,
     segments: Vec<Segment>,
+    blocks_dir: std::sync::OnceLock<Option<chain::BlocksDir>>,
 }
 
 /// A block, as `chainsleuth block` shows it.
@@ -164,7 +165,15 @@ impl Index {
             .map(|s| Segment::open(&dir.join("history").join(&s.file)))
             .collect::<Result<_, _>>()
             .map_err(io)?;
-        Ok(Self { dir: dir.to_owned(), manifest, columns, txids, addresses, segments })
+        Ok(Self {
+            dir: dir.to_owned(),
+            manifest,
+            columns,
+            txids,
+            addresses,
+            segments,
+            blocks_dir: std::sync::OnceLock::new(),
+        })
     }
 
     /// The index directory.
@@ -379,7 +388,10 @@ impl Index {
             offset: self.columns.block_offset.get(row),
             size: self.columns.block_size.get(row),
         };
-        let blocks = chain::BlocksDir::open(self.manifest.blocks_dir.as_deref()?, self.network()).ok()?;
+        let blocks = self
+            .blocks_dir
+            .get_or_init(|| chain::BlocksDir::open(self.manifest.blocks_dir.as_deref()?, self.network()).ok())
+            .as_ref()?;
         let mut bytes = Vec::new();
         blocks.read_block(&location, &mut bytes).ok()?;
         struct Nth(usize, Option<(usize, usize)>);

@@ -239,8 +239,9 @@ fn another_format_is_refused_with_a_way_to_rebuild() {
     let data = tempfile::tempdir().unwrap();
     build(&fixtures().join("regtest/small/blocks"), data.path());
     let manifest_path = data.path().join("manifest.json");
-    let text =
-        std::fs::read_to_string(&manifest_path).unwrap().replace("\"format_version\": 1", "\"format_version\": 99");
+    let text = std::fs::read_to_string(&manifest_path)
+        .unwrap()
+        .replace(&format!("\"format_version\": {}", index::manifest::FORMAT_VERSION), "\"format_version\": 99");
     std::fs::write(&manifest_path, text).unwrap();
     let err = Index::open(data.path()).unwrap_err().to_string();
     assert!(err.contains("index format 99") && err.contains("--rebuild"), "{err}");

@@ -367,8 +367,7 @@ impl CoinJoins {
             "coinjoin_wasabi",
             self.wasabi_coordinator,
             json!(denomination),
-            1,
-            0,
+            RoundHeader { version: 1, lock_time: 0, sequence: 0xffff_ffff },
         )
     }
 
@@ -426,8 +425,7 @@ impl CoinJoins {
             "coinjoin_wabisabi",
             self.wabisabi_coordinator,
             json!(null),
-            2,
-            0,
+            RoundHeader { version: 1, lock_time: 0, sequence: 0xffff_ffff },
         )
     }
 
@@ -486,8 +484,9 @@ impl CoinJoins {
             }
         }
         outputs.shuffle(&mut world.rng);
-        let lock_time = world.height;
-        self.commit_round(world, participants, outputs, "coinjoin_joinmarket", taker, json!(amount), 2, lock_time)
+        // JoinMarket's taker: nVersion 2, nLockTime at the tip, no RBF.
+        let header = RoundHeader { version: 2, lock_time: world.height, sequence: 0xffff_fffe };
+        self.commit_round(world, participants, outputs, "coinjoin_joinmarket", taker, json!(amount), header)
     }
 
     /// Adds wallets from `pool` with at least `min` in coins until `target` take part.
@@ -551,8 +550,7 @@ impl CoinJoins {
         kind: &'static str,
         coordinator: u32,
         amount: serde_json::Value,
-        version: u32,
-        lock_time: u32,
+        header: RoundHeader,
     ) -> Option<Committed> {
         let paid: u64 = outputs.iter().map(|o| o.value).sum();
         let total: u64 = participants.iter().flat_map(|p| p.1.iter()).map(|c| c.utxo.value).sum();
@@ -567,8 +565,8 @@ impl CoinJoins {
         let mut inputs: Vec<Input> = participants.into_iter().flat_map(|p| p.1).collect();
         inputs.shuffle(&mut world.rng);
         let meta = meta([("participants", json!(names)), ("denomination_sats", amount)]);
-        let committed =
-            world.commit(Draft { kind, version, lock_time, sequence: 0xffff_ffff, inputs, outputs, actors, meta });
+        let RoundHeader { version, lock_time, sequence } = header;
+        let committed = world.commit(Draft { kind, version, lock_time, sequence, inputs, outputs, actors, meta });
         for (owner, utxo) in committed.created.iter().flatten() {
             world.wallet(*owner).utxos.push(*utxo);
         }
@@ -594,30 +592,30 @@ fn take_coins(world: &mut World, wallet: u32, amount: u64) -> Vec<Input> {
     coins
 }
 
-/// WabiSabi's standard denominations: 5,000 sats times powers of two and of three,
-/// and 1-2-5 series from 10,000 sats, up to 1,000 BTC.
+/// WabiSabi's standard denominations, as WalletWasabi defines them: from 5,000 sats
+/// to 1,343.75 BTC, the powers of 2 and of 3, twice the powers of 3, and the 1-2-5
+/// series of powers of 10.
 pub fn standard_denominations() -> Vec<u64> {
-    const BASE: u64 = 5_000;
-    const MAX: u64 = 100_000_000_000;
-    let mut set = Vec::new();
-    let mut p = BASE;
-    while p <= MAX {
-        set.push(p);
-        p *= 2;
-    }
-    let mut p = BASE;
-    while p <= MAX {
-        set.push(p);
-        p *= 3;
-    }
-    let mut decade = 10_000;
-    while decade <= MAX {
-        for m in [1, 2, 5] {
-            set.push(decade * m);
+    const MIN: u64 = 5_000;
+    const MAX: u64 = 134_375_000_000;
+    let mut set = vec![MIN, MAX];
+    for (base, factors) in [(2u64, &[1u64][..]), (3, &[1, 2]), (10, &[1, 2, 5])] {
+        let mut power = 1u64;
+        while power <= MAX {
+            set.extend(factors.iter().map(|f| f * power).filter(|v| (MIN..=MAX).contains(v)));
+            power *= base;
         }
-        decade *= 10;
     }
     set.sort_unstable();
     set.dedup();
     set
+}
+
+/// The header fields a coordinator's software writes on a round, as the real
+/// clients do (they are part of each protocol's fingerprint).
+#[derive(Debug, Clone, Copy)]
+struct RoundHeader {
+    version: u32,
+    lock_time: u32,
+    sequence: u32,
 }

@@ -11,7 +11,16 @@ use std::path::Path;
 pub fn tx(input: &str, network: Network) -> anyhow::Result<()> {
     let bytes = if input == "-" { bytes_or_hex(read_stdin()?)? } else { decode_hex(input.as_bytes())? };
     let tx = Transaction::decode(&bytes).context("cannot decode transaction")?;
-    print_json(&rpc_json::tx_json(&tx, network))
+    /// Core's fields, then the CoinJoin verdict.
+    #[derive(serde::Serialize)]
+    struct DecodedTx {
+        #[serde(flatten)]
+        tx: rpc_json::TxJson,
+        coinjoin: Option<analysis::Verdict>,
+    }
+    // Judged from the transaction alone: no values or addresses of what it spends.
+    let coinjoin = analysis::coinjoin::classify(&analysis::facts::LoneTx::of(&tx).shape());
+    print_json(&DecodedTx { tx: rpc_json::tx_json(&tx, network), coinjoin })
 }
 
 /// Decodes a block from a file (or `-` for stdin) of raw bytes or hex. A blk-file

@@ -84,7 +84,35 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             let _ = writeln!(s, "     {} to {} ({next})", btc(out.value), index.address_text(out.address));
         }
     }
-    let _ = writeln!(s, "\n4. where the stolen coins went (ground truth):");
+    let clustered = analysis::cluster(&index, &analysis::ClusterOptions::default(), &|_, _| {})?;
+    let entities = analysis::Analysis::open(&index)?.context("clustering was not saved")?;
+    let eval = analysis::eval::evaluate(&index, Some(&entities), &summary.ground_truth)?;
+    let coinjoins: Vec<String> = clustered.coinjoins.iter().map(|(p, n)| format!("{n} {p}")).collect();
+    let _ = writeln!(
+        s,
+        "\n4. chainsleuth cluster ({}) grouped {} addresses into {} entities in {:.2} s",
+        clustered.heuristics, clustered.addresses, clustered.entities, clustered.elapsed_secs
+    );
+    let _ = writeln!(s, "   CoinJoins recognised: {}", coinjoins.join(", "));
+    if let Some(t) = theft["txids"][0].as_str().and_then(|t| t.parse().ok()).and_then(|t| index.tx_by_txid(&t))
+        && let Some((_, Some(spent))) = index.resolved_inputs(t).next()
+        && let Some(victim) = entities.entity_of(spent.address)
+    {
+        let _ = writeln!(s, "   the drained hot wallet is entity {victim}: {} addresses", entities.size(victim));
+    }
+    if let Some(c) = &eval.clustering {
+        let _ = writeln!(
+            s,
+            "   against the ground truth: pairwise precision {:.4}, recall {:.4} ({} entities for {} true wallets)",
+            c.pairwise_precision, c.pairwise_recall, c.entities, c.true_wallets
+        );
+    }
+    let (right, total) =
+        eval.coinjoin.confusion.iter().filter(|(truth, _)| *truth != "none").fold((0, 0), |(r, t), (truth, row)| {
+            (r + row.get(truth).copied().unwrap_or(0), t + row.values().sum::<u64>())
+        });
+    let _ = writeln!(s, "   CoinJoins named with the right protocol: {right} of {total}");
+    let _ = writeln!(s, "\n5. where the stolen coins went (ground truth):");
     if let Some(wallets) = stolen["to_wallets_sats"].as_object() {
         for (wallet, sats) in wallets {
             let _ = writeln!(s, "   {:<24} {}", wallet, btc(sats.as_u64().unwrap_or(0)));
@@ -98,7 +126,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         btc(stolen["miner_fees_sats"].as_u64().unwrap_or(0) + stolen["coinjoin_costs_sats"].as_u64().unwrap_or(0))
     );
     let _ = writeln!(s, "\nTry: chainsleuth tx <txid> --network regtest --data-dir {}", index_dir.display());
-    let _ = writeln!(s, "Next: cluster, trace and screen this chain (issues 5 to 7).");
+    let _ = writeln!(s, "     chainsleuth entity <address> --network regtest --data-dir {}", index_dir.display());
+    let _ = writeln!(s, "Next: trace and screen this chain (issues 6 and 7).");
     print_text(&s)
 }
 

@@ -2,6 +2,7 @@
 
 mod decode;
 mod demo;
+mod entities;
 mod ingest;
 mod query;
 mod scan;
@@ -20,6 +21,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Address(args) => query::address(&args),
         Command::Block(args) => query::block(&args),
         Command::Status(args) => query::status(&args),
+        Command::Cluster(args) => entities::cluster(&args),
+        Command::Entity(args) => entities::entity(&args),
+        Command::Eval(args) => entities::eval(&args),
         Command::Decode(DecodeCommand::Tx { input, network }) => decode::tx(&input, network.network),
         Command::Decode(DecodeCommand::Block { input, network }) => decode::block(&input, network.network),
     }

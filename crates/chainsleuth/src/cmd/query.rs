@@ -39,19 +39,22 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
     let raw = index.raw_tx(t);
     let decoded = raw.as_deref().and_then(|r| Transaction::decode(r).ok());
     let coinbase = row.is_coinbase(&index);
+    let analysis = analysis::Analysis::open(&index)?;
+    let entity = |a: index::AddrId| analysis.as_ref().and_then(|x| x.entity_of(a));
     let inputs: Vec<Value> = index
         .resolved_inputs(t)
         .enumerate()
         .map(|(n, (input, spent))| {
-            let (prevout, value, address) = match (input.spent, spent) {
+            let (prevout, value, address, owner) = match (input.spent, spent) {
                 (Spent::Output(o), Some(out)) => {
                     let pt = index.output_tx(o);
-                    (json!(outpoint(&index, pt, o.0 - index.columns.tx_first_output.get(pt.0))), json!(out.value), json!(index.address_text(out.address)))
+                    let prevout = outpoint(&index, pt, o.0 - index.columns.tx_first_output.get(pt.0));
+                    (json!(prevout), json!(out.value), json!(index.address_text(out.address)), json!(entity(out.address)))
                 }
-                (Spent::Coinbase, _) => (Value::Null, Value::Null, Value::Null),
+                (Spent::Coinbase, _) => (Value::Null, Value::Null, Value::Null, Value::Null),
                 _ => {
                     let prev = decoded.as_ref().and_then(|d| d.inputs.get(n)).map(|i| format!("{}:{}", i.prev_txid(), i.prev_vout));
-                    (json!(prev), Value::Null, Value::Null)
+                    (json!(prev), Value::Null, Value::Null, Value::Null)
                 }
             };
             let status = match input.spent {
@@ -59,7 +62,7 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
                 Spent::Unresolved => "unresolved",
                 Spent::Output(_) => "resolved",
             };
-            json!({"n": n, "prevout": prevout, "value": value, "address": address, "sequence": input.sequence, "status": status})
+            json!({"n": n, "prevout": prevout, "value": value, "address": address, "entity": owner, "sequence": input.sequence, "status": status})
         })
         .collect();
     let outputs: Vec<Value> = row
@@ -68,14 +71,20 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
         .enumerate()
         .map(|(n, o)| {
             let out = index.output(OutNum(o));
-            json!({"n": n, "value": out.value, "address": index.address_text(out.address), "class": out.class.name(), "spent_by": spender(&index, out.spent_by)})
+            json!({"n": n, "value": out.value, "address": index.address_text(out.address), "entity": entity(out.address), "class": out.class.name(), "spent_by": spender(&index, out.spent_by)})
         })
         .collect();
     let value_out: u64 = row.outputs.clone().map(|o| index.columns.out_value.get(o)).sum();
+    let mut facts = analysis::facts::TxFacts::default();
+    facts.load(&index, t, None);
+    facts.set_height(row.height.0);
+    let coinjoin = analysis::coinjoin::classify(&facts.shape());
+    let peel = analysis::peel::peel_chain(&index, t);
     let json = json!({
         "txid": txid, "block_height": row.height.0, "block_hash": block_hash, "position": row.position,
         "coinbase": coinbase, "fee": row.fee, "size": row.size, "vsize": row.vsize(), "weight": row.weight,
         "version": row.version, "locktime": row.lock_time, "value_out": value_out,
+        "coinjoin": coinjoin, "peel_chain": peel,
         "inputs": inputs, "outputs": outputs,
     });
     if args.json {
@@ -100,6 +109,13 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
     let _ = writeln!(s, "fee         {fee}");
     let _ = writeln!(s, "size        {} bytes, {} vbytes, weight {}", row.size, row.vsize(), row.weight);
     let _ = writeln!(s, "version     {}, locktime {}", row.version, row.lock_time);
+    if let Some(v) = &coinjoin {
+        let _ =
+            writeln!(s, "coinjoin    {} (confidence {:.2}): {}", v.protocol.name(), v.confidence, v.reasons.join("; "));
+    }
+    if let Some(p) = peel {
+        let _ = writeln!(s, "peel chain  hop {} of {}", p.position, p.length);
+    }
     let mut t_in = Table::new(&["in", "prevout", "value (BTC)", "address"]);
     for i in &inputs {
         let prevout =
@@ -149,31 +165,35 @@ pub fn address(args: &AddressArgs) -> anyhow::Result<()> {
         .history
         .iter()
         .rev()
-        .skip(args.offset)
-        .take(args.limit)
+        .skip(args.page.offset)
+        .take(args.page.limit)
         .map(|&(t, received, sent)| json!({"txid": Txid(index.columns.tx_txid.get(t.0)), "height": index.tx_height(t).0, "received": received, "sent": sent}))
         .collect();
     let unspent: Vec<Value> = summary
         .unspent
         .iter()
-        .take(args.limit)
+        .take(args.page.limit)
         .map(|&o| {
             let t = index.output_tx(o);
             json!({"txid": Txid(index.columns.tx_txid.get(t.0)), "vout": o.0 - index.columns.tx_first_output.get(t.0), "value": index.columns.out_value.get(o.0), "height": index.tx_height(t).0})
         })
         .collect();
+    let entity = analysis::Analysis::open(&index)?.and_then(|a| a.entity_of(id));
     let json = json!({
-        "address": key.display(network), "class": key.class.name(), "address_id": id.0,
+        "address": key.display(network), "class": key.class.name(), "address_id": id.0, "entity": entity,
         "first_seen": first, "last_seen": last, "tx_count": summary.history.len(),
         "total_received": summary.received, "total_sent": summary.sent, "balance": summary.balance(),
         "output_count": summary.outputs.len(), "unspent_count": summary.unspent.len(), "unspent": unspent,
-        "history": history, "limit": args.limit, "offset": args.offset,
+        "history": history, "limit": args.page.limit, "offset": args.page.offset,
     });
     if args.json {
         return print_json(&json);
     }
     let mut s = String::new();
     let _ = writeln!(s, "address     {} ({}, id {})", json["address"].as_str().unwrap_or(""), key.class.name(), id.0);
+    if let Some(e) = entity {
+        let _ = writeln!(s, "entity      {e}");
+    }
     let seen = |v: &Value| format!("height {}", v["height"]);
     let _ = writeln!(s, "first seen  {}", first.as_ref().map(seen).unwrap_or_default());
     let _ = writeln!(s, "last seen   {}", last.as_ref().map(seen).unwrap_or_default());
@@ -191,12 +211,12 @@ pub fn address(args: &AddressArgs) -> anyhow::Result<()> {
         ]);
     }
     let _ = write!(s, "\n{}", table.render());
-    if summary.history.len() > args.offset + history.len() {
+    if summary.history.len() > args.page.offset + history.len() {
         let _ = writeln!(
             s,
             "... {} more (--offset {})",
-            summary.history.len() - args.offset - history.len(),
-            args.offset + history.len()
+            summary.history.len() - args.page.offset - history.len(),
+            args.page.offset + history.len()
         );
     }
     let _ = AddrId(0);

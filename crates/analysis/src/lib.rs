@@ -1,0 +1,40 @@
+//! Entities and facts over the index: address clustering (common-input ownership
+//! and change heuristics, with a collapse guard), CoinJoin classification, peel
+//! chains, and evaluation against ground truth. See docs/entities.md.
+//!
+//! - [`coinjoin`]: protocol classifiers (Whirlpool, Tx0, Wasabi 1, WabiSabi,
+//!   JoinMarket, generic).
+//! - [`change`]: change heuristics, one rule each.
+//! - [`cluster`]: the clustering pass and its saved state; [`Analysis`] reads it.
+//! - [`peel`]: peel-chain detection.
+//! - [`eval`]: precision and recall against a ground-truth file.
+
+pub mod change;
+pub mod cluster;
+pub mod coinjoin;
+pub mod eval;
+pub mod facts;
+pub mod peel;
+mod reader;
+pub mod unionfind;
+
+pub use cluster::{ClusterOptions, ClusterReport, Heuristics, cluster};
+pub use coinjoin::{Protocol, Verdict};
+pub use reader::Analysis;
+
+use std::path::PathBuf;
+
+/// An error of the analysis.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalysisError {
+    /// An I/O error on an analysis file.
+    #[error("{path}: {cause}", path = .0.display(), cause = .1)]
+    Io(PathBuf, std::io::Error),
+    /// A file that does not parse.
+    #[error("{path}: {cause}", path = .0.display(), cause = .1)]
+    Corrupt(PathBuf, String),
+    /// The index could not be read.
+    #[error(transparent)]
+    Index(#[from] index::IndexError),
+}

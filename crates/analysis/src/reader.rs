@@ -1,0 +1,89 @@
+//! The saved clustering, opened for queries: the entity of an address, an entity's
+//! members, the CoinJoin verdict stored for a transaction.
+
+use crate::AnalysisError;
+use crate::cluster::AnalysisManifest;
+use crate::coinjoin::Protocol;
+use index::column::Column;
+use index::{AddrId, Index, TxNum};
+
+/// A saved clustering that matches the index it belongs to.
+#[derive(Debug)]
+pub struct Analysis {
+    /// Its manifest.
+    pub manifest: AnalysisManifest,
+    entity: Column<u32>,
+    tx_coinjoin: Column<u16>,
+    members: Column<u32>,
+    member_start: Column<u32>,
+}
+
+impl Analysis {
+    /// Opens the clustering saved beside `index`; `None` if there is none, or if the
+    /// index has been rolled back below it (run `chainsleuth cluster` again).
+    ///
+    /// # Errors
+    /// On I/O errors or unreadable files.
+    pub fn open(index: &Index) -> Result<Option<Self>, AnalysisError> {
+        let Some(manifest) = AnalysisManifest::read(index)? else { return Ok(None) };
+        if !manifest.matches(index) {
+            log::warn!(
+                "the clustering in {} is for another chain tip; run `chainsleuth cluster`",
+                AnalysisManifest::root(index).display()
+            );
+            return Ok(None);
+        }
+        let dir = AnalysisManifest::root(index).join(&manifest.dir);
+        fn open<T: index::column::Fixed>(
+            dir: &std::path::Path,
+            name: &str,
+            len: u64,
+        ) -> Result<Column<T>, AnalysisError> {
+            let path = dir.join(name);
+            Column::open(&path, len).map_err(|e| AnalysisError::Io(path, e))
+        }
+        Ok(Some(Self {
+            entity: open(&dir, "entity.col", manifest.addresses)?,
+            tx_coinjoin: open(&dir, "tx_coinjoin.col", manifest.txs)?,
+            members: open(&dir, "members.col", manifest.addresses)?,
+            member_start: open(&dir, "member_start.col", manifest.addresses)?,
+            manifest,
+        }))
+    }
+
+    /// The entity of an address (the smallest address id in its cluster); `None`
+    /// for addresses newer than the clustering.
+    pub fn entity_of(&self, address: AddrId) -> Option<u32> {
+        (u64::from(address.0) < self.entity.len()).then(|| self.entity.get(u64::from(address.0)))
+    }
+
+    /// True when `id` is an entity (the root of a cluster).
+    pub fn is_entity(&self, id: u32) -> bool {
+        self.entity_of(AddrId(id)) == Some(id)
+    }
+
+    /// Number of addresses in an entity (0 for an id that is not one).
+    pub fn size(&self, entity: u32) -> u32 {
+        let e = u64::from(entity);
+        let end =
+            if e + 1 < self.member_start.len() { self.member_start.get(e + 1) } else { self.members.len() as u32 };
+        end - self.member_start.get(e)
+    }
+
+    /// The addresses of an entity, ascending.
+    pub fn members(&self, entity: u32) -> impl Iterator<Item = AddrId> + '_ {
+        let start = u64::from(self.member_start.get(u64::from(entity)));
+        self.members.range(start..start + u64::from(self.size(entity))).map(AddrId)
+    }
+
+    /// The CoinJoin verdict stored for a transaction: protocol and confidence.
+    pub fn coinjoin(&self, tx: TxNum) -> Option<(Protocol, f64)> {
+        let code = (tx.0 < self.tx_coinjoin.len()).then(|| self.tx_coinjoin.get(tx.0))?;
+        Protocol::from_code((code >> 8) as u8).map(|p| (p, f64::from(code & 0xff) / 100.0))
+    }
+
+    /// Number of entities.
+    pub fn entities(&self) -> u64 {
+        self.manifest.entities
+    }
+}
