@@ -49,6 +49,55 @@ pub enum Command {
     Entity(EntityArgs),
     /// Measure clustering, change heuristics and CoinJoin detection against ground truth.
     Eval(EvalArgs),
+    /// Follow value forward (where it went) or backward (where it came from) under a
+    /// taint policy, through CoinJoins, to where it sits now or the services it reached.
+    Trace(TraceArgs),
+}
+
+/// `chainsleuth trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Where to start: an outpoint (txid:vout), a txid (all its outputs) or an
+    /// address (every output it received). Repeat for several.
+    #[arg(long = "from", required = true, num_args = 1..)]
+    pub from: Vec<String>,
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// forward (where the value went) or backward (where it came from).
+    #[arg(long, default_value = "forward", value_parser = ["forward", "backward"])]
+    pub direction: String,
+    /// Taint policy: poison, haircut, fifo or tiho (docs/tracing.md).
+    #[arg(long, default_value = "haircut")]
+    pub policy: String,
+    /// Transactions to go through at most.
+    #[arg(long, default_value_t = 10)]
+    pub max_hops: u32,
+    /// Shares of taint smaller than this many satoshis are not followed.
+    #[arg(long, default_value_t = 1)]
+    pub min_value: u64,
+    /// Stop where the trail reaches an address labelled as a service (an exchange).
+    #[arg(long)]
+    pub stop_at_services: bool,
+    /// Labels: a CSV of `address,label,category` rows; addresses of categories
+    /// exchange, service, gambling, mining and darknet_market are services, and with
+    /// a clustering so are their entities.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Forward: ignore spends above this height. Backward: stop below it.
+    #[arg(long)]
+    pub until_height: Option<u32>,
+    /// table, json, csv (the endpoints), dot (Graphviz) or html (a self-contained report).
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "dot", "html"])]
+    pub format: String,
+    /// Same as `--format json`.
+    #[arg(long)]
+    pub json: bool,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Rows of the table (and nodes of the HTML drawing) to show.
+    #[arg(long, default_value_t = 30)]
+    pub rows: usize,
 }
 
 /// `chainsleuth cluster`.

@@ -97,7 +97,7 @@ fn block_and_status_answer() {
     assert_eq!(page["tx_count"], 31);
     let status = query(data.path(), &["status"]);
     assert_eq!(status["network"], "regtest");
-    assert_eq!(status["format_version"], 2);
+    assert_eq!(status["format_version"], 3);
     assert_eq!(status["tip"]["height"], 200);
     assert!(status["disk"]["bytes_per_io_core"].as_f64().unwrap() < 48.0);
 }
@@ -184,4 +184,69 @@ fn cluster_entity_and_eval_answer_with_the_contract_fields() {
     let out = run(&["entity", "nonsense", "--network", "regtest", "--data-dir", d]);
     assert!(!out.status.success());
     assert_eq!(String::from_utf8(out.stderr).unwrap().trim_end().lines().count(), 1);
+}
+
+#[test]
+fn trace_answers_in_every_format_with_the_contract_fields() {
+    let data = indexed();
+    let d = data.path().to_str().unwrap();
+    // The attacker's deposit straight to exchange_b, labelled as a service.
+    let labels = data.path().join("labels.csv");
+    std::fs::write(&labels, "address,label,category\n2NCr63mFg2nwX8bwPCAE6xgngX27mdpJLSV,exchange_b,exchange\n")
+        .unwrap();
+    let base = [
+        "trace",
+        "--from",
+        "4669175e0ef695c38d861e3fcff30af5869925c8156fe505a5111a267e38bfbb:1",
+        "--labels",
+        labels.to_str().unwrap(),
+        "--stop-at-services",
+        "--network",
+        "regtest",
+        "--data-dir",
+        d,
+    ];
+    let with = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: Value = serde_json::from_str(&with(&["--format", "json"])).unwrap();
+    assert_eq!(json["policy"], "haircut");
+    assert_eq!(json["traced_value"], 6_924_881_904u64);
+    let endpoints = json["endpoints"].as_array().unwrap();
+    for field in ["address", "entity", "value", "kind"] {
+        assert!(endpoints[0].get(field).is_some(), "{field}");
+    }
+    let service = endpoints.iter().find(|e| e["kind"] == "service").unwrap();
+    assert_eq!(service["address"], "2NCr63mFg2nwX8bwPCAE6xgngX27mdpJLSV");
+    assert_eq!(service["service"], "exchange_b");
+    assert!(!json["edges"].as_array().unwrap().is_empty());
+    let total: u64 =
+        endpoints.iter().map(|e| e["value"].as_u64().unwrap()).sum::<u64>() + json["summary"]["fees"].as_u64().unwrap();
+    assert!(total.abs_diff(6_924_881_904) < 100, "haircut loses value: {total}");
+    assert_eq!(json, serde_json::from_str::<Value>(&with(&["--json"])).unwrap());
+
+    let csv = with(&["--format", "csv"]);
+    assert!(csv.starts_with("address,entity,kind,service,category,value_sats,share,txid,height,outputs\n"));
+    assert!(csv.contains("2NCr63mFg2nwX8bwPCAE6xgngX27mdpJLSV,,service,exchange_b,exchange,"));
+    let dot = with(&["--format", "dot"]);
+    assert!(dot.starts_with("digraph trace {") && dot.contains("rankdir=LR") && dot.contains("->"));
+    let html = with(&["--format", "html", "--policy", "poison"]);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg") && html.contains("exchange_b"));
+    assert!(!html.contains("src=") && !html.contains("href="), "the report must open without a network");
+    let table = with(&[]);
+    assert!(table.contains("services reached") && table.contains("exchange_b"), "{table}");
+    let backward = with(&["--direction", "backward", "--format", "json"]);
+    assert_eq!(serde_json::from_str::<Value>(&backward).unwrap()["direction"], "backward");
+
+    for (from, needle) in [("nonsense", "is not an outpoint"), (&*"00".repeat(32), "not in the index")] {
+        let out = run(&["trace", "--from", from, "--network", "regtest", "--data-dir", d]);
+        assert!(!out.status.success());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{err}");
+    }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The on-disk format this build reads and writes. Bump it on any change to a
 /// column, table or segment layout (and say so in docs/format.md).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Row counts of the committed state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

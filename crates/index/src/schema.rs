@@ -130,6 +130,8 @@ schema! {
         in_spent_output: u64,
         /// nSequence.
         in_sequence: u32,
+        /// Number of the input's own transaction (transaction numbers stay below 2^32).
+        in_tx: u32,
     }
     outputs {
         /// Value in satoshis.
@@ -141,6 +143,8 @@ schema! {
         out_spent_by: u64,
         /// Script class code of the output itself (P2PK stays P2PK here).
         out_class: u8,
+        /// Number of the output's own transaction.
+        out_tx: u32,
     }
     addresses {
         /// Address class code (P2PK outputs are filed under P2PKH).
@@ -163,9 +167,9 @@ mod tests {
             names.join(" "),
             "block_hash:blocks:32 block_header:blocks:80 block_first_tx:blocks:8 block_file:blocks:4 block_offset:blocks:8 \
              block_size:blocks:4 tx_txid:txs:32 tx_first_input:txs:8 tx_first_output:txs:8 tx_size:txs:4 tx_weight:txs:4 \
-             tx_version:txs:4 tx_locktime:txs:4 tx_fee:txs:8 in_spent_output:inputs:8 in_sequence:inputs:4 out_value:outputs:8 \
-             out_address:outputs:4 out_spent_by:outputs:8 out_class:outputs:1 addr_class:addresses:1 addr_payload:addresses:32 \
-             addr_first_output:addresses:8"
+             tx_version:txs:4 tx_locktime:txs:4 tx_fee:txs:8 in_spent_output:inputs:8 in_sequence:inputs:4 in_tx:inputs:4 \
+             out_value:outputs:8 out_address:outputs:4 out_spent_by:outputs:8 out_class:outputs:1 out_tx:outputs:4 \
+             addr_class:addresses:1 addr_payload:addresses:32 addr_first_output:addresses:8"
         );
     }
 }

@@ -265,9 +265,9 @@ impl IndexWriter {
         let (mut inputs, mut outputs) = (block.inputs.iter(), block.outputs.iter());
         for tx in &block.txs {
             let t = self.columns.tx_txid.len();
-            if t >= crate::table::MAX_ID {
-                return Err(IndexError::Limit("transaction numbers (2^40)"));
-            }
+            let Ok(t32) = u32::try_from(t) else {
+                return Err(IndexError::Limit("transaction numbers (2^32)"));
+            };
             let c = &mut self.columns;
             c.tx_txid.push(tx.txid);
             c.tx_first_input.push(c.in_spent_output.len());
@@ -298,6 +298,7 @@ impl IndexWriter {
                 };
                 self.columns.in_spent_output.push(spent);
                 self.columns.in_sequence.push(input.sequence);
+                self.columns.in_tx.push(t32);
             }
             let mut out_value = 0u64;
             for (vout, output) in outputs.by_ref().take(tx.outputs as usize).enumerate() {
@@ -308,6 +309,7 @@ impl IndexWriter {
                 c.out_address.push(address);
                 c.out_spent_by.push(UNSPENT);
                 c.out_class.push(output.class);
+                c.out_tx.push(t32);
                 self.history.push((address, o));
                 // After the inputs: a transaction cannot spend its own outputs.
                 // OP_RETURN outputs can never be spent.

@@ -251,3 +251,19 @@ fn another_format_is_refused_with_a_way_to_rebuild() {
         ingest(&dir, data.path(), &IngestOptions { rebuild: true, ..IngestOptions::default() }, &|_| {}).unwrap();
     assert_eq!(rebuilt.counts.blocks, 201);
 }
+
+#[test]
+fn every_input_and_output_finds_its_transaction() {
+    let data = tempfile::tempdir().unwrap();
+    build(&fixtures().join("regtest/small/blocks"), data.path());
+    let index = Index::open(data.path()).unwrap();
+    for t in 0..index.counts().txs {
+        let row = index.tx(index::TxNum(t));
+        for i in row.inputs {
+            assert_eq!(index.input_tx(index::InNum(i)).0, t, "input {i}");
+        }
+        for o in row.outputs {
+            assert_eq!(index.output_tx(OutNum(o)).0, t, "output {o}");
+        }
+    }
+}

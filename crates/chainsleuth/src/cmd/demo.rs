@@ -112,23 +112,97 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             (r + row.get(truth).copied().unwrap_or(0), t + row.values().sum::<u64>())
         });
     let _ = writeln!(s, "   CoinJoins named with the right protocol: {right} of {total}");
-    let _ = writeln!(s, "\n5. where the stolen coins went (ground truth):");
-    if let Some(wallets) = stolen["to_wallets_sats"].as_object() {
-        for (wallet, sats) in wallets {
-            let _ = writeln!(s, "   {:<24} {}", wallet, btc(sats.as_u64().unwrap_or(0)));
-        }
-    }
-    let _ = writeln!(s, "   {:<24} {}", "still held by the thief", btc(stolen["dormant_sats"].as_u64().unwrap_or(0)));
+    // 5. Trace the stolen outputs forward to the services an investigator knows.
+    let labels = args.out.join("labels.csv");
+    std::fs::write(&labels, service_labels(&truth)).with_context(|| format!("cannot write {}", labels.display()))?;
+    let services = trace::LabelFile::read(&labels, &index, Some(&entities))?;
+    let starts: Vec<u64> = theft["stolen_outputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| trace::start_outputs(&index, &format!("{}:{}", o["txid"].as_str()?, o["vout"].as_u64()?)).ok())
+        .flatten()
+        .collect();
+    let options = trace::TraceOptions { stop_at_services: true, max_hops: 20, ..Default::default() };
+    let flow = trace::trace(&trace::IndexView::new(&index, Some(&entities)), &services, &starts, options);
+    let report = trace::Report::build(&flow, &index, Some(&entities), &services);
+    let html = args.out.join("trace.html");
+    std::fs::write(&html, report.to_html(60)).with_context(|| format!("cannot write {}", html.display()))?;
     let _ = writeln!(
         s,
-        "   {:<24} {}",
+        "\n5. chainsleuth trace --from <the {} stolen outputs> --policy haircut --stop-at-services --labels {}",
+        starts.len(),
+        labels.display()
+    );
+    let _ = writeln!(
+        s,
+        "   went through {} transactions ({} CoinJoins) in {} hops; report: {}",
+        report.summary.transactions,
+        report.summary.coinjoins,
+        report.summary.hops,
+        html.display()
+    );
+    let _ = writeln!(s, "   {:<24} {:>20} {:>22}", "where the coins went", "traced (haircut)", "truth");
+    let truth_to = stolen["to_wallets_sats"].as_object();
+    let mut names: Vec<&str> = report.services.iter().map(|r| r.name.as_str()).collect();
+    names.extend(truth_to.into_iter().flat_map(|w| w.keys().map(String::as_str)));
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let traced = report.services.iter().find(|r| r.name == name).map_or(0, |r| r.value);
+        let real = truth_to.and_then(|w| w.get(name)).and_then(Value::as_u64).unwrap_or(0);
+        let _ = writeln!(s, "   {:<24} {:>20} {:>22}", name, btc(traced), btc(real));
+    }
+    let _ = writeln!(
+        s,
+        "   {:<24} {:>20} {:>22}",
+        "still unspent",
+        btc(report.summary.unspent),
+        btc(stolen["dormant_sats"].as_u64().unwrap_or(0))
+    );
+    if report.summary.limit > 0 {
+        let _ = writeln!(s, "   {:<24} {:>20}", "stopped at 20 hops", btc(report.summary.limit));
+    }
+    let _ = writeln!(
+        s,
+        "   {:<24} {:>20} {:>22}",
         "fees and mixing costs",
+        btc(report.summary.fees),
         btc(stolen["miner_fees_sats"].as_u64().unwrap_or(0) + stolen["coinjoin_costs_sats"].as_u64().unwrap_or(0))
+    );
+    let _ = writeln!(
+        s,
+        "   (haircut spreads the stolen share over every coin it mixes with; the truth follows the thief's own coins)"
     );
     let _ = writeln!(s, "\nTry: chainsleuth tx <txid> --network regtest --data-dir {}", index_dir.display());
     let _ = writeln!(s, "     chainsleuth entity <address> --network regtest --data-dir {}", index_dir.display());
-    let _ = writeln!(s, "Next: trace and screen this chain (issues 6 and 7).");
+    let _ = writeln!(
+        s,
+        "     chainsleuth trace --from <txid:vout> --format html -o trace.html --network regtest --data-dir {}",
+        index_dir.display()
+    );
+    let _ = writeln!(s, "Next: screen deposits against OFAC's list, and serve it over HTTP (issue 7).");
     print_text(&s)
+}
+
+/// A labels CSV naming the services of the simulated economy (exchanges, the swap
+/// service, mining pools), as an investigator's labels would.
+fn service_labels(truth: &Value) -> String {
+    let mut csv = String::from("address,label,category\n");
+    for (name, wallet) in truth["wallets"].as_object().into_iter().flatten() {
+        let category = match wallet["role"].as_str() {
+            Some("exchange") => "exchange",
+            Some("swap_service") => "service",
+            Some("miner") => "mining",
+            _ => continue,
+        };
+        for a in wallet["addresses"].as_array().into_iter().flatten() {
+            if let Some(address) = a["address"].as_str() {
+                let _ = writeln!(csv, "{address},{name},{category}");
+            }
+        }
+    }
+    csv
 }
 
 /// The Bitcoin addresses of the profiles in the Lazarus-related OFAC extract, as

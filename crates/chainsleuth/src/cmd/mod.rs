@@ -7,6 +7,7 @@ mod ingest;
 mod query;
 mod scan;
 mod simulate;
+mod trace;
 
 use crate::cli::{Command, DecodeCommand};
 
@@ -24,6 +25,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Cluster(args) => entities::cluster(&args),
         Command::Entity(args) => entities::entity(&args),
         Command::Eval(args) => entities::eval(&args),
+        Command::Trace(args) => trace::run(&args),
         Command::Decode(DecodeCommand::Tx { input, network }) => decode::tx(&input, network.network),
         Command::Decode(DecodeCommand::Block { input, network }) => decode::block(&input, network.network),
     }

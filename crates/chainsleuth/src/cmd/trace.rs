@@ -1,0 +1,63 @@
+//! `chainsleuth trace`: follow value forward or backward under a taint policy.
+
+use crate::cli::TraceArgs;
+use anyhow::{Context, anyhow};
+use index::Index;
+use std::io::Write;
+use trace::{Direction, LabelFile, NoServices, Policy, Report, Services, TraceOptions};
+
+/// Runs a trace and writes its report.
+pub fn run(args: &TraceArgs) -> anyhow::Result<()> {
+    let dir = args.index.dir();
+    let index = Index::open(&dir).with_context(|| format!("cannot open the index at {}", dir.display()))?;
+    let analysis = analysis::Analysis::open(&index)?;
+    let policy: Policy = args.policy.parse()?;
+    let direction = if args.direction == "backward" { Direction::Backward } else { Direction::Forward };
+    let mut starts = Vec::new();
+    for from in &args.from {
+        starts.extend(trace::start_outputs(&index, from).with_context(|| format!("--from {from}"))?);
+    }
+    if starts.is_empty() {
+        return Err(anyhow!("--from names no output (an address that never received anything?)"));
+    }
+    let labels = match &args.labels {
+        Some(path) => Some(LabelFile::read(path, &index, analysis.as_ref())?),
+        None => None,
+    };
+    if args.stop_at_services && labels.as_ref().is_none_or(LabelFile::is_empty) {
+        log::warn!("--stop-at-services without labelled services (--labels FILE): nothing to stop at");
+    }
+    let services: &dyn Services = match &labels {
+        Some(l) => l,
+        None => &NoServices,
+    };
+    let options = TraceOptions {
+        policy,
+        direction,
+        max_hops: args.max_hops,
+        min_value: args.min_value,
+        stop_at_services: args.stop_at_services,
+        until_height: args.until_height,
+    };
+    let view = trace::IndexView::new(&index, analysis.as_ref());
+    let flow = trace::trace(&view, services, &starts, options);
+    let report = Report::build(&flow, &index, analysis.as_ref(), services);
+    let format = if args.json { "json" } else { args.format.as_str() };
+    let text = match format {
+        "json" => serde_json::to_string_pretty(&report)? + "\n",
+        "csv" => report.to_csv(),
+        "dot" => report.to_dot(),
+        "html" => report.to_html(args.rows.max(40)),
+        _ => report.to_table(args.rows),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to standard output"),
+            }
+        }
+    }
+}

@@ -1,0 +1,669 @@
+//! A trace as people and programs read it: names instead of numbers (txids,
+//! addresses, entities, services), endpoints gathered per address, a summary of
+//! where the value is now, and the flow graph's nodes and edges. Rendered as JSON
+//! (serde), a table, CSV, Graphviz DOT, or one self-contained HTML page.
+
+use crate::policy::Policy;
+use crate::services::Services;
+use crate::tracer::{Direction, EndKind, Flow};
+use index::{AddrId, Index, OutNum, TxNum};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// The report of a trace.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    /// The policy.
+    pub policy: Policy,
+    /// Forward or backward.
+    pub direction: Direction,
+    /// Value of the starting outputs, in satoshis.
+    pub traced_value: u64,
+    /// Hop limit.
+    pub max_hops: u32,
+    /// Smallest share followed, in satoshis.
+    pub min_value: u64,
+    /// Starting outputs (`txid:vout`).
+    pub starts: Vec<String>,
+    /// Totals.
+    pub summary: Summary,
+    /// Where the value ended, per address and reason, largest first.
+    pub endpoints: Vec<EndpointRow>,
+    /// Services reached, largest first.
+    pub services: Vec<ServiceRow>,
+    /// CoinJoins the trail went through, in chain order.
+    pub coinjoins: Vec<CoinJoinRow>,
+    /// Transactions of the flow graph, by hop.
+    pub nodes: Vec<NodeRow>,
+    /// Edges of the flow graph: transaction to transaction, and transaction to the
+    /// address where a trail ends.
+    pub edges: Vec<EdgeRow>,
+}
+
+/// Totals of a trace, in satoshis.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Summary {
+    /// Sitting in unspent outputs.
+    pub unspent: u64,
+    /// Reached services.
+    pub service: u64,
+    /// Stopped by a limit.
+    pub limit: u64,
+    /// Mined (backward).
+    pub coinbase: u64,
+    /// From before the indexed chain (backward).
+    pub unresolved: u64,
+    /// Paid as fees.
+    pub fees: u64,
+    /// Most hops any trail took.
+    pub hops: u32,
+    /// Transactions gone through.
+    pub transactions: u64,
+    /// CoinJoins among them.
+    pub coinjoins: u64,
+}
+
+/// Value ending at one address for one reason.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EndpointRow {
+    /// The address (null for an unresolved source).
+    pub address: Option<String>,
+    /// Its entity, when the index is clustered.
+    pub entity: Option<u32>,
+    /// Tainted satoshis.
+    pub value: u64,
+    /// `unspent`, `service`, `limit`, `coinbase` or `unresolved`.
+    pub kind: &'static str,
+    /// The service's name, for `service`.
+    pub service: Option<String>,
+    /// The service's category, for `service`.
+    pub category: Option<String>,
+    /// The transaction next to the largest share (that created the output forward,
+    /// that spent it backward).
+    pub txid: String,
+    /// The earliest height of those transactions.
+    pub height: u32,
+    /// Outputs gathered in this row.
+    pub outputs: u64,
+}
+
+/// Value reaching one service.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServiceRow {
+    /// Its name.
+    pub name: String,
+    /// Its category.
+    pub category: String,
+    /// Tainted satoshis.
+    pub value: u64,
+    /// Share of the traced value.
+    pub share: f64,
+    /// Outputs that reached it.
+    pub deposits: u64,
+    /// Height of the first.
+    pub first_height: u32,
+    /// Height of the last.
+    pub last_height: u32,
+}
+
+/// A CoinJoin on the trail.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CoinJoinRow {
+    /// Its txid.
+    pub txid: String,
+    /// Its protocol.
+    pub protocol: &'static str,
+    /// Its height.
+    pub height: u32,
+    /// Hops from the start.
+    pub hop: u32,
+    /// Tainted value through it.
+    pub value: u64,
+}
+
+/// A transaction of the flow graph.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NodeRow {
+    /// Its txid.
+    pub txid: String,
+    /// Hops from the start.
+    pub hop: u32,
+    /// Its height.
+    pub height: u32,
+    /// Tainted value in.
+    pub value_in: u64,
+    /// Tainted value out.
+    pub value_out: u64,
+    /// The fee's share.
+    pub fee: u64,
+    /// CoinJoin protocol, if one.
+    pub coinjoin: Option<&'static str>,
+}
+
+/// An edge of the flow graph, in the money's direction.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EdgeRow {
+    /// Source txid.
+    pub from: String,
+    /// Target: a txid, or an address where a trail ends.
+    pub to: String,
+    /// `tx` or `address`.
+    pub to_type: &'static str,
+    /// Tainted satoshis.
+    pub value: u64,
+}
+
+impl Summary {
+    /// Where the value is, with labels for people: unspent, at services, stopped by
+    /// limits, mined, from before the index, fees.
+    pub fn totals(&self) -> [(&'static str, u64); 6] {
+        [
+            ("unspent", self.unspent),
+            ("services", self.service),
+            ("limits", self.limit),
+            ("mined", self.coinbase),
+            ("unresolved", self.unresolved),
+            ("fees", self.fees),
+        ]
+    }
+}
+
+fn sats(v: f64) -> u64 {
+    v.round().max(0.0) as u64
+}
+
+impl Report {
+    /// Names the parts of `flow` from the index (and the clustering, for entities).
+    pub fn build(flow: &Flow, index: &Index, analysis: Option<&analysis::Analysis>, services: &dyn Services) -> Self {
+        let txid = |t: u64| chain::Txid(index.columns.tx_txid.get(t)).to_string();
+        let height = |t: u64| index.tx_height(TxNum(t)).0;
+        let outpoint = |o: u64| {
+            let t = index.output_tx(OutNum(o));
+            format!("{}:{}", txid(t.0), o - index.columns.tx_first_output.get(t.0))
+        };
+        let mut summary = Summary {
+            hops: flow.nodes.iter().map(|n| n.1.hop).max().unwrap_or(0),
+            transactions: flow.nodes.len() as u64,
+            coinjoins: flow.nodes.iter().filter(|n| n.1.coinjoin.is_some()).count() as u64,
+            fees: sats(flow.fees),
+            ..Summary::default()
+        };
+
+        // Endpoints per (address, kind, service): value, the largest share's tx, the
+        // earliest height, the count.
+        type Key = (Option<u32>, EndKind, Option<usize>);
+        let mut gathered: BTreeMap<Key, (f64, (f64, u64), u32, u64)> = BTreeMap::new();
+        for e in &flow.endpoints {
+            let entry = gathered.entry((e.address, e.kind, e.service)).or_insert((0.0, (0.0, e.tx), u32::MAX, 0));
+            entry.0 += e.value;
+            if e.value > entry.1.0 {
+                entry.1 = (e.value, e.tx);
+            }
+            entry.2 = entry.2.min(height(e.tx));
+            entry.3 += 1;
+            let total = match e.kind {
+                EndKind::Unspent => &mut summary.unspent,
+                EndKind::Service => &mut summary.service,
+                EndKind::Limit => &mut summary.limit,
+                EndKind::Coinbase => &mut summary.coinbase,
+                EndKind::Unresolved => &mut summary.unresolved,
+            };
+            *total += sats(e.value);
+        }
+        let mut endpoints: Vec<EndpointRow> = gathered
+            .iter()
+            .map(|(&(address, kind, service), &(value, (_, tx), first, count))| EndpointRow {
+                address: address.map(|a| index.address_text(AddrId(a))),
+                entity: address.and_then(|a| analysis?.entity_of(AddrId(a))),
+                value: sats(value),
+                kind: kind.name(),
+                service: service.map(|s| services.service(s).name.clone()),
+                category: service.map(|s| services.service(s).category.clone()),
+                txid: txid(tx),
+                height: first,
+                outputs: count,
+            })
+            .collect();
+        endpoints.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.address.cmp(&b.address)));
+
+        let mut by_service: BTreeMap<usize, ServiceRow> = BTreeMap::new();
+        for e in flow.endpoints.iter().filter(|e| e.kind == EndKind::Service) {
+            let Some(s) = e.service else { continue };
+            let h = height(e.tx);
+            let row = by_service.entry(s).or_insert_with(|| ServiceRow {
+                name: services.service(s).name.clone(),
+                category: services.service(s).category.clone(),
+                value: 0,
+                share: 0.0,
+                deposits: 0,
+                first_height: h,
+                last_height: h,
+            });
+            row.value += sats(e.value);
+            row.deposits += 1;
+            row.first_height = row.first_height.min(h);
+            row.last_height = row.last_height.max(h);
+        }
+        let mut service_rows: Vec<ServiceRow> = by_service.into_values().collect();
+        for row in &mut service_rows {
+            row.share = if flow.traced_value > 0.0 { row.value as f64 / flow.traced_value } else { 0.0 };
+        }
+        service_rows.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.name.cmp(&b.name)));
+
+        let mut ordered: Vec<&(u64, crate::tracer::TxNode)> = flow.nodes.iter().collect();
+        ordered.sort_by_key(|(t, n)| (n.hop, *t));
+        let nodes: Vec<NodeRow> = ordered
+            .iter()
+            .map(|&&(t, ref n)| NodeRow {
+                txid: txid(t),
+                hop: n.hop,
+                height: height(t),
+                value_in: sats(n.tainted_in),
+                value_out: sats(n.tainted_out),
+                fee: sats(n.fee),
+                coinjoin: n.coinjoin.map(|p| p.name()),
+            })
+            .collect();
+        let mut coinjoins: Vec<CoinJoinRow> = ordered
+            .iter()
+            .filter_map(|&&(t, ref n)| {
+                Some(CoinJoinRow {
+                    txid: txid(t),
+                    protocol: n.coinjoin?.name(),
+                    height: height(t),
+                    hop: n.hop,
+                    value: sats(n.tainted_in.max(n.tainted_out)),
+                })
+            })
+            .collect();
+        coinjoins.sort_by_key(|c| (c.height, c.hop));
+
+        let mut edges: Vec<EdgeRow> = flow
+            .edges
+            .iter()
+            .map(|&(a, b, v)| EdgeRow { from: txid(a), to: txid(b), to_type: "tx", value: sats(v) })
+            .collect();
+        let mut ends: BTreeMap<(u64, u32), f64> = BTreeMap::new();
+        for e in &flow.endpoints {
+            if let Some(a) = e.address {
+                *ends.entry((e.tx, a)).or_default() += e.value;
+            }
+        }
+        edges.extend(ends.into_iter().map(|((t, a), v)| EdgeRow {
+            from: txid(t),
+            to: index.address_text(AddrId(a)),
+            to_type: "address",
+            value: sats(v),
+        }));
+
+        Self {
+            policy: flow.options.policy,
+            direction: flow.options.direction,
+            traced_value: sats(flow.traced_value),
+            max_hops: flow.options.max_hops,
+            min_value: flow.options.min_value,
+            starts: flow.starts.iter().map(|&o| outpoint(o)).collect(),
+            summary,
+            endpoints,
+            services: service_rows,
+            coinjoins,
+            nodes,
+            edges,
+        }
+    }
+
+    /// A text report for people.
+    pub fn to_table(&self, rows: usize) -> String {
+        let mut s = String::new();
+        let direction = match self.direction {
+            Direction::Forward => "forward",
+            Direction::Backward => "backward",
+        };
+        let _ = writeln!(
+            s,
+            "trace       {direction}, {} policy, {} hops at most, shares under {} sats not followed",
+            self.policy, self.max_hops, self.min_value
+        );
+        let _ = writeln!(s, "traced      {} from {} outputs", btc(self.traced_value), self.starts.len());
+        let m = &self.summary;
+        let _ = writeln!(
+            s,
+            "went        through {} transactions ({} CoinJoins), {} hops deep",
+            m.transactions, m.coinjoins, m.hops
+        );
+        for (label, value) in m.totals() {
+            if value > 0 {
+                let _ = writeln!(s, "  {label:<10} {:>20} {:>7}", btc(value), self.percent(value));
+            }
+        }
+        if !self.services.is_empty() {
+            let _ = writeln!(s, "\nservices reached                value    share  outputs  heights");
+            for r in &self.services {
+                let _ = writeln!(
+                    s,
+                    "  {:<24} {:>20} {:>7} {:>8}  {}-{}",
+                    format!("{} ({})", r.name, r.category),
+                    btc(r.value),
+                    self.percent(r.value),
+                    r.deposits,
+                    r.first_height,
+                    r.last_height
+                );
+            }
+        }
+        if !self.coinjoins.is_empty() {
+            let _ = writeln!(s, "\ncoinjoins crossed");
+            for c in self.coinjoins.iter().take(rows) {
+                let _ = writeln!(
+                    s,
+                    "  {} {:<14} height {:>7} hop {:>3} {}",
+                    c.txid,
+                    c.protocol,
+                    c.height,
+                    c.hop,
+                    btc(c.value)
+                );
+            }
+        }
+        let _ =
+            writeln!(s, "\nwhere it ended (largest {} of {})", rows.min(self.endpoints.len()), self.endpoints.len());
+        for e in self.endpoints.iter().take(rows) {
+            let who = match (&e.service, e.entity) {
+                (Some(name), _) => name.clone(),
+                (None, Some(entity)) => format!("entity {entity}"),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "  {:<10} {:>20} {:>7}  {}  {}",
+                e.kind,
+                btc(e.value),
+                self.percent(e.value),
+                e.address.as_deref().unwrap_or("(before the index)"),
+                who
+            );
+        }
+        s
+    }
+
+    fn percent(&self, value: u64) -> String {
+        if self.traced_value == 0 {
+            return String::new();
+        }
+        format!("{:.1}%", 100.0 * value as f64 / self.traced_value as f64)
+    }
+
+    /// The endpoints as CSV, one row per address and reason.
+    pub fn to_csv(&self) -> String {
+        let mut s = String::from("address,entity,kind,service,category,value_sats,share,txid,height,outputs\n");
+        for e in &self.endpoints {
+            let share = if self.traced_value > 0 { e.value as f64 / self.traced_value as f64 } else { 0.0 };
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{:.6},{},{},{}",
+                e.address.as_deref().unwrap_or(""),
+                e.entity.map(|x| x.to_string()).unwrap_or_default(),
+                e.kind,
+                csv_field(e.service.as_deref().unwrap_or("")),
+                csv_field(e.category.as_deref().unwrap_or("")),
+                e.value,
+                share,
+                e.txid,
+                e.height,
+                e.outputs
+            );
+        }
+        s
+    }
+
+    /// The flow graph in Graphviz DOT, left to right.
+    pub fn to_dot(&self) -> String {
+        let mut s = String::from("digraph trace {\n  rankdir=LR;\n  node [fontname=\"monospace\", fontsize=10];\n");
+        let max = self.edges.iter().map(|e| e.value).max().unwrap_or(1).max(1) as f64;
+        for n in &self.nodes {
+            let (fill, extra) = match n.coinjoin {
+                Some(p) => ("#f6b26b", format!("\\n{p}")),
+                None => ("#ffffff", String::new()),
+            };
+            let _ = writeln!(
+                s,
+                "  \"{}\" [shape=box, style=filled, fillcolor=\"{fill}\", label=\"{}…\\nhop {} h{}\\n{}{extra}\"];",
+                n.txid,
+                &n.txid[..12],
+                n.hop,
+                n.height,
+                btc(n.value_out.max(n.value_in))
+            );
+        }
+        for e in &self.endpoints {
+            let Some(address) = &e.address else { continue };
+            let color = end_color(e.kind);
+            let label = e.service.clone().unwrap_or_else(|| e.kind.to_owned());
+            let _ = writeln!(
+                s,
+                "  \"{address}\" [shape=ellipse, style=filled, fillcolor=\"{color}\", label=\"{}…\\n{}\\n{}\"];",
+                &address[..address.len().min(16)],
+                dot_escape(&label),
+                btc(e.value)
+            );
+        }
+        for e in &self.edges {
+            let width = 1.0 + 7.0 * e.value as f64 / max;
+            let _ = writeln!(s, "  \"{}\" -> \"{}\" [penwidth={width:.2}, label=\"{}\"];", e.from, e.to, btc(e.value));
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    /// One self-contained HTML page: the summary tables and the flow graph as inline
+    /// SVG, laid out left to right by hop, edge widths by value, CoinJoins and
+    /// services marked. Opens without a network. The drawing keeps the
+    /// `max_nodes` largest transactions and endpoints.
+    pub fn to_html(&self, max_nodes: usize) -> String {
+        let mut s = String::new();
+        let title = format!("chainsleuth trace: {} {}", self.direction_name(), self.policy);
+        let _ = write!(
+            s,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{}</style></head><body>\n",
+            esc(&title),
+            HTML_STYLE
+        );
+        let _ = writeln!(s, "<h1>{}</h1>", esc(&title));
+        let _ = writeln!(
+            s,
+            "<p>Traced <b>{}</b> from {} output(s) under the <b>{}</b> policy, at most {} hops, shares under {} sats not followed. Went through {} transactions ({} CoinJoins), {} hops deep.</p>",
+            btc(self.traced_value),
+            self.starts.len(),
+            self.policy,
+            self.max_hops,
+            self.min_value,
+            self.summary.transactions,
+            self.summary.coinjoins,
+            self.summary.hops
+        );
+        s.push_str("<h2>Where the value is</h2>\n<table><tr><th>kind</th><th>value</th><th>share</th></tr>\n");
+        for (label, value) in self.summary.totals() {
+            let _ = writeln!(
+                s,
+                "<tr><td>{label}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+                btc(value),
+                self.percent(value)
+            );
+        }
+        s.push_str("</table>\n");
+        if !self.services.is_empty() {
+            s.push_str("<h2>Services reached</h2>\n<table><tr><th>service</th><th>category</th><th>value</th><th>share</th><th>outputs</th><th>heights</th></tr>\n");
+            for r in &self.services {
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}-{}</td></tr>",
+                    esc(&r.name),
+                    esc(&r.category),
+                    btc(r.value),
+                    self.percent(r.value),
+                    r.deposits,
+                    r.first_height,
+                    r.last_height
+                );
+            }
+            s.push_str("</table>\n");
+        }
+        if !self.coinjoins.is_empty() {
+            s.push_str("<h2>CoinJoins crossed</h2>\n<table><tr><th>txid</th><th>protocol</th><th>height</th><th>hop</th><th>value</th></tr>\n");
+            for c in &self.coinjoins {
+                let _ = writeln!(
+                    s,
+                    "<tr><td class=h>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+                    c.txid,
+                    c.protocol,
+                    c.height,
+                    c.hop,
+                    btc(c.value)
+                );
+            }
+            s.push_str("</table>\n");
+        }
+        s.push_str("<h2>Flow graph</h2>\n");
+        s.push_str(&self.svg(max_nodes));
+        s.push_str("<h2>Endpoints</h2>\n<table><tr><th>kind</th><th>address</th><th>entity / service</th><th>value</th><th>share</th><th>height</th><th>txid</th></tr>\n");
+        for e in &self.endpoints {
+            let who = e.service.clone().or(e.entity.map(|x| format!("entity {x}"))).unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "<tr><td><span class=\"k {}\">{}</span></td><td class=h>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=h>{}</td></tr>",
+                e.kind,
+                e.kind,
+                esc(e.address.as_deref().unwrap_or("(before the index)")),
+                esc(&who),
+                btc(e.value),
+                self.percent(e.value),
+                e.height,
+                e.txid
+            );
+        }
+        s.push_str("</table>\n<p class=foot>Generated by chainsleuth. Values in BTC; shares of the traced value.</p>\n</body></html>\n");
+        s
+    }
+
+    fn direction_name(&self) -> &'static str {
+        match self.direction {
+            Direction::Forward => "forward",
+            Direction::Backward => "backward",
+        }
+    }
+
+    /// The flow graph as SVG: a column per hop, transactions as boxes (CoinJoins
+    /// orange), trail ends as rounded boxes after their transaction (services red,
+    /// unspent green, limits grey), edges as curves as wide as their value.
+    fn svg(&self, max_nodes: usize) -> String {
+        const COL: f64 = 230.0;
+        const ROW: f64 = 46.0;
+        const W: f64 = 170.0;
+        const H: f64 = 34.0;
+        // Keep the largest transactions and endpoints.
+        let mut txs: Vec<&NodeRow> = self.nodes.iter().collect();
+        txs.sort_by_key(|n| std::cmp::Reverse(n.value_out.max(n.value_in)));
+        txs.truncate(max_nodes);
+        let hop_of: BTreeMap<&str, u32> = txs.iter().map(|n| (n.txid.as_str(), n.hop)).collect();
+        let mut ends: Vec<&EndpointRow> =
+            self.endpoints.iter().filter(|e| e.address.is_some() && hop_of.contains_key(e.txid.as_str())).collect();
+        ends.truncate(max_nodes / 2);
+        // Place: column = hop (endpoints one column after their transaction), rows by value.
+        let mut columns: BTreeMap<u32, Vec<(String, String, &'static str, u64)>> = BTreeMap::new();
+        for n in &txs {
+            let label = format!("{}… h{}", &n.txid[..10], n.height);
+            let class = if n.coinjoin.is_some() { "cj" } else { "tx" };
+            columns.entry(n.hop).or_default().push((n.txid.clone(), label, class, n.value_out.max(n.value_in)));
+        }
+        for e in &ends {
+            let address = e.address.clone().unwrap_or_default();
+            let hop = hop_of[e.txid.as_str()] + 1;
+            let name = e.service.clone().unwrap_or_else(|| e.kind.to_owned());
+            let label = format!("{}… {}", &address[..address.len().min(12)], name);
+            columns.entry(hop).or_default().push((format!("{}|{address}", e.txid), label, e.kind, e.value));
+        }
+        let mut at: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        let mut height = 0.0f64;
+        let mut body = String::new();
+        let first = columns.keys().next().copied().unwrap_or(0);
+        for (hop, items) in &mut columns {
+            items.sort_by_key(|item| std::cmp::Reverse(item.3));
+            let x = 20.0 + f64::from(hop - first) * COL;
+            for (row, (key, label, class, value)) in items.iter().enumerate() {
+                let y = 40.0 + row as f64 * ROW;
+                height = height.max(y + H + 20.0);
+                at.insert(key.clone(), (x, y));
+                let _ = writeln!(
+                    body,
+                    "<g class=\"{class}\"><rect x=\"{x:.0}\" y=\"{y:.0}\" width=\"{W}\" height=\"{H}\" rx=\"{}\"/><text x=\"{:.0}\" y=\"{:.0}\">{}</text><text x=\"{:.0}\" y=\"{:.0}\">{}</text><title>{}</title></g>",
+                    if *class == "tx" || *class == "cj" { 2 } else { 12 },
+                    x + 6.0,
+                    y + 14.0,
+                    esc(label),
+                    x + 6.0,
+                    y + 28.0,
+                    btc(*value),
+                    esc(key)
+                );
+            }
+            let _ = writeln!(body, "<text class=\"hop\" x=\"{x:.0}\" y=\"24\">hop {hop}</text>");
+        }
+        let max = self.edges.iter().map(|e| e.value).max().unwrap_or(1).max(1) as f64;
+        let mut paths = String::new();
+        for e in &self.edges {
+            let target = if e.to_type == "tx" { e.to.clone() } else { format!("{}|{}", e.from, e.to) };
+            let (Some(&(x1, y1)), Some(&(x2, y2))) = (at.get(&e.from), at.get(&target)) else { continue };
+            let width = 1.0 + 17.0 * e.value as f64 / max;
+            let (sx, sy, tx, ty) = (x1 + W, y1 + H / 2.0, x2, y2 + H / 2.0);
+            let mid = (sx + tx) / 2.0;
+            let _ = writeln!(
+                paths,
+                "<path d=\"M{sx:.0},{sy:.0} C{mid:.0},{sy:.0} {mid:.0},{ty:.0} {tx:.0},{ty:.0}\" stroke-width=\"{width:.1}\"><title>{}</title></path>",
+                btc(e.value)
+            );
+        }
+        let width = 40.0 + (columns.len().max(1)) as f64 * COL;
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{:.0}\" viewBox=\"0 0 {width:.0} {:.0}\">\n<g class=\"edges\">\n{paths}</g>\n{body}</svg>\n<p class=legend><span class=\"k cjl\">CoinJoin</span> <span class=\"k service\">service</span> <span class=\"k unspent\">unspent</span> <span class=\"k limit\">limit</span> (largest {} transactions drawn of {})</p>\n",
+            height.max(80.0),
+            height.max(80.0),
+            txs.len(),
+            self.nodes.len()
+        )
+    }
+}
+
+fn end_color(kind: &str) -> &'static str {
+    match kind {
+        "service" => "#e06666",
+        "unspent" => "#93c47d",
+        "coinbase" => "#ffd966",
+        _ => "#cccccc",
+    }
+}
+
+const HTML_STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}\
+table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}\
+td.n{text-align:right;font-variant-numeric:tabular-nums}td.h{font-family:monospace;font-size:12px}\
+.k{padding:1px 6px;border-radius:8px}.k.service{background:#e06666}.k.unspent{background:#93c47d}\
+.k.limit{background:#ccc}.k.coinbase{background:#ffd966}.k.cjl{background:#f6b26b}\
+svg{border:1px solid #ddd;background:#fafafa}svg text{font:11px monospace}svg .hop{font:bold 12px sans-serif}\
+svg .edges path{fill:none;stroke:#6fa8dc;stroke-opacity:.55}svg rect{stroke:#555;fill:#fff}\
+svg .cj rect{fill:#f6b26b}svg .service rect{fill:#e06666}svg .unspent rect{fill:#93c47d}\
+svg .limit rect{fill:#ddd}svg .coinbase rect{fill:#ffd966}.foot,.legend{color:#666}";
+
+fn btc(sats: u64) -> String {
+    format!("{}.{:08} BTC", sats / 100_000_000, sats % 100_000_000)
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn dot_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}

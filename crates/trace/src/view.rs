@@ -1,0 +1,122 @@
+//! What the tracer reads of the chain, as a trait: the index implements it for real
+//! traces, and tests implement it for small hand-built graphs.
+
+use analysis::Protocol;
+use index::schema::{COINBASE, UNKNOWN_FEE, UNRESOLVED};
+use index::{InNum, Index, OutNum, TxNum};
+use std::ops::Range;
+
+/// What an input spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Nothing: the input of a coinbase.
+    Coinbase,
+    /// An output not in the chain view (a chain that starts late).
+    Unresolved,
+    /// An output.
+    Output(u64),
+}
+
+/// The transaction graph, by dense numbers: transactions, inputs and outputs in
+/// chain order (every input spends an output of an earlier transaction).
+pub trait ChainView {
+    /// Input numbers of transaction `t`.
+    fn inputs(&self, t: u64) -> Range<u64>;
+    /// Output numbers of transaction `t`.
+    fn outputs(&self, t: u64) -> Range<u64>;
+    /// What input `i` spends.
+    fn source(&self, i: u64) -> Source;
+    /// Value of output `o`.
+    fn value(&self, o: u64) -> u64;
+    /// Address id of output `o`.
+    fn address(&self, o: u64) -> u32;
+    /// The input spending output `o` and its transaction, if spent.
+    fn spender(&self, o: u64) -> Option<(u64, u64)>;
+    /// The transaction of output `o`.
+    fn output_tx(&self, o: u64) -> u64;
+    /// Fee of transaction `t`, if known (all its inputs resolved).
+    fn fee(&self, t: u64) -> Option<u64>;
+    /// Height of transaction `t`'s block.
+    fn height(&self, t: u64) -> u32;
+    /// The CoinJoin protocol of transaction `t`, if it is one.
+    fn coinjoin(&self, t: u64) -> Option<Protocol>;
+}
+
+/// The index as a chain view, with CoinJoins from the saved clustering where it
+/// covers the transaction (one read), else classified on the fly.
+pub struct IndexView<'a> {
+    index: &'a Index,
+    analysis: Option<&'a analysis::Analysis>,
+}
+
+impl<'a> IndexView<'a> {
+    /// A view of `index`, reading CoinJoin verdicts from `analysis` when given.
+    pub fn new(index: &'a Index, analysis: Option<&'a analysis::Analysis>) -> Self {
+        Self { index, analysis }
+    }
+
+    /// The index.
+    pub fn index(&self) -> &'a Index {
+        self.index
+    }
+}
+
+impl ChainView for IndexView<'_> {
+    fn inputs(&self, t: u64) -> Range<u64> {
+        let c = &self.index.columns;
+        let end =
+            if t + 1 < self.index.counts().txs { c.tx_first_input.get(t + 1) } else { self.index.counts().inputs };
+        c.tx_first_input.get(t)..end
+    }
+
+    fn outputs(&self, t: u64) -> Range<u64> {
+        let c = &self.index.columns;
+        let end =
+            if t + 1 < self.index.counts().txs { c.tx_first_output.get(t + 1) } else { self.index.counts().outputs };
+        c.tx_first_output.get(t)..end
+    }
+
+    fn source(&self, i: u64) -> Source {
+        match self.index.columns.in_spent_output.get(i) {
+            COINBASE => Source::Coinbase,
+            UNRESOLVED => Source::Unresolved,
+            o => Source::Output(o),
+        }
+    }
+
+    fn value(&self, o: u64) -> u64 {
+        self.index.columns.out_value.get(o)
+    }
+
+    fn address(&self, o: u64) -> u32 {
+        self.index.columns.out_address.get(o)
+    }
+
+    fn spender(&self, o: u64) -> Option<(u64, u64)> {
+        let i = self.index.spent_by(OutNum(o))?;
+        Some((i.0, self.index.input_tx(InNum(i.0)).0))
+    }
+
+    fn output_tx(&self, o: u64) -> u64 {
+        self.index.output_tx(OutNum(o)).0
+    }
+
+    fn fee(&self, t: u64) -> Option<u64> {
+        let fee = self.index.columns.tx_fee.get(t);
+        (fee != UNKNOWN_FEE).then_some(fee)
+    }
+
+    fn height(&self, t: u64) -> u32 {
+        self.index.tx_height(TxNum(t)).0
+    }
+
+    fn coinjoin(&self, t: u64) -> Option<Protocol> {
+        if let Some(a) = self.analysis.filter(|a| t < a.manifest.txs) {
+            return a.coinjoin(TxNum(t)).map(|(p, _)| p);
+        }
+        let mut facts = analysis::facts::TxFacts::default();
+        facts.load(self.index, TxNum(t), None);
+        facts.set_height(self.height(t));
+        analysis::coinjoin::classify(&facts.shape()).map(|v| v.protocol)
+    }
+}
