@@ -52,6 +52,130 @@ pub enum Command {
     /// Follow value forward (where it went) or backward (where it came from) under a
     /// taint policy, through CoinJoins, to where it sits now or the services it reached.
     Trace(TraceArgs),
+    /// Labels: import OFAC lists, OFAC SDN XML, GraphSense TagPacks or CSV; list; remove.
+    #[command(subcommand)]
+    Tags(TagsCommand),
+    /// Screen an address, transaction or output: its labels, its exposure to labelled
+    /// entities, and an explained risk score.
+    Screen(ScreenArgs),
+    /// Serve the HTTP API (addresses, transactions, entities, screening, traces).
+    Serve(ServeArgs),
+    /// API keys for the HTTP API: create, list, revoke.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+}
+
+/// `chainsleuth serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// Risk rules (default: ./chainsleuth.toml if present, else the built-in rules).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Requests per second per API key, on average.
+    #[arg(long, default_value_t = 5_000.0)]
+    pub rate_limit: f64,
+    /// Requests per API key at once (the bucket size).
+    #[arg(long, default_value_t = 10_000.0)]
+    pub burst: f64,
+    /// Longest a request may take, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// `chainsleuth apikey`.
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Make a key; it is printed once and stored only as a hash.
+    Create {
+        /// A name for people.
+        #[arg(long, default_value = "default")]
+        name: String,
+        #[command(flatten)]
+        index: IndexLocation,
+        /// Print `{"key": ..., "id": ...}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The keys (ids, names, dates; never the keys).
+    List {
+        #[command(flatten)]
+        index: IndexLocation,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        /// Its id (as `list` shows).
+        id: String,
+        #[command(flatten)]
+        index: IndexLocation,
+    },
+}
+
+/// `chainsleuth tags`.
+#[derive(Debug, Subcommand)]
+pub enum TagsCommand {
+    /// Import a label file, replacing any earlier import of the same source.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// ofac-list, ofac-sdn-xml, tagpack or csv (default: from the extension).
+        #[arg(long)]
+        format: Option<String>,
+        /// The source name (default: the file's name without extension).
+        #[arg(long)]
+        source: Option<String>,
+        #[command(flatten)]
+        index: IndexLocation,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The imported sources.
+    List {
+        #[command(flatten)]
+        index: IndexLocation,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a source and its labels.
+    Remove {
+        /// The source name.
+        source: String,
+        #[command(flatten)]
+        index: IndexLocation,
+    },
+}
+
+/// `chainsleuth screen`.
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// An address, a txid, or an outpoint (txid:vout).
+    pub subject: String,
+    #[command(flatten)]
+    pub index: IndexLocation,
+    /// Transactions to trace through for indirect exposure (1: direct only).
+    #[arg(long, default_value_t = 3)]
+    pub hops: u32,
+    /// received (where its value came from), sent (where it went) or both.
+    #[arg(long, default_value = "both", value_parser = ["received", "sent", "both"])]
+    pub direction: String,
+    /// Risk rules (default: ./chainsleuth.toml if present, else the built-in rules).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `chainsleuth trace`.
@@ -78,9 +202,10 @@ pub struct TraceArgs {
     /// Stop where the trail reaches an address labelled as a service (an exchange).
     #[arg(long)]
     pub stop_at_services: bool,
-    /// Labels: a CSV of `address,label,category` rows; addresses of categories
-    /// exchange, service, gambling, mining and darknet_market are services, and with
-    /// a clustering so are their entities.
+    /// Labels: a CSV of `address,label,category` rows (default: the labels imported
+    /// with `tags import`); addresses of categories exchange, service, gambling,
+    /// mining and darknet_market are services, and with a clustering so are their
+    /// entities.
     #[arg(long)]
     pub labels: Option<PathBuf>,
     /// Forward: ignore spends above this height. Backward: stop below it.
@@ -259,6 +384,24 @@ pub struct DemoArgs {
     /// Bitcoin addresses.
     #[arg(long, default_value = "fixtures/real/sanctions/ofac_sdn_advanced/lazarus_related.json")]
     pub sanctions: PathBuf,
+    /// OFAC's list of sanctioned Bitcoin addresses, imported as labels.
+    #[arg(long, default_value = "fixtures/real/sanctions/ofac_0xB10C/sanctioned_addresses_XBT.txt")]
+    pub ofac_list: PathBuf,
+    /// A GraphSense TagPack, imported as labels.
+    #[arg(long, default_value = "fixtures/real/labels/graphsense_tagpacks/lazarus.yaml")]
+    pub tagpack: PathBuf,
+    /// Run the story on this blocks directory (a node's, or `simulate`'s) instead of
+    /// simulating one. Without `--ground-truth`, the trace starts from every output
+    /// paid to an address labelled sanctioned or theft.
+    #[arg(long)]
+    pub blocks_dir: Option<PathBuf>,
+    /// The network of `--blocks-dir` (default: mainnet).
+    #[arg(long, requires = "blocks_dir")]
+    pub network: Option<Network>,
+    /// Ground truth for `--blocks-dir` (the schema `simulate` writes): its theft is
+    /// traced, its exchanges labelled, and clustering is measured against it.
+    #[arg(long, requires = "blocks_dir")]
+    pub ground_truth: Option<PathBuf>,
 }
 
 /// `chainsleuth simulate`.

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 /// A labelled service.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Service {
     /// Its name (`exchange_b`, `Binance`, ...).
     pub name: String,

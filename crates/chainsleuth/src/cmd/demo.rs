@@ -1,6 +1,7 @@
-//! `chainsleuth demo`: the story end to end on generated data. A simulated economy
-//! whose thief launders through addresses OFAC lists for Lazarus Group's launderers,
-//! written as a real Bitcoin Core blocks directory, then read back by chainsleuth.
+//! `chainsleuth demo`: the story end to end. By default on generated data: a simulated
+//! economy whose thief launders through addresses OFAC lists for Lazarus Group's
+//! launderers, written as a real Bitcoin Core blocks directory, then read back by
+//! chainsleuth. With `--blocks-dir`, on a given directory (and its ground truth).
 
 use crate::cli::DemoArgs;
 use crate::output::print_text;
@@ -12,44 +13,30 @@ use sim::{Length, Profile, SimConfig, simulate};
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// The chain the story runs on: simulated, or a given blocks directory.
+struct Chain {
+    blocks: BlocksDir,
+    /// The ground truth and its path, when known.
+    truth: Option<(std::path::PathBuf, Value)>,
+    /// Ingest from scratch (a freshly simulated chain) or append (a node's directory).
+    rebuild: bool,
+}
+
 /// Runs the demo and prints its report.
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
-    let (names, scripts) = sanctioned_bitcoin_addresses(&args.sanctions)?;
-    let config = SimConfig {
-        out_dir: args.out.clone(),
-        seed: args.seed,
-        profile: Profile::SMALL,
-        length: Length::Default,
-        xor: true,
-        thief_scripts: scripts,
+    let mut s = String::new();
+    let chain = match &args.blocks_dir {
+        Some(dir) => given_chain(args, dir, &mut s)?,
+        None => simulated_chain(args, &mut s)?,
     };
-    let summary = simulate(&config, &|_| {}).context("simulation failed")?;
-    let truth: Value =
-        serde_json::from_slice(&std::fs::read(&summary.ground_truth)?).context("cannot read the ground truth")?;
-    let dir = BlocksDir::open(&summary.blocks_dir, Network::Regtest)?;
-    let report = scan(&dir, ScanOptions { verify: true }, &|_| {})?;
+    let network = chain.blocks.network();
+    let truth = chain.truth.as_ref().map(|(_, t)| t);
+    let report = scan(&chain.blocks, ScanOptions { verify: true }, &|_| {})?;
     let index_dir = args.out.join("index");
-    let ingested =
-        index::ingest(&dir, &index_dir, &index::IngestOptions { rebuild: true, ..Default::default() }, &|_| {})
-            .context("ingest failed")?;
+    let options = index::IngestOptions { rebuild: chain.rebuild, ..Default::default() };
+    let ingested = index::ingest(&chain.blocks, &index_dir, &options, &|_| {}).context("ingest failed")?;
     let index = index::Index::open(&index_dir)?;
 
-    let mut s = String::new();
-    let _ = writeln!(s, "chainsleuth demo: a theft laundered through sanctioned addresses\n");
-    let _ = writeln!(s, "1. simulated a regtest economy ({} transactions, seed {}):", summary.transactions, args.seed);
-    let _ =
-        writeln!(s, "   {} (xor-obfuscated blk files, as Bitcoin Core 28+ writes them)", summary.blocks_dir.display());
-    let _ = writeln!(s, "   {} (who owns every address; what every transaction was)", summary.ground_truth.display());
-    let theft = &truth["thefts"][0];
-    let stolen = &truth["stolen_value"];
-    let _ = writeln!(
-        s,
-        "   the thief drained {} of {} in {} transactions, using addresses OFAC lists for {}",
-        btc(theft["total_sats"].as_u64().unwrap_or(0)),
-        theft["victim"].as_str().unwrap_or("?"),
-        theft["txids"].as_array().map_or(0, Vec::len),
-        names.join(", ")
-    );
     let _ = writeln!(s, "\n2. chainsleuth scan --verify read it back:");
     if let Some(tip) = report.tip {
         let _ = writeln!(s, "   tip height {} {}", tip.height, tip.hash);
@@ -71,9 +58,12 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         ingested.counts.addresses,
         index_dir.display()
     );
-    if let Some(txid) = theft["txids"][0].as_str().and_then(|t| t.parse::<chain::Txid>().ok())
-        && let Some(t) = index.tx_by_txid(&txid)
-    {
+    let theft = truth.map(|t| &t["thefts"][0]);
+    let theft_tx = theft
+        .and_then(|t| t["txids"][0].as_str())
+        .and_then(|t| t.parse::<chain::Txid>().ok())
+        .and_then(|t| index.tx_by_txid(&t).map(|n| (t, n)));
+    if let Some((txid, t)) = theft_tx {
         let row = index.tx(t);
         let _ = writeln!(s, "   the theft {txid} (height {}) paid:", row.height);
         for o in row.outputs.clone() {
@@ -84,22 +74,191 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             let _ = writeln!(s, "     {} to {} ({next})", btc(out.value), index.address_text(out.address));
         }
     }
+
+    // 4. Entities and CoinJoins, measured against the truth when there is one.
     let clustered = analysis::cluster(&index, &analysis::ClusterOptions::default(), &|_, _| {})?;
     let entities = analysis::Analysis::open(&index)?.context("clustering was not saved")?;
-    let eval = analysis::eval::evaluate(&index, Some(&entities), &summary.ground_truth)?;
     let coinjoins: Vec<String> = clustered.coinjoins.iter().map(|(p, n)| format!("{n} {p}")).collect();
     let _ = writeln!(
         s,
         "\n4. chainsleuth cluster ({}) grouped {} addresses into {} entities in {:.2} s",
         clustered.heuristics, clustered.addresses, clustered.entities, clustered.elapsed_secs
     );
-    let _ = writeln!(s, "   CoinJoins recognised: {}", coinjoins.join(", "));
-    if let Some(t) = theft["txids"][0].as_str().and_then(|t| t.parse().ok()).and_then(|t| index.tx_by_txid(&t))
+    let _ = writeln!(
+        s,
+        "   CoinJoins recognised: {}",
+        if coinjoins.is_empty() { "none".into() } else { coinjoins.join(", ") }
+    );
+    if let Some((_, t)) = theft_tx
         && let Some((_, Some(spent))) = index.resolved_inputs(t).next()
         && let Some(victim) = entities.entity_of(spent.address)
     {
         let _ = writeln!(s, "   the drained hot wallet is entity {victim}: {} addresses", entities.size(victim));
     }
+    if let Some((path, _)) = &chain.truth {
+        measure_against_truth(&index, &entities, path, &mut s)?;
+    }
+
+    // 5. Labels: OFAC's list, a TagPack, and the exchanges the truth names.
+    let now = crate::cmd::screen::utc_now();
+    let ofac = tags::import_file(&index_dir, &bundled(&args.ofac_list), tags::Format::OfacList, "ofac", &now)?;
+    let tagpack = tags::import_file(&index_dir, &bundled(&args.tagpack), tags::Format::Tagpack, "tagpack", &now)?;
+    let _ = write!(
+        s,
+        "\n5. chainsleuth tags import: {} OFAC addresses (skipped: {}), {} TagPack tags",
+        ofac.imported,
+        ofac.rejected.len(),
+        tagpack.imported
+    );
+    if let Some(truth) = truth {
+        let labels = args.out.join("labels.csv");
+        std::fs::write(&labels, truth_labels(truth)).with_context(|| format!("cannot write {}", labels.display()))?;
+        let known = tags::import_file(&index_dir, &labels, tags::Format::Csv, "investigation", &now)?;
+        let _ = write!(s, ", {} service and theft addresses from {}", known.imported, labels.display());
+    }
+    let _ = writeln!(s);
+    let label_set = tags::LabelSet::load(&index_dir, &index, Some(&entities))?;
+    let services = tags::ServiceStops { labels: &label_set, analysis: Some(&entities) };
+
+    // 6. Trace the stolen (or sanctioned) coins forward to the services they reached.
+    let (starts, from) = match theft {
+        Some(theft) => (stolen_outputs(&index, theft), "stolen outputs"),
+        None => (sanctioned_outputs(&index, &label_set), "outputs paid to sanctioned or theft addresses"),
+    };
+    let options = trace::TraceOptions { stop_at_services: true, max_hops: 20, ..Default::default() };
+    let flow = trace::trace(&trace::IndexView::new(&index, Some(&entities)), &services, &starts, options);
+    let report = trace::Report::build(&flow, &index, Some(&entities), &services);
+    let _ = writeln!(
+        s,
+        "\n6. chainsleuth trace --from <the {} {from}> --policy haircut --stop-at-services --max-hops 20",
+        starts.len()
+    );
+    let _ = writeln!(
+        s,
+        "   went through {} transactions ({} CoinJoins) in {} hops",
+        report.summary.transactions, report.summary.coinjoins, report.summary.hops
+    );
+    write_destinations(&report, truth, &mut s);
+
+    // 7. Screen the deposits the trail reached.
+    let config = tags::RiskConfig::default();
+    let screener = tags::Screener { index: &index, analysis: Some(&entities), labels: &label_set, config: &config };
+    let mut deposits: Vec<&trace::report::EndpointRow> =
+        report.endpoints.iter().filter(|e| e.kind == "service").collect();
+    let what = if deposits.is_empty() {
+        deposits = report.endpoints.iter().collect();
+        "where the trail ends"
+    } else {
+        "each deposit the trace reached"
+    };
+    deposits.sort_by_key(|d| std::cmp::Reverse(d.value));
+    let _ = writeln!(s, "\n7. chainsleuth screen <{what}> --hops 5:");
+    let mut screenings = Vec::new();
+    for deposit in deposits.iter().take(6) {
+        let Some(address) = &deposit.address else { continue };
+        let screening =
+            screener.screen(address, tags::ScreenOptions { hops: 5, directions: tags::Directions::Received })?;
+        let top = screening.rules_fired.first().map_or("no rule fired".to_owned(), |r| r.reason.clone());
+        let _ = writeln!(
+            s,
+            "   {:<12} {:<36} {:<8} {:>3}  {}",
+            deposit.service.as_deref().unwrap_or(deposit.kind),
+            address,
+            format!("{:?}", screening.risk_level).to_lowercase(),
+            screening.risk_score,
+            top
+        );
+        screenings.push(screening);
+    }
+    if screenings.is_empty() {
+        let _ = writeln!(s, "   nothing to screen: no labelled theft or sanctioned coins move in this chain");
+    }
+    let write = |name: &str, text: String| -> anyhow::Result<std::path::PathBuf> {
+        let path = args.out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    };
+    let html = write("trace.html", report.to_html(60))?;
+    let json = write("trace.json", serde_json::to_string_pretty(&report)?)?;
+    let dot = write("trace.dot", report.to_dot())?;
+    let screened = write("screening.json", serde_json::to_string_pretty(&screenings)?)?;
+    let _ = writeln!(s, "\nReports: {}, {}, {}, {}", html.display(), json.display(), dot.display(), screened.display());
+    write_next_steps(network, &index_dir, &mut s);
+    print_text(&s)
+}
+
+/// Step 1 on generated data: a simulated economy whose thief uses OFAC-listed addresses.
+fn simulated_chain(args: &DemoArgs, s: &mut String) -> anyhow::Result<Chain> {
+    let (names, scripts) = sanctioned_bitcoin_addresses(&bundled(&args.sanctions))?;
+    let config = SimConfig {
+        out_dir: args.out.clone(),
+        seed: args.seed,
+        profile: Profile::SMALL,
+        length: Length::Default,
+        xor: true,
+        thief_scripts: scripts,
+    };
+    let summary = simulate(&config, &|_| {}).context("simulation failed")?;
+    let truth = read_truth(&summary.ground_truth)?;
+    let _ = writeln!(s, "chainsleuth demo: a theft laundered through sanctioned addresses\n");
+    let _ = writeln!(s, "1. simulated a regtest economy ({} transactions, seed {}):", summary.transactions, args.seed);
+    let _ =
+        writeln!(s, "   {} (xor-obfuscated blk files, as Bitcoin Core 28+ writes them)", summary.blocks_dir.display());
+    let _ = writeln!(s, "   {} (who owns every address; what every transaction was)", summary.ground_truth.display());
+    let theft = &truth["thefts"][0];
+    let _ = writeln!(
+        s,
+        "   the thief drained {} of {} in {} transactions, using addresses OFAC lists for {}",
+        btc(theft["total_sats"].as_u64().unwrap_or(0)),
+        theft["victim"].as_str().unwrap_or("?"),
+        theft["txids"].as_array().map_or(0, Vec::len),
+        names.join(", ")
+    );
+    let blocks = BlocksDir::open(&summary.blocks_dir, Network::Regtest)?;
+    Ok(Chain { blocks, truth: Some((summary.ground_truth, truth)), rebuild: true })
+}
+
+/// Step 1 on a given blocks directory, with its ground truth when there is one.
+fn given_chain(args: &DemoArgs, dir: &Path, s: &mut String) -> anyhow::Result<Chain> {
+    let network = args.network.unwrap_or(Network::Mainnet);
+    let blocks = BlocksDir::open(dir, network)?;
+    let _ = writeln!(s, "chainsleuth demo on {} ({network})\n", dir.display());
+    let truth = match &args.ground_truth {
+        Some(path) => {
+            let truth = read_truth(path)?;
+            let theft = &truth["thefts"][0];
+            let _ = writeln!(
+                s,
+                "1. ground truth {}: {} drained {} of {} in {} transactions",
+                path.display(),
+                theft["attacker"].as_str().unwrap_or("a thief"),
+                btc(theft["total_sats"].as_u64().unwrap_or(0)),
+                theft["victim"].as_str().unwrap_or("?"),
+                theft["txids"].as_array().map_or(0, Vec::len),
+            );
+            Some((path.clone(), truth))
+        }
+        None => {
+            let _ = writeln!(s, "1. no ground truth: the trace starts from coins paid to labelled addresses");
+            None
+        }
+    };
+    Ok(Chain { blocks, truth, rebuild: false })
+}
+
+fn read_truth(path: &Path) -> anyhow::Result<Value> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("{}: not JSON", path.display()))
+}
+
+/// Clustering and CoinJoin naming measured against the ground truth.
+fn measure_against_truth(
+    index: &index::Index,
+    entities: &analysis::Analysis,
+    truth: &Path,
+    s: &mut String,
+) -> anyhow::Result<()> {
+    let eval = analysis::eval::evaluate(index, Some(entities), truth)?;
     if let Some(c) = &eval.clustering {
         let _ = writeln!(
             s,
@@ -112,95 +271,140 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             (r + row.get(truth).copied().unwrap_or(0), t + row.values().sum::<u64>())
         });
     let _ = writeln!(s, "   CoinJoins named with the right protocol: {right} of {total}");
-    // 5. Trace the stolen outputs forward to the services an investigator knows.
-    let labels = args.out.join("labels.csv");
-    std::fs::write(&labels, service_labels(&truth)).with_context(|| format!("cannot write {}", labels.display()))?;
-    let services = trace::LabelFile::read(&labels, &index, Some(&entities))?;
-    let starts: Vec<u64> = theft["stolen_outputs"]
+    Ok(())
+}
+
+/// The theft's stolen outputs, as listed in the ground truth.
+fn stolen_outputs(index: &index::Index, theft: &Value) -> Vec<u64> {
+    theft["stolen_outputs"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|o| trace::start_outputs(&index, &format!("{}:{}", o["txid"].as_str()?, o["vout"].as_u64()?)).ok())
+        .filter_map(|o| trace::start_outputs(index, &format!("{}:{}", o["txid"].as_str()?, o["vout"].as_u64()?)).ok())
         .flatten()
+        .collect()
+}
+
+/// Every output paid to an address labelled sanctioned or theft.
+fn sanctioned_outputs(index: &index::Index, labels: &tags::LabelSet) -> Vec<u64> {
+    let mut outputs: Vec<u64> = (0..labels.len() as u32)
+        .map(|n| labels.label(n))
+        .filter(|l| matches!(l.category, tags::Category::Sanctioned | tags::Category::Theft))
+        .filter_map(|l| chain::address::to_script_any_network(&l.address))
+        .filter_map(|script| index.address_by_key(&index::AddressKey::of_script(&script)))
+        .flat_map(|a| index.address_outputs(a))
+        .map(|o| o.0)
         .collect();
-    let options = trace::TraceOptions { stop_at_services: true, max_hops: 20, ..Default::default() };
-    let flow = trace::trace(&trace::IndexView::new(&index, Some(&entities)), &services, &starts, options);
-    let report = trace::Report::build(&flow, &index, Some(&entities), &services);
-    let html = args.out.join("trace.html");
-    std::fs::write(&html, report.to_html(60)).with_context(|| format!("cannot write {}", html.display()))?;
-    let _ = writeln!(
-        s,
-        "\n5. chainsleuth trace --from <the {} stolen outputs> --policy haircut --stop-at-services --labels {}",
-        starts.len(),
-        labels.display()
-    );
-    let _ = writeln!(
-        s,
-        "   went through {} transactions ({} CoinJoins) in {} hops; report: {}",
-        report.summary.transactions,
-        report.summary.coinjoins,
-        report.summary.hops,
-        html.display()
-    );
+    outputs.sort_unstable();
+    outputs.dedup();
+    outputs
+}
+
+/// Where the traced value went, beside the truth's account when there is one.
+fn write_destinations(report: &trace::Report, truth: Option<&Value>, s: &mut String) {
+    let truth_to = truth.map(truth_destinations).unwrap_or_default();
     let _ = writeln!(s, "   {:<24} {:>20} {:>22}", "where the coins went", "traced (haircut)", "truth");
-    let truth_to = stolen["to_wallets_sats"].as_object();
     let mut names: Vec<&str> = report.services.iter().map(|r| r.name.as_str()).collect();
-    names.extend(truth_to.into_iter().flat_map(|w| w.keys().map(String::as_str)));
+    names.extend(truth_to.keys().map(String::as_str));
     names.sort_unstable();
     names.dedup();
+    let truth_cell = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), btc);
     for name in names {
         let traced = report.services.iter().find(|r| r.name == name).map_or(0, |r| r.value);
-        let real = truth_to.and_then(|w| w.get(name)).and_then(Value::as_u64).unwrap_or(0);
-        let _ = writeln!(s, "   {:<24} {:>20} {:>22}", name, btc(traced), btc(real));
+        let real = truth.map(|_| truth_to.get(name).copied().unwrap_or(0));
+        let _ = writeln!(s, "   {:<24} {:>20} {:>22}", name, btc(traced), truth_cell(real));
     }
-    let _ = writeln!(
-        s,
-        "   {:<24} {:>20} {:>22}",
-        "still unspent",
-        btc(report.summary.unspent),
-        btc(stolen["dormant_sats"].as_u64().unwrap_or(0))
-    );
+    let stolen = truth.map(|t| &t["stolen_value"]);
+    let dormant = stolen.and_then(|v| v["dormant_sats"].as_u64());
+    let _ = writeln!(s, "   {:<24} {:>20} {:>22}", "still unspent", btc(report.summary.unspent), truth_cell(dormant));
     if report.summary.limit > 0 {
         let _ = writeln!(s, "   {:<24} {:>20}", "stopped at 20 hops", btc(report.summary.limit));
     }
-    let _ = writeln!(
-        s,
-        "   {:<24} {:>20} {:>22}",
-        "fees and mixing costs",
-        btc(report.summary.fees),
-        btc(stolen["miner_fees_sats"].as_u64().unwrap_or(0) + stolen["coinjoin_costs_sats"].as_u64().unwrap_or(0))
-    );
-    let _ = writeln!(
-        s,
-        "   (haircut spreads the stolen share over every coin it mixes with; the truth follows the thief's own coins)"
-    );
-    let _ = writeln!(s, "\nTry: chainsleuth tx <txid> --network regtest --data-dir {}", index_dir.display());
-    let _ = writeln!(s, "     chainsleuth entity <address> --network regtest --data-dir {}", index_dir.display());
-    let _ = writeln!(
-        s,
-        "     chainsleuth trace --from <txid:vout> --format html -o trace.html --network regtest --data-dir {}",
-        index_dir.display()
-    );
-    let _ = writeln!(s, "Next: screen deposits against OFAC's list, and serve it over HTTP (issue 7).");
-    print_text(&s)
+    let costs = stolen.and_then(|v| Some(v["miner_fees_sats"].as_u64()? + v["coinjoin_costs_sats"].as_u64()?));
+    let _ =
+        writeln!(s, "   {:<24} {:>20} {:>22}", "fees and mixing costs", btc(report.summary.fees), truth_cell(costs));
+    if truth.is_some() {
+        let _ = writeln!(
+            s,
+            "   (haircut spreads the stolen share over every coin it mixes with; the truth follows the thief's own coins)"
+        );
+    }
 }
 
-/// A labels CSV naming the services of the simulated economy (exchanges, the swap
-/// service, mining pools), as an investigator's labels would.
-fn service_labels(truth: &Value) -> String {
-    let mut csv = String::from("address,label,category\n");
-    for (name, wallet) in truth["wallets"].as_object().into_iter().flatten() {
-        let category = match wallet["role"].as_str() {
-            Some("exchange") => "exchange",
-            Some("swap_service") => "service",
-            Some("miner") => "mining",
-            _ => continue,
-        };
-        for a in wallet["addresses"].as_array().into_iter().flatten() {
-            if let Some(address) = a["address"].as_str() {
-                let _ = writeln!(csv, "{address},{name},{category}");
+/// Stolen value per receiving wallet in the truth: the simulator's `stolen_value`
+/// account, or else the cash-out deposits Bitcoin Core's wallets recorded.
+fn truth_destinations(truth: &Value) -> std::collections::BTreeMap<String, u64> {
+    let mut to = std::collections::BTreeMap::new();
+    if let Some(wallets) = truth["stolen_value"]["to_wallets_sats"].as_object() {
+        to.extend(wallets.iter().filter_map(|(k, v)| Some((k.clone(), v.as_u64()?))));
+    } else {
+        for c in truth["cashouts"].as_array().into_iter().flatten() {
+            if let (Some(exchange), Some(sats)) = (c["exchange"].as_str(), c["sats"].as_u64()) {
+                *to.entry(exchange.to_owned()).or_default() += sats;
             }
         }
+    }
+    to
+}
+
+/// Commands to explore the index further.
+fn write_next_steps(network: Network, index_dir: &Path, s: &mut String) {
+    let at = format!("--network {network} --data-dir {}", index_dir.display());
+    let _ = writeln!(s, "\nTry: chainsleuth tx <txid> {at}");
+    let _ = writeln!(s, "     chainsleuth entity <address> {at}");
+    let _ = writeln!(s, "     chainsleuth trace --from <txid:vout> --format html -o trace.html {at}");
+    let _ = writeln!(s, "     chainsleuth screen <address|txid|txid:vout> {at}");
+    let _ = writeln!(s, "     chainsleuth apikey create {at} && chainsleuth serve {at}");
+}
+
+/// A bundled fixture: the path as given if it exists (relative to the working
+/// directory), else relative to the source tree this binary was built from, so the
+/// demo runs from anywhere in a checkout.
+fn bundled(path: &Path) -> std::path::PathBuf {
+    if path.exists() || path.is_absolute() {
+        return path.to_owned();
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+}
+
+/// A labels CSV of what an investigator would know of the economy: the services
+/// (exchanges, the swap service, mining pools) by every address the truth gives
+/// them, and the addresses the theft paid, as theft.
+fn truth_labels(truth: &Value) -> String {
+    let category_of = |wallet: &str| match truth["wallets"][wallet]["role"].as_str() {
+        Some("exchange") => Some("exchange"),
+        Some("swap_service") => Some("service"),
+        Some("miner") => Some("mining"),
+        _ => None,
+    };
+    let mut rows = std::collections::BTreeMap::new();
+    for (name, wallet) in truth["wallets"].as_object().into_iter().flatten() {
+        for a in wallet["addresses"].as_array().into_iter().flatten() {
+            if let (Some(address), Some(category)) = (a["address"].as_str(), category_of(name)) {
+                rows.insert(address.to_owned(), (name.clone(), category));
+            }
+        }
+    }
+    for tx in truth["transactions"].as_object().into_iter().flat_map(|t| t.values()) {
+        for o in tx["outputs"].as_array().into_iter().flatten() {
+            if let (Some(address), Some(wallet)) = (o["address"].as_str(), o["wallet"].as_str())
+                && let Some(category) = category_of(wallet)
+            {
+                rows.entry(address.to_owned()).or_insert_with(|| (wallet.to_owned(), category));
+            }
+        }
+    }
+    for theft in truth["thefts"].as_array().into_iter().flatten() {
+        let label = format!("theft from {}", theft["victim"].as_str().unwrap_or("?"));
+        for o in theft["stolen_outputs"].as_array().into_iter().flatten() {
+            if let Some(address) = o["address"].as_str() {
+                rows.insert(address.to_owned(), (label.clone(), "theft"));
+            }
+        }
+    }
+    let mut csv = String::from("address,label,category\n");
+    for (address, (label, category)) in rows {
+        let _ = writeln!(csv, "{address},{label},{category}");
     }
     csv
 }

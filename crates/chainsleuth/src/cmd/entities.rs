@@ -4,10 +4,8 @@ use crate::cli::{ClusterArgs, EntityArgs, EvalArgs};
 use crate::output::{Table, btc, print_json, print_text};
 use analysis::{Analysis, ClusterOptions, Heuristics};
 use anyhow::{Context, anyhow, bail};
-use index::{AddrId, AddressKey, Index, TxNum};
+use index::{AddrId, Index};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::{Value, json};
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
@@ -75,75 +73,39 @@ pub fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
 /// `chainsleuth entity ADDR|ID`.
 pub fn entity(args: &EntityArgs) -> anyhow::Result<()> {
     let index = open_index(&args.index)?;
-    let analysis = Analysis::open(&index)?
-        .ok_or_else(|| anyhow!("no clustering for this index: run `chainsleuth cluster` first"))?;
-    let text = args.entity.trim();
-    let entity = match text.parse::<u32>() {
-        Ok(id) if analysis.is_entity(id) => id,
-        Ok(id) => analysis.entity_of(AddrId(id)).ok_or_else(|| anyhow!("no address {id} in the clustering"))?,
-        Err(_) => {
-            let key = AddressKey::parse(text, index.network()).map_err(|e| anyhow!("{e}"))?;
-            let id = index.address_by_key(&key).ok_or_else(|| anyhow!("address {text} is not in the index"))?;
-            analysis
-                .entity_of(id)
-                .ok_or_else(|| anyhow!("address {text} is newer than the clustering: run `chainsleuth cluster`"))?
-        }
-    };
-    let members: Vec<AddrId> = analysis.members(entity).collect();
-    let (mut received, mut sent, mut first, mut last) = (0u64, 0u64, u32::MAX, 0u32);
-    let mut coinjoins: BTreeSet<u64> = BTreeSet::new();
-    for &a in &members {
-        let summary = index.address_summary(a);
-        received += summary.received;
-        sent += summary.sent;
-        for &(t, _, _) in &summary.history {
-            let h = index.tx_height(t).0;
-            first = first.min(h);
-            last = last.max(h);
-            if analysis.coinjoin(t).is_some() {
-                coinjoins.insert(t.0);
-            }
-        }
-    }
-    let listed: Vec<Value> =
-        members.iter().skip(args.page.offset).take(args.page.limit).map(|&a| json!(index.address_text(a))).collect();
-    let coinjoin_list: Vec<Value> = coinjoins
-        .iter()
-        .take(args.page.limit)
-        .map(|&t| {
-            let (p, c) = analysis.coinjoin(TxNum(t)).unwrap_or((analysis::Protocol::Generic, 0.0));
-            json!({"txid": chain::Txid(index.columns.tx_txid.get(t)), "protocol": p.name(), "confidence": c})
-        })
-        .collect();
-    let json = json!({
-        "entity": entity, "size": members.len(), "balance": received - sent,
-        "total_received": received, "total_sent": sent,
-        "first_seen": (first != u32::MAX).then_some(first), "last_seen": (first != u32::MAX).then_some(last),
-        "coinjoins_touched": coinjoins.len(), "coinjoins": coinjoin_list,
-        "addresses": listed, "limit": args.page.limit, "offset": args.page.offset,
-    });
+    let analysis = Analysis::open(&index)?;
+    let json = server::views::entity(&index, analysis.as_ref(), &args.entity, args.page.limit, args.page.offset)?;
     if args.json {
         return print_json(&json);
     }
     let mut s = String::new();
-    let _ = writeln!(s, "entity      {entity} ({} addresses)", members.len());
-    let _ = writeln!(s, "balance     {} BTC (received {}, sent {})", btc(received - sent), btc(received), btc(sent));
-    if first != u32::MAX {
+    let size = json["size"].as_u64().unwrap_or(0) as usize;
+    let _ = writeln!(s, "entity      {} ({size} addresses)", json["entity"]);
+    let amount = |field: &str| btc(json[field].as_u64().unwrap_or(0));
+    let _ = writeln!(
+        s,
+        "balance     {} BTC (received {}, sent {})",
+        amount("balance"),
+        amount("total_received"),
+        amount("total_sent")
+    );
+    if let (Some(first), Some(last)) = (json["first_seen"].as_u64(), json["last_seen"].as_u64()) {
         let _ = writeln!(s, "seen        heights {first} to {last}");
     }
-    let _ = writeln!(s, "coinjoins   {} touched", coinjoins.len());
-    for c in &coinjoin_list {
+    let _ = writeln!(s, "coinjoins   {} touched", json["coinjoins_touched"]);
+    for c in json["coinjoins"].as_array().into_iter().flatten() {
         let _ = writeln!(s, "  {} {}", c["txid"].as_str().unwrap_or(""), c["protocol"].as_str().unwrap_or(""));
     }
     let _ = writeln!(s, "addresses");
+    let listed = json["addresses"].as_array().cloned().unwrap_or_default();
     for a in &listed {
         let _ = writeln!(s, "  {}", a.as_str().unwrap_or(""));
     }
-    if members.len() > args.page.offset + listed.len() {
+    if size > args.page.offset + listed.len() {
         let _ = writeln!(
             s,
             "  ... {} more (--offset {})",
-            members.len() - args.page.offset - listed.len(),
+            size - args.page.offset - listed.len(),
             args.page.offset + listed.len()
         );
     }

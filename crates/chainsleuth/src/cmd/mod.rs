@@ -6,6 +6,8 @@ mod entities;
 mod ingest;
 mod query;
 mod scan;
+mod screen;
+mod serve;
 mod simulate;
 mod trace;
 
@@ -26,6 +28,10 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Entity(args) => entities::entity(&args),
         Command::Eval(args) => entities::eval(&args),
         Command::Trace(args) => trace::run(&args),
+        Command::Tags(command) => screen::tags(command),
+        Command::Screen(args) => screen::screen(&args),
+        Command::Serve(args) => serve::serve(&args),
+        Command::Apikey(command) => serve::apikey(command),
         Command::Decode(DecodeCommand::Tx { input, network }) => decode::tx(&input, network.network),
         Command::Decode(DecodeCommand::Block { input, network }) => decode::block(&input, network.network),
     }

@@ -1,0 +1,166 @@
+//! `chainsleuth tags import|list|remove` and `chainsleuth screen`.
+
+use crate::cli::{ScreenArgs, TagsCommand};
+use crate::output::{print_json, print_text};
+use anyhow::{Context, anyhow};
+use index::Index;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use tags::{Directions, Format, LabelSet, RiskConfig, ScreenOptions, Screener};
+
+/// The current time, RFC 3339 in UTC.
+pub fn utc_now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// `chainsleuth tags ...`.
+pub fn tags(command: TagsCommand) -> anyhow::Result<()> {
+    match command {
+        TagsCommand::Import { file, format, source, index, json } => {
+            let dir = index.dir();
+            Index::open(&dir).with_context(|| format!("cannot open the index at {}", dir.display()))?;
+            let format = match format {
+                Some(f) => f.parse::<Format>().map_err(|e| anyhow!(e))?,
+                None => Format::guess(&file).ok_or_else(|| {
+                    anyhow!("cannot tell the format of {} from its extension: give --format", file.display())
+                })?,
+            };
+            let source = source.unwrap_or_else(|| {
+                file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "labels".to_owned())
+            });
+            let report = tags::import_file(&dir, &file, format, &source, &utc_now())?;
+            if json {
+                return print_json(&report);
+            }
+            let mut s = String::new();
+            let categories: Vec<String> = report.categories.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            let _ = writeln!(
+                s,
+                "imported    {} labels from {} as source {:?} ({}): {}",
+                report.imported,
+                file.display(),
+                report.source,
+                report.format,
+                categories.join(", ")
+            );
+            if !report.rejected.is_empty() {
+                let _ = writeln!(s, "skipped     {} rows:", report.rejected.len());
+                for r in report.rejected.iter().take(20) {
+                    let _ = writeln!(s, "  {}:{}: {}", file.display(), r.line, r.reason);
+                }
+                if report.rejected.len() > 20 {
+                    let _ = writeln!(s, "  ... {} more (--json lists them all)", report.rejected.len() - 20);
+                }
+            }
+            print_text(&s)
+        }
+        TagsCommand::List { index, json } => {
+            let files = tags::store::sources(&index.dir())?;
+            if json {
+                let list: Vec<serde_json::Value> = files
+                    .iter()
+                    .map(|f| {
+                        serde_json::json!({"source": f.source, "format": f.format, "file": f.file,
+                            "imported_at": f.imported_at, "labels": f.labels.len(), "rejected": f.rejected})
+                    })
+                    .collect();
+                return print_json(&list);
+            }
+            let mut s = String::new();
+            if files.is_empty() {
+                let _ = writeln!(s, "no labels yet: chainsleuth tags import FILE");
+            }
+            for f in &files {
+                let _ = writeln!(
+                    s,
+                    "{:<28} {:>7} labels  {:<13} {}  {}",
+                    f.source,
+                    f.labels.len(),
+                    f.format.name(),
+                    f.imported_at,
+                    f.file
+                );
+            }
+            print_text(&s)
+        }
+        TagsCommand::Remove { source, index } => {
+            tags::store::remove(&index.dir(), &source)?;
+            print_text(&format!("removed source {source:?}\n"))
+        }
+    }
+}
+
+/// The risk rules: `--config`, else ./chainsleuth.toml, else the built-in ones.
+pub fn risk_config(path: Option<&Path>) -> anyhow::Result<RiskConfig> {
+    let local = PathBuf::from("chainsleuth.toml");
+    match path {
+        Some(p) => Ok(RiskConfig::read(p)?),
+        None if local.exists() => Ok(RiskConfig::read(&local)?),
+        None => Ok(RiskConfig::default()),
+    }
+}
+
+/// `chainsleuth screen`.
+pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
+    let dir = args.index.dir();
+    let index = Index::open(&dir).with_context(|| format!("cannot open the index at {}", dir.display()))?;
+    let analysis = analysis::Analysis::open(&index)?;
+    let labels = LabelSet::load(&dir, &index, analysis.as_ref())?;
+    let config = risk_config(args.config.as_deref())?;
+    let screener = Screener { index: &index, analysis: analysis.as_ref(), labels: &labels, config: &config };
+    let directions = match args.direction.as_str() {
+        "received" => Directions::Received,
+        "sent" => Directions::Sent,
+        _ => Directions::Both,
+    };
+    let report = screener.screen(&args.subject, ScreenOptions { hops: args.hops, directions })?;
+    if args.json {
+        return print_json(&report);
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "subject     {} ({})", report.subject, report.subject_type);
+    let _ = writeln!(s, "risk        {:?} ({} of 100)", report.risk_level, report.risk_score);
+    let _ = writeln!(
+        s,
+        "value       received {} sats, sent {} sats (traced {} hops)",
+        report.received, report.sent, report.hops
+    );
+    if labels.is_empty() {
+        let _ = writeln!(s, "            (no labels imported: chainsleuth tags import FILE)");
+    }
+    for i in &report.identifications {
+        let l = &i.label;
+        let via = if i.via == "entity" { format!("its entity, {} addresses", i.addresses) } else { l.address.clone() };
+        let _ = writeln!(
+            s,
+            "label       {} ({}) from {}, confidence {}, {} [{via}]",
+            l.label, l.category, l.source, l.confidence, l.date
+        );
+    }
+    if !report.exposures.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nexposure    category         type      direction   value (sats)    share  hops  largest counterparty"
+        );
+        for e in &report.exposures {
+            let party = e.counterparties.first().map_or(String::new(), |c| format!("{} {}", c.label, c.address));
+            let _ = writeln!(
+                s,
+                "            {:<16} {:<9} {:<10} {:>13} {:>7.2}% {:>5}  {party}",
+                e.category.name(),
+                format!("{:?}", e.exposure_type).to_lowercase(),
+                format!("{:?}", e.direction).to_lowercase(),
+                e.value,
+                e.share * 100.0,
+                e.hops
+            );
+        }
+    }
+    if !report.rules_fired.is_empty() {
+        let _ = writeln!(s, "\nrules fired");
+        for r in &report.rules_fired {
+            let _ = writeln!(s, "  {:<32} {:>3}  {}", r.rule, r.score, r.reason);
+        }
+    }
+    print_text(&s)
+}

@@ -1,0 +1,296 @@
+//! Labels, screening and the HTTP API as users call them: `tags import|list|remove`,
+//! `screen`, `apikey`, and the real server on a random loopback port, called over
+//! HTTP.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chainsleuth")).args(args).output().unwrap()
+}
+
+fn ok(out: Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn with_index<'a>(args: &[&'a str], dir: &'a str) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    all.extend(["--network", "regtest", "--data-dir", dir]);
+    all
+}
+
+/// The regtest chain indexed and clustered, with labels: the thief's stolen outputs
+/// as a theft, exchange_b's deposit addresses as an exchange.
+fn prepared() -> (tempfile::TempDir, String) {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path().to_str().unwrap().to_owned();
+    let blocks = fixtures().join("regtest/small/blocks");
+    ok(run(&with_index(&["ingest", "--blocks-dir", blocks.to_str().unwrap()], &d)));
+    ok(run(&with_index(&["cluster"], &d)));
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(fixtures().join("regtest/small/ground_truth.json")).unwrap()).unwrap();
+    let mut csv = String::from("address,label,category,source\n");
+    for o in truth["thefts"][0]["stolen_outputs"].as_array().unwrap() {
+        csv.push_str(&format!("{},exchange_a hack,theft,ground truth\n", o["address"].as_str().unwrap()));
+    }
+    for c in truth["cashouts"].as_array().unwrap() {
+        csv.push_str(&format!("{},exchange_b,exchange,ground truth\n", c["deposit_address"].as_str().unwrap()));
+    }
+    csv.push_str("not-an-address,bad,theft\n");
+    let labels = data.path().join("investigation.csv");
+    std::fs::write(&labels, csv).unwrap();
+    let out = ok(run(&with_index(&["tags", "import", labels.to_str().unwrap(), "--json"], &d)));
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["source"], "investigation");
+    assert_eq!(report["rejected"].as_array().unwrap().len(), 1);
+    assert!(report["rejected"][0]["line"].as_u64().unwrap() > 20);
+    (data, d)
+}
+
+#[test]
+fn tags_import_replace_list_and_remove() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path().to_str().unwrap();
+    let blocks = fixtures().join("regtest/small/blocks");
+    ok(run(&with_index(&["ingest", "--blocks-dir", blocks.to_str().unwrap()], d)));
+    let ofac = fixtures().join("real/sanctions/ofac_0xB10C/sanctioned_addresses_XBT.txt");
+    let text = ok(run(&with_index(&["tags", "import", ofac.to_str().unwrap(), "--source", "ofac"], d)));
+    assert!(text.contains("imported    434 labels") && text.contains("sanctioned_addresses_XBT.txt:355:"), "{text}");
+    let tagpack = fixtures().join("real/labels/graphsense_tagpacks/lazarus.yaml");
+    ok(run(&with_index(&["tags", "import", tagpack.to_str().unwrap()], d)));
+    let list: Value = serde_json::from_str(&ok(run(&with_index(&["tags", "list", "--json"], d)))).unwrap();
+    let counts: Vec<(String, u64)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["source"].as_str().unwrap().to_owned(), s["labels"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(counts, vec![("lazarus".to_owned(), 20), ("ofac".to_owned(), 434)]);
+    // Re-importing a source replaces it whole.
+    let small = data.path().join("two.csv");
+    std::fs::write(
+        &small,
+        "16ti2EXaae5izfkUZ1Zc59HMcsdnHpP5QJ,x,sanctioned\n18aqbRhHupgvC9K8qEqD78phmTQQWs7B5d,y,sanctioned\n",
+    )
+    .unwrap();
+    ok(run(&with_index(&["tags", "import", small.to_str().unwrap(), "--source", "ofac"], d)));
+    let list: Value = serde_json::from_str(&ok(run(&with_index(&["tags", "list", "--json"], d)))).unwrap();
+    assert_eq!(list[1]["labels"], 2);
+    ok(run(&with_index(&["tags", "remove", "ofac"], d)));
+    let list: Value = serde_json::from_str(&ok(run(&with_index(&["tags", "list", "--json"], d)))).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    for (args, needle) in [
+        (vec!["tags", "remove", "ofac"], "no source \"ofac\""),
+        (vec!["tags", "import", "/nonexistent.csv"], "/nonexistent.csv"),
+        (vec!["tags", "import", small.to_str().unwrap(), "--format", "xls"], "unknown format"),
+    ] {
+        let out = run(&with_index(&args, d));
+        assert!(!out.status.success());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn screening_a_cash_out_finds_the_theft_behind_it() {
+    let (_data, d) = prepared();
+    // The direct cash-out: the thief's split paid exchange_b's deposit address.
+    let report: Value = serde_json::from_str(&ok(run(&with_index(
+        &["screen", "808af00734ad1b529937040b056106fa5583b68eff000edc9821afeebf37cd40:0", "--hops", "3", "--json"],
+        &d,
+    ))))
+    .unwrap();
+    for field in ["subject", "risk_level", "risk_score", "identifications", "exposures", "rules_fired"] {
+        assert!(report.get(field).is_some(), "{field}");
+    }
+    assert_eq!(report["identifications"][0]["category"], "exchange");
+    let theft = report["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["category"] == "theft" && e["direction"] == "received")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(theft["exposure_type"], "indirect");
+    assert_eq!(theft["hops"], 2);
+    assert!(theft["share"].as_f64().unwrap() > 0.99);
+    assert_eq!(report["risk_level"], "high");
+    assert!(report["rules_fired"].as_array().unwrap().iter().any(|r| r["rule"] == "criminal-indirect"));
+    // One of the stolen outputs' addresses: identified as theft.
+    let thief: Value = serde_json::from_str(&ok(run(&with_index(
+        &["screen", "bcrt1p8ad09jgj9mu6h7t5htstc9gdf8z7mhrw9qh46sgssghluwhe295qytmz80", "--json", "--hops", "1"],
+        &d,
+    ))))
+    .unwrap();
+    assert_eq!(thief["identifications"][0]["label"], "exchange_a hack");
+    assert_eq!(thief["risk_score"], 85);
+    let text =
+        ok(run(&with_index(&["screen", "808af00734ad1b529937040b056106fa5583b68eff000edc9821afeebf37cd40:0"], &d)));
+    assert!(text.contains("rules fired") && text.contains("theft"), "{text}");
+    let out = run(&with_index(&["screen", "nonsense"], &d));
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8(out.stderr).unwrap().trim_end().lines().count(), 1);
+}
+
+/// A running `chainsleuth serve`, killed on drop.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(dir: &str, extra: &[&str]) -> Server {
+    let mut args = with_index(&["serve", "--bind", "127.0.0.1:0", "--threads", "2"], dir);
+    args.extend(extra);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chainsleuth"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line}")).to_owned();
+    Server { child, addr }
+}
+
+/// One HTTP/1.1 request; the status and the body.
+fn http(addr: &str, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
+    let body = body.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head.to_owned(), body.to_owned())
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[test]
+fn the_http_api_answers_behind_keys_and_keeps_an_audit_log() {
+    let (data, d) = prepared();
+    let created: Value =
+        serde_json::from_str(&ok(run(&with_index(&["apikey", "create", "--name", "test", "--json"], &d)))).unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    let server = start(&d, &[]);
+    let a = server.addr.as_str();
+
+    let (status, _, body) = http(a, "GET", "/health", None, None);
+    assert_eq!((status, json(&body)["status"].as_str()), (200, Some("ok")));
+    let (status, _, body) = http(a, "GET", "/openapi.json", None, None);
+    assert_eq!(status, 200);
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json")).unwrap();
+    assert_eq!(body, doc);
+    for path in [
+        "/v1/addresses/{address}",
+        "/v1/transactions/{txid}",
+        "/v1/entities/{id}",
+        "/v1/screen/{subject}",
+        "/v1/screen",
+        "/v1/trace",
+    ] {
+        assert!(json(&doc)["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
+        let concrete =
+            path.replace("{address}", "x").replace("{txid}", "x").replace("{id}", "x").replace("{subject}", "x");
+        let method = if path == "/v1/screen" || path == "/v1/trace" { "POST" } else { "GET" };
+        let (status, _, body) = http(a, method, &concrete, None, Some("{}"));
+        assert_eq!(status, 401, "{path}");
+        assert_eq!(json(&body)["error"]["code"], "unauthorized");
+    }
+    let (status, _, _) = http(a, "GET", "/v1/addresses/x", Some("cs_wrong"), None);
+    assert_eq!(status, 401);
+
+    let k = Some(key.as_str());
+    let cashout = "808af00734ad1b529937040b056106fa5583b68eff000edc9821afeebf37cd40";
+    let (status, _, body) = http(a, "GET", &format!("/v1/transactions/{cashout}"), k, None);
+    assert_eq!(status, 200);
+    let tx = json(&body);
+    assert_eq!(tx["txid"], cashout);
+    let deposit = tx["outputs"][0]["address"].as_str().unwrap().to_owned();
+    let (status, _, body) = http(a, "GET", &format!("/v1/addresses/{deposit}?limit=1"), k, None);
+    assert_eq!((status, json(&body)["tx_count"].is_u64()), (200, true));
+    let (status, _, body) = http(a, "GET", &format!("/v1/entities/{deposit}"), k, None);
+    assert_eq!((status, json(&body)["size"].is_u64()), (200, true));
+    let (status, _, body) = http(a, "GET", &format!("/v1/screen/{cashout}:0?hops=3"), k, None);
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["risk_level"], "high");
+    let (status, _, body) = http(a, "GET", &format!("/v1/transactions/{}", "00".repeat(32)), k, None);
+    assert_eq!((status, json(&body)["error"]["code"].as_str()), (404, Some("not_found")));
+
+    // Batches, and bad input answered 400 naming the field.
+    let batch = format!("{{\"subjects\": [\"{cashout}:0\", \"{deposit}\", \"nonsense\"], \"hops\": 2}}");
+    let (status, _, body) = http(a, "POST", "/v1/screen", k, Some(&batch));
+    assert_eq!(status, 200);
+    let results = json(&body)["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[2]["error"]["field"], "subjects");
+    let too_many = format!("{{\"subjects\": [{}]}}", vec!["\"x\""; 1001].join(","));
+    for (method, path, body, field) in [
+        ("POST", "/v1/screen", too_many.as_str(), "subjects"),
+        ("POST", "/v1/screen", "{\"subjects\": [\"x\"], \"hops\": 99}", "hops"),
+        ("POST", "/v1/screen", "{\"subject\": [\"x\"]}", "subject"),
+        ("POST", "/v1/screen", "not json", "body"),
+        ("GET", "/v1/screen/x?direction=up", "", "direction"),
+        ("GET", "/v1/transactions/xyz", "", "txid"),
+        ("POST", "/v1/trace", "{\"from\": [\"x\"], \"policy\": \"magic\"}", "policy"),
+        ("POST", "/v1/trace", "{\"from\": [\"nonsense\"]}", "from"),
+    ] {
+        let (status, _, answer) = http(a, method, path, k, Some(body));
+        assert_eq!(status, 400, "{path} {body}: {answer}");
+        assert_eq!(json(&answer)["error"]["field"], field, "{answer}");
+    }
+    let trace = "{\"from\": [\"4669175e0ef695c38d861e3fcff30af5869925c8156fe505a5111a267e38bfbb:1\"], \"max_hops\": 5}";
+    let (status, _, body) = http(a, "POST", "/v1/trace", k, Some(trace));
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["traced_value"], 6_924_881_904u64);
+
+    // Every screening request and its answer is in the audit log.
+    let audit = std::fs::read_to_string(data.path().join("audit.log")).unwrap();
+    let lines: Vec<Value> = audit.lines().map(json).collect();
+    assert_eq!(lines.len(), 2, "one GET and one batch screening");
+    assert_eq!(lines[0]["endpoint"], "GET /v1/screen");
+    assert_eq!(lines[0]["key"], created["id"]);
+    assert_eq!(lines[0]["answer"]["risk_level"], "high");
+
+    // A revoked key is refused at once.
+    ok(run(&with_index(&["apikey", "revoke", created["id"].as_str().unwrap()], &d)));
+    let (status, _, _) = http(a, "GET", "/v1/screen/x", k, None);
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn each_key_is_rate_limited() {
+    let (_data, d) = prepared();
+    let created: Value = serde_json::from_str(&ok(run(&with_index(&["apikey", "create", "--json"], &d)))).unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    let server = start(&d, &["--rate-limit", "0.5", "--burst", "2"]);
+    let statuses: Vec<u16> =
+        (0..3).map(|_| http(&server.addr, "GET", "/v1/screen/x?hops=1", Some(&key), None).0).collect();
+    assert_eq!(statuses, vec![400, 400, 429]);
+    let (_, head, _) = http(&server.addr, "GET", "/v1/screen/x", Some(&key), None);
+    assert!(head.to_ascii_lowercase().contains("retry-after:"), "{head}");
+}

@@ -1,0 +1,460 @@
+//! Reading label sources: OFAC's per-asset address lists, OFAC's SDN advanced XML,
+//! GraphSense TagPacks (YAML) and a simple CSV. Each parser keeps every valid row
+//! and reports the others with their line numbers.
+
+use crate::taxonomy::Category;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+/// A label on one address.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Label {
+    /// The address as the source gives it (any Bitcoin network's encoding).
+    pub address: String,
+    /// What it is ("Lazarus Group", "Binance").
+    pub label: String,
+    /// Its category.
+    pub category: Category,
+    /// The import it came with (`tags import --source`); re-importing replaces it.
+    pub source: String,
+    /// Where the source says it comes from (a URL, an SDN profile).
+    pub reference: Option<String>,
+    /// The date the source gives (YYYY-MM-DD), else the import's.
+    pub date: String,
+    /// Confidence, 0 to 100 (GraphSense's confidence levels).
+    pub confidence: u8,
+    /// The actor behind it, when the source names one.
+    pub actor: Option<String>,
+}
+
+/// A label source format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// OFAC's per-asset lists: one address per line (`.txt`) or a JSON array.
+    OfacList,
+    /// OFAC's SDN list in the advanced XML schema.
+    OfacSdnXml,
+    /// A GraphSense TagPack (YAML).
+    Tagpack,
+    /// `address,label,category[,source[,confidence[,date]]]`.
+    Csv,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 4] = [Self::OfacList, Self::OfacSdnXml, Self::Tagpack, Self::Csv];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::OfacList => "ofac-list",
+            Self::OfacSdnXml => "ofac-sdn-xml",
+            Self::Tagpack => "tagpack",
+            Self::Csv => "csv",
+        }
+    }
+
+    /// The format a file's extension suggests.
+    pub fn guess(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()? {
+            "txt" | "json" => Some(Self::OfacList),
+            "xml" => Some(Self::OfacSdnXml),
+            "yaml" | "yml" => Some(Self::Tagpack),
+            "csv" => Some(Self::Csv),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| format!("unknown format {s:?} (expected {})", Self::ALL.map(Format::name).join(", ")))
+    }
+}
+
+/// A row that was not imported.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rejected {
+    /// Its line in the file (1-based).
+    pub line: usize,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a file held.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    /// Valid labels.
+    pub labels: Vec<Label>,
+    /// Rows left out, with their line numbers.
+    pub rejected: Vec<Rejected>,
+}
+
+/// A file that cannot be read at all in the format.
+#[derive(Debug, thiserror::Error)]
+#[error("not {format}: {reason}")]
+pub struct FormatError {
+    /// The format tried.
+    pub format: Format,
+    /// What went wrong (with a line when known).
+    pub reason: String,
+}
+
+/// GraphSense's confidence levels (the TagPack tool's confidence.csv).
+const CONFIDENCE_LEVELS: [(&str, u8); 14] = [
+    ("override", 100),
+    ("ownership", 100),
+    ("ledger_immanent", 100),
+    ("manual_transaction", 90),
+    ("service_api", 70),
+    ("forensic_investigation", 70),
+    ("authority_data", 60),
+    ("trusted_provider", 50),
+    ("service_data", 50),
+    ("forensic", 50),
+    ("untrusted_transaction", 40),
+    ("web_crawl", 20),
+    ("heuristic", 10),
+    ("unknown", 5),
+];
+
+/// A confidence given as a GraphSense level name or a number from 0 to 100.
+fn confidence(text: &str) -> Option<u8> {
+    let text = text.trim();
+    CONFIDENCE_LEVELS
+        .iter()
+        .find(|l| l.0 == text)
+        .map(|l| l.1)
+        .or_else(|| text.parse::<u8>().ok().filter(|&c| c <= 100))
+}
+
+/// True when `address` is a Bitcoin address of some network.
+fn is_bitcoin_address(address: &str) -> bool {
+    chain::address::to_script_any_network(address).is_some()
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+}
+
+/// Parses `text` in `format`; labels carry `source` and, when the file gives no
+/// date, `today`.
+///
+/// # Errors
+/// When the file is not in the format at all (rows that are not valid are
+/// reported in [`Parsed::rejected`] instead).
+pub fn parse(format: Format, text: &str, source: &str, today: &str) -> Result<Parsed, FormatError> {
+    match format {
+        Format::OfacList => Ok(ofac_list(text, source, today)),
+        Format::OfacSdnXml => sdn_xml(text, source, today),
+        Format::Tagpack => tagpack(text, source, today),
+        Format::Csv => csv_rows(text, source, today),
+    }
+}
+
+fn ofac_label(address: &str, label: &str, reference: Option<String>, source: &str, today: &str) -> Label {
+    Label {
+        address: address.to_owned(),
+        label: label.to_owned(),
+        category: Category::Sanctioned,
+        source: source.to_owned(),
+        reference,
+        date: today.to_owned(),
+        confidence: 100,
+        actor: None,
+    }
+}
+
+/// OFAC's per-asset lists (as github.com/0xB10C/ofac-sanctioned-digital-currency-addresses
+/// extracts them): one address per line, or a JSON array of addresses.
+fn ofac_list(text: &str, source: &str, today: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut add = |address: &str, line: usize| {
+        if is_bitcoin_address(address) {
+            parsed.labels.push(ofac_label(address, "OFAC SDN list", None, source, today));
+        } else {
+            parsed.rejected.push(Rejected { line, reason: format!("{address:?} is not a Bitcoin address") });
+        }
+    };
+    if text.trim_start().starts_with('[') {
+        // A JSON array of strings, one per line as the lists are written.
+        for (n, line) in text.lines().enumerate() {
+            let item = line.trim().trim_end_matches(',').trim();
+            if let Some(address) = item.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                add(address, n + 1);
+            }
+        }
+    } else {
+        for (n, line) in text.lines().enumerate() {
+            let address = line.trim();
+            if !address.is_empty() && !address.starts_with('#') {
+                add(address, n + 1);
+            }
+        }
+    }
+    parsed
+}
+
+/// OFAC's SDN list, advanced XML: every "Digital Currency Address - XBT" feature,
+/// labelled with its profile's primary name.
+fn sdn_xml(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError> {
+    use quick_xml::events::Event;
+    let error = |reason: String| FormatError { format: Format::OfacSdnXml, reason };
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut parsed = Parsed::default();
+    let mut xbt_types: Vec<String> = Vec::new();
+    let mut path: Vec<String> = Vec::new();
+    let (mut feature_type_id, mut profile, mut name_parts, mut in_primary_alias) =
+        (None::<String>, String::new(), Vec::<String>::new(), false);
+    let mut feature_is_xbt = false;
+    let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut pending: Vec<(String, String, usize)> = Vec::new(); // (profile, address, line)
+    loop {
+        let position = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| error(format!("line {}: {e}", line_of(text, position))))?;
+        match event {
+            Event::Start(e) => {
+                let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let attr = |name: &[u8]| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.local_name().as_ref() == name)
+                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                };
+                match tag.as_str() {
+                    "FeatureType" => feature_type_id = attr(b"ID"),
+                    "Profile" => {
+                        profile = attr(b"ID").unwrap_or_default();
+                        name_parts.clear();
+                    }
+                    "Alias" => in_primary_alias = attr(b"Primary").as_deref() == Some("true"),
+                    "Feature" => feature_is_xbt = attr(b"FeatureTypeID").is_some_and(|id| xbt_types.contains(&id)),
+                    _ => {}
+                }
+                path.push(tag);
+            }
+            // Every end tag pops the path (the guard runs once per event).
+            Event::End(_) if path.pop().as_deref() == Some("Alias") && in_primary_alias => {
+                in_primary_alias = false;
+                if !names.contains_key(&profile) && !name_parts.is_empty() {
+                    names.insert(profile.clone(), name_parts.join(" "));
+                }
+                name_parts.clear();
+            }
+            Event::Text(t) => {
+                let value = t.unescape().map_err(|e| error(e.to_string()))?.trim().to_owned();
+                match path.last().map(String::as_str) {
+                    Some("FeatureType") if value == "Digital Currency Address - XBT" => {
+                        xbt_types.extend(feature_type_id.clone());
+                    }
+                    Some("NamePartValue") if in_primary_alias => name_parts.push(value),
+                    Some("VersionDetail") if feature_is_xbt && !value.is_empty() => {
+                        pending.push((profile.clone(), value, line_of(text, position)));
+                    }
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if xbt_types.is_empty() {
+        return Err(error("no \"Digital Currency Address - XBT\" feature type (is this sdn_advanced.xml?)".to_owned()));
+    }
+    for (profile, address, line) in pending {
+        if is_bitcoin_address(&address) {
+            let name = names.get(&profile).cloned().unwrap_or_else(|| format!("SDN profile {profile}"));
+            parsed.labels.push(ofac_label(&address, &name, Some(format!("OFAC SDN profile {profile}")), source, today));
+        } else {
+            parsed.rejected.push(Rejected { line, reason: format!("{address:?} is not a Bitcoin address") });
+        }
+    }
+    Ok(parsed)
+}
+
+/// A GraphSense TagPack: header fields (label, source, category, abuse, confidence,
+/// actor, currency, lastmod) apply to every tag that does not set its own.
+fn tagpack(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError> {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let error = |reason: String| FormatError { format: Format::Tagpack, reason };
+    let docs = YamlLoader::load_from_str(text).map_err(|e| error(e.to_string()))?;
+    let header = docs.first().and_then(Yaml::as_hash).ok_or_else(|| error("not a YAML mapping".to_owned()))?;
+    let tags = header
+        .get(&Yaml::from_str("tags"))
+        .and_then(Yaml::as_vec)
+        .ok_or_else(|| error("no `tags:` list".to_owned()))?;
+    let field = |tag: &yaml_rust2::yaml::Hash, key: &str| -> Option<String> {
+        let key = Yaml::from_str(key);
+        let value = tag.get(&key).or_else(|| header.get(&key))?;
+        match value {
+            Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+            Yaml::Integer(i) => Some(i.to_string()),
+            Yaml::Boolean(b) => Some(b.to_string()),
+            _ => None,
+        }
+    };
+    let mut parsed = Parsed::default();
+    let mut search_from = 0;
+    for (k, tag) in tags.iter().enumerate() {
+        let Some(tag) = tag.as_hash() else {
+            parsed.rejected.push(Rejected { line: 0, reason: format!("tag {} is not a mapping", k + 1) });
+            continue;
+        };
+        let address = field(tag, "address").unwrap_or_default();
+        // Line numbers: where this tag's address appears, in file order.
+        let line = match text[search_from..].find(address.as_str()).filter(|_| !address.is_empty()) {
+            Some(at) => {
+                search_from += at + address.len();
+                line_of(text, search_from)
+            }
+            None => line_of(text, search_from),
+        };
+        let mut reject = |reason: String| parsed.rejected.push(Rejected { line, reason });
+        if address.is_empty() {
+            reject("tag without an address".to_owned());
+            continue;
+        }
+        if let Some(currency) = field(tag, "currency").filter(|c| !c.eq_ignore_ascii_case("btc")) {
+            reject(format!("currency {currency}, not BTC"));
+            continue;
+        }
+        if !is_bitcoin_address(&address) {
+            reject(format!("{address:?} is not a Bitcoin address"));
+            continue;
+        }
+        let Some(label) = field(tag, "label") else {
+            reject("no label (neither the tag nor the header has one)".to_owned());
+            continue;
+        };
+        let category = Category::from_tagpack(field(tag, "category").as_deref(), field(tag, "abuse").as_deref());
+        let confidence = match field(tag, "confidence") {
+            Some(c) => match confidence(&c) {
+                Some(c) => c,
+                None => {
+                    reject(format!("unknown confidence {c:?}"));
+                    continue;
+                }
+            },
+            None => CONFIDENCE_LEVELS.iter().find(|l| l.0 == "unknown").map_or(5, |l| l.1),
+        };
+        parsed.labels.push(Label {
+            address,
+            label,
+            category,
+            source: source.to_owned(),
+            reference: field(tag, "source"),
+            date: field(tag, "lastmod").unwrap_or_else(|| today.to_owned()),
+            confidence,
+            actor: field(tag, "actor"),
+        });
+    }
+    Ok(parsed)
+}
+
+/// `address,label,category[,source[,confidence[,date]]]`, a header row allowed.
+fn csv_rows(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError> {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut parsed = Parsed::default();
+    for (n, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| FormatError { format: Format::Csv, reason: e.to_string() })?;
+        let line = row.position().map_or(n + 1, |p| p.line() as usize);
+        if n == 0 && row.get(0) == Some("address") {
+            continue;
+        }
+        if row.iter().all(str::is_empty) || row.get(0).is_some_and(|f| f.starts_with('#')) {
+            continue;
+        }
+        let mut reject = |reason: String| parsed.rejected.push(Rejected { line, reason });
+        let (Some(address), Some(label), Some(category)) = (row.get(0), row.get(1), row.get(2)) else {
+            reject("expected address,label,category".to_owned());
+            continue;
+        };
+        if !is_bitcoin_address(address) {
+            reject(format!("{address:?} is not a Bitcoin address"));
+            continue;
+        }
+        let category = match category.parse::<Category>() {
+            Ok(c) => c,
+            Err(e) => {
+                reject(e.to_string());
+                continue;
+            }
+        };
+        let confidence = match row.get(4).filter(|c| !c.is_empty()) {
+            Some(c) => match confidence(c) {
+                Some(c) => c,
+                None => {
+                    reject(format!("confidence {c:?} is not 0-100 or a GraphSense level"));
+                    continue;
+                }
+            },
+            None => 50,
+        };
+        parsed.labels.push(Label {
+            address: address.to_owned(),
+            label: label.to_owned(),
+            category,
+            source: source.to_owned(),
+            reference: row.get(3).filter(|s| !s.is_empty()).map(str::to_owned),
+            date: row.get(5).filter(|s| !s.is_empty()).unwrap_or(today).to_owned(),
+            confidence,
+            actor: None,
+        });
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_keeps_valid_rows_and_reports_the_others_by_line() {
+        let text = "address,label,category,source\n\
+                    1Archive1n2C579dMsAu3iC6tWzuQJz8dN,Internet Archive,other,https://archive.org\n\
+                    not-an-address,x,exchange\n\
+                    bc1qa5wkgaew2dkv56kfvj49j0av5nml45x9ek9hz6,Some exchange,exchange,,90,2024-01-02\n\
+                    1Archive1n2C579dMsAu3iC6tWzuQJz8dN,bad category,pizza\n";
+        let parsed = parse(Format::Csv, text, "mine", "2026-11-28").unwrap();
+        assert_eq!(parsed.labels.len(), 2);
+        assert_eq!(parsed.labels[1].confidence, 90);
+        assert_eq!(parsed.labels[1].date, "2024-01-02");
+        assert_eq!(parsed.labels[0].reference.as_deref(), Some("https://archive.org"));
+        let lines: Vec<usize> = parsed.rejected.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![3, 5]);
+    }
+
+    #[test]
+    fn tagpack_tags_inherit_the_header() {
+        let text = "title: t\nlabel: Lazarus group\nabuse: sanction\ncategory: user\nconfidence: authority_data\n\
+                    lastmod: 2022-04-15\nsource: https://home.treasury.gov\ntags:\n\
+                    - address: 1Archive1n2C579dMsAu3iC6tWzuQJz8dN\n\
+                    - address: 0x8589427373D6D84E98730D7795D8f6f8731FDA16\n  currency: ETH\n\
+                    - address: 3KfKiJT5vNAdsmCLVXagSm9GKtiQRsYxEo\n  label: own label\n  confidence: 90\n";
+        let parsed = parse(Format::Tagpack, text, "tp", "2026-11-28").unwrap();
+        assert_eq!(parsed.labels.len(), 2);
+        let first = &parsed.labels[0];
+        assert_eq!(
+            (first.label.as_str(), first.category, first.confidence),
+            ("Lazarus group", Category::Sanctioned, 60)
+        );
+        assert_eq!(first.date, "2022-04-15");
+        assert_eq!(first.reference.as_deref(), Some("https://home.treasury.gov"));
+        assert_eq!((parsed.labels[1].label.as_str(), parsed.labels[1].confidence), ("own label", 90));
+        assert_eq!(parsed.rejected, vec![Rejected { line: 10, reason: "currency ETH, not BTC".to_owned() }]);
+    }
+}

@@ -1,0 +1,61 @@
+//! Outside knowledge: labels from OFAC's sanctions lists, GraphSense TagPacks and
+//! CSV files, sorted into a small category taxonomy; exposure of addresses and
+//! transactions to labelled entities; and explained risk scores from a documented
+//! rule set.
+//!
+//! - [`taxonomy`]: the categories, and TagPack concepts mapped onto them.
+//! - [`import`]: the label file formats.
+//! - [`store`]: labels on disk beside the index, and loaded for lookups.
+//! - [`risk`]: the rules (`chainsleuth.toml`) and levels.
+//! - [`screen`]: identifications, exposures and risk for a subject.
+
+pub mod import;
+pub mod risk;
+pub mod screen;
+pub mod store;
+pub mod taxonomy;
+
+pub use import::{Format, Label, Parsed, Rejected};
+pub use risk::{RiskConfig, RiskLevel};
+pub use screen::{Directions, ScreenOptions, ScreenReport, Screener};
+pub use store::{ImportReport, LabelSet, ServiceStops, SourceFile};
+pub use taxonomy::Category;
+
+/// Imports a label file as `source`, replacing any earlier import of that source;
+/// `today` (YYYY-MM-DD) dates labels whose file gives no date.
+///
+/// # Errors
+/// When the file cannot be read or is not in the format at all, or on I/O errors
+/// writing the store. Invalid rows do not fail the import: they are reported.
+pub fn import_file(
+    index_dir: &std::path::Path,
+    path: &std::path::Path,
+    format: Format,
+    source: &str,
+    now: &str,
+) -> anyhow::Result<ImportReport> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let today = now.get(..10).unwrap_or(now);
+    let parsed = import::parse(format, &text, source, today).with_context(|| format!("{}", path.display()))?;
+    let mut categories = std::collections::BTreeMap::new();
+    for label in &parsed.labels {
+        *categories.entry(label.category).or_insert(0) += 1;
+    }
+    let file = SourceFile {
+        source: source.to_owned(),
+        format,
+        file: path.display().to_string(),
+        imported_at: now.to_owned(),
+        rejected: parsed.rejected.len(),
+        labels: parsed.labels,
+    };
+    store::save(index_dir, &file)?;
+    Ok(ImportReport {
+        source: source.to_owned(),
+        format,
+        imported: file.labels.len(),
+        categories,
+        rejected: parsed.rejected,
+    })
+}
