@@ -14,16 +14,17 @@ dir=$(blocks_dir "$dir")
 data=$work/index-bench
 cat "$dir"/blk*.dat > /dev/null   # warm the page cache
 
-read -r ingest_s ingest_kb < <(timed "$bin" ingest --blocks-dir "$dir" --network "$network" --data-dir "$data" --rebuild)
-rm -rf "$data/analysis"
-read -r cluster_s cluster_kb < <(timed "$bin" cluster --network "$network" --data-dir "$data" --heuristics "$heuristics")
+runs=${RUNS:-3}
+read -r ingest_s _ ingest_kb < <(median_of "$runs" "$bin" ingest --blocks-dir "$dir" --network "$network" --data-dir "$data" --rebuild)
+read -r cluster_s _ cluster_kb < <(median_of "$runs" sh -c "rm -rf '$data/analysis' && '$bin' cluster --network '$network' --data-dir '$data' --heuristics '$heuristics'")
 read -r again_s again_kb < <(timed "$bin" cluster --network "$network" --data-dir "$data" --heuristics "$heuristics")
 report=$("$bin" cluster --network "$network" --data-dir "$data" --heuristics "$heuristics" --json)
-python3 - "$ingest_s" "$ingest_kb" "$cluster_s" "$cluster_kb" "$again_s" "$report" <<'PY'
+python3 - "$ingest_s" "$ingest_kb" "$cluster_s" "$cluster_kb" "$again_s" "$report" "$runs" <<'PY'
 import json, sys
 ingest, ingest_kb, cluster, cluster_kb, again = map(float, sys.argv[1:6])
 r = json.loads(sys.argv[6])
 print(f"chain: {r['addresses']:,} addresses, {r['entities']:,} entities, {r['change_links']:,} change links ({r['heuristics']})")
+print(f"medians of {sys.argv[7]} runs each")
 print(f"{'chainsleuth ingest (full index)':<40} {ingest:8.2f} s  peak RSS {ingest_kb/1024:,.0f} MiB")
 print(f"{'chainsleuth cluster (full)':<40} {cluster:8.2f} s  peak RSS {cluster_kb/1024:,.0f} MiB")
 print(f"{'chainsleuth cluster (nothing new)':<40} {again:8.2f} s")

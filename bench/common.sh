@@ -20,3 +20,14 @@ timed() {
   /usr/bin/time -f '%e %M' -o "$work/time.txt" "$@" > /dev/null 2>&1
   cat "$work/time.txt"
 }
+
+# median_of N CMD...: runs CMD N times, each after flushing earlier runs' dirty
+# pages (an index is gigabytes: its writeback would slow the next run); prints
+# "median_seconds best_seconds max_rss_kb".
+median_of() {
+  local n=$1; shift
+  for _ in $(seq "$n"); do sync; sleep 2; timed "$@"; done | sort -n | python3 -c '
+import sys
+rows = [tuple(map(float, l.split())) for l in sys.stdin]
+print(rows[len(rows) // 2][0], rows[0][0], int(max(r[1] for r in rows)))'
+}

@@ -273,8 +273,10 @@ pub fn cluster(
     // and the packed fingerprint of the transaction of every new input.
     let output_tx: Vec<u32> = if fingerprint { output_txs(index) } else { Vec::new() };
     let first_new_input = if from < n.txs { index.columns.tx_first_input.get(from) } else { n.inputs };
-    let new_input_fps =
-        RecentFingerprints { base: first_new_input, fps: input_fingerprints(index, from, first_new_input) };
+    let new_input_fps = RecentFingerprints {
+        base: first_new_input,
+        fps: if fingerprint { input_fingerprints(index, from, first_new_input) } else { Vec::new() },
+    };
 
     const CHUNK: u64 = 8_192;
     let chunks: Vec<(u64, u64)> = (from..n.txs).step_by(CHUNK as usize).map(|s| (s, (s + CHUNK).min(n.txs))).collect();
@@ -291,11 +293,11 @@ pub fn cluster(
 
     log::info!("links of {} transactions found in {:.2} s", n.txs - from, started.elapsed().as_secs_f64());
     // Phase 1: common-input ownership.
-    let mut links_found: BTreeMap<String, u64> = BTreeMap::new();
+    let mut per_kind = [0u64; COMBINED as usize + 1];
     for (links, codes) in results {
         coinjoin_codes.extend(codes);
         for link in links {
-            *links_found.entry(link_name(link.kind).to_owned()).or_default() += 1;
+            per_kind[usize::from(link.kind)] += 1;
             if link.kind == MULTI_INPUT {
                 uf.union(link.a, link.b);
             } else {
@@ -303,13 +305,20 @@ pub fn cluster(
             }
         }
     }
+    let links_found: BTreeMap<String, u64> = (0..=COMBINED)
+        .filter(|&k| per_kind[usize::from(k)] > 0)
+        .map(|k| (link_name(k).to_owned(), per_kind[usize::from(k)]))
+        .collect();
     // With nothing new and the same guard, the saved state stands as it is.
     let unchanged = previous.as_ref().is_some_and(|m| m.txs == n.txs && m.guard == options.guard);
     let state = if unchanged { None } else { Some(new_state_dir(index)?) };
+    // Phase 1's files are synced on another thread while phase 2 runs.
+    let mut phase_one_files = Vec::new();
     if let Some(state) = &state {
-        write_column(&state.join("mi_entity.col"), uf.flatten().0)?;
-        write_links(state, &change_links)?;
+        phase_one_files.push(write_column(&state.join("mi_entity.col"), uf.flatten().0)?);
+        phase_one_files.extend(write_links(state, &change_links)?);
     }
+    let phase_one_synced = std::thread::spawn(move || sync_all(phase_one_files));
 
     log::info!("common-input clusters built and saved at {:.2} s", started.elapsed().as_secs_f64());
     // Phase 2: change links, judged against the common-input clusters.
@@ -364,6 +373,10 @@ pub fn cluster(
         entities,
         change_links: change_links.len() as u64,
     };
+    let synced = phase_one_synced
+        .join()
+        .unwrap_or_else(|_| Err(AnalysisError::Io(root.clone(), std::io::Error::other("sync thread panicked"))));
+    synced?;
     if let Some(state) = &state {
         save(index, state, manifest, entity, &coinjoin_codes)?;
     }
@@ -412,7 +425,10 @@ fn input_fingerprints(index: &Index, from: u64, first_input: u64) -> Vec<u8> {
         }
         out
     });
-    let fps: Vec<u8> = per_tx.into_iter().flatten().collect();
+    let mut fps = Vec::with_capacity((n.inputs - first_input) as usize);
+    for part in per_tx {
+        fps.extend_from_slice(&part);
+    }
     debug_assert_eq!(fps.len() as u64, n.inputs - first_input);
     fps
 }
@@ -463,6 +479,7 @@ fn links_of(
     let mut facts = TxFacts::default();
     let mut parent = TxFacts::default();
     let mut links = Vec::new();
+    let mut inputs: Vec<u32> = Vec::new();
     let mut codes = Vec::with_capacity((range.end - range.start) as usize);
     let change = &options.heuristics.change;
     let fingerprint = change.contains(&ChangeHeuristic::Fingerprint);
@@ -485,7 +502,8 @@ fn links_of(
         if facts.coinbase || (verdict.is_some() && !tx0) {
             continue;
         }
-        let inputs: Vec<u32> = facts.change_inputs.iter().map(|i| i.address).collect();
+        inputs.clear();
+        inputs.extend(facts.change_inputs.iter().map(|i| i.address));
         if options.heuristics.multi_input {
             for &a in &inputs[1.min(inputs.len())..] {
                 if a != inputs[0] {
@@ -555,8 +573,8 @@ fn save(
     codes: &[u16],
 ) -> Result<(), AnalysisError> {
     let root = AnalysisManifest::root(index);
-    write_column(&dir.join("entity.col"), entity)?;
-    write_column(&dir.join("tx_coinjoin.col"), codes)?;
+    let mut files =
+        vec![write_column(&dir.join("entity.col"), entity)?, write_column(&dir.join("tx_coinjoin.col"), codes)?];
     // Members of each entity, grouped: a counting sort by entity.
     let mut start = vec![0u32; entity.len() + 1];
     for &e in entity {
@@ -572,8 +590,9 @@ fn save(
         next[e as usize] += 1;
     }
     start.pop();
-    write_column(&dir.join("members.col"), &members)?;
-    write_column(&dir.join("member_start.col"), &start)?;
+    files.push(write_column(&dir.join("members.col"), &members)?);
+    files.push(write_column(&dir.join("member_start.col"), &start)?);
+    sync_all(files)?;
     let tmp = root.join("manifest.json.tmp");
     let text = serde_json::to_vec_pretty(&manifest).map_err(|e| AnalysisError::Corrupt(tmp.clone(), e.to_string()))?;
     let io = |e| AnalysisError::Io(root.clone(), e);
@@ -591,7 +610,11 @@ fn save(
     Ok(())
 }
 
-fn write_column<T: Fixed>(path: &Path, values: &[T]) -> Result<(), AnalysisError> {
+/// A file written but not yet synced.
+type Unsynced = (PathBuf, File);
+
+/// Writes a column file (unsynced: see [`sync_all`]).
+fn write_column<T: Fixed>(path: &Path, values: &[T]) -> Result<Unsynced, AnalysisError> {
     let io = |e| AnalysisError::Io(path.to_owned(), e);
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path).map_err(io)?);
     let mut buf = [0u8; 8];
@@ -599,15 +622,25 @@ fn write_column<T: Fixed>(path: &Path, values: &[T]) -> Result<(), AnalysisError
         v.write(&mut buf[..T::WIDTH]);
         out.write_all(&buf[..T::WIDTH]).map_err(io)?;
     }
-    out.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)
+    Ok((path.to_owned(), out.into_inner().map_err(|e| io(e.into_error()))?))
 }
 
-/// Saves change links as four columns.
-fn write_links(dir: &Path, links: &[Link]) -> Result<(), AnalysisError> {
-    write_column(&dir.join("change_a.col"), &links.iter().map(|l| l.a).collect::<Vec<u32>>())?;
-    write_column(&dir.join("change_b.col"), &links.iter().map(|l| l.b).collect::<Vec<u32>>())?;
-    write_column(&dir.join("change_kind.col"), &links.iter().map(|l| l.kind).collect::<Vec<u8>>())?;
-    write_column(&dir.join("change_tx.col"), &links.iter().map(|l| l.tx).collect::<Vec<u64>>())
+/// Syncs written files to disk.
+fn sync_all(files: Vec<Unsynced>) -> Result<(), AnalysisError> {
+    for (path, file) in files {
+        file.sync_all().map_err(|e| AnalysisError::Io(path, e))?;
+    }
+    Ok(())
+}
+
+/// Saves change links as four columns (unsynced).
+fn write_links(dir: &Path, links: &[Link]) -> Result<Vec<Unsynced>, AnalysisError> {
+    Ok(vec![
+        write_column(&dir.join("change_a.col"), &links.iter().map(|l| l.a).collect::<Vec<u32>>())?,
+        write_column(&dir.join("change_b.col"), &links.iter().map(|l| l.b).collect::<Vec<u32>>())?,
+        write_column(&dir.join("change_kind.col"), &links.iter().map(|l| l.kind).collect::<Vec<u8>>())?,
+        write_column(&dir.join("change_tx.col"), &links.iter().map(|l| l.tx).collect::<Vec<u64>>())?,
+    ])
 }
 
 /// Reads what [`write_links`] saved.

@@ -13,6 +13,7 @@ use std::io;
 use std::marker::PhantomData;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A value stored in a fixed number of little-endian bytes.
 pub trait Fixed: Copy + Send + Sync {
@@ -127,8 +128,10 @@ pub fn column_path(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// A column being appended to: its committed rows mapped read-only, new rows in
-/// memory until the next commit writes them with one positioned write. In-place
-/// changes to committed rows are queued and written at commit, in row order.
+/// memory until a commit hands them to a write job (which another thread runs);
+/// rows being written stay readable here until [`Self::settle`] maps them. In-place
+/// changes to rows already handed over are queued and written by the next job, in
+/// row order.
 ///
 /// Writing new rows through `write` rather than a writable map saves the kernel
 /// zero-filling every fresh page before it is overwritten, which cost more than
@@ -137,11 +140,20 @@ pub fn column_path(dir: &Path, name: &str) -> PathBuf {
 pub struct ColumnWriter<T: Fixed> {
     path: PathBuf,
     committed: Column<T>,
+    /// Rows handed to a write job that may still be running.
+    writing: Arc<Vec<T>>,
     tail: Vec<T>,
     updates: Vec<(u64, T)>,
+    /// The last written batch's memory, reused for the next tail: its pages are
+    /// already faulted in, so the kernel zero-fills none and the tail never regrows.
+    spare: Vec<T>,
 }
 
-impl<T: Fixed> ColumnWriter<T> {
+/// Writes a column's new rows and queued changes to its file: the job a commit
+/// runs off the writer's thread.
+pub type WriteJob = Box<dyn FnOnce() -> io::Result<()> + Send>;
+
+impl<T: Fixed + 'static> ColumnWriter<T> {
     /// Opens (or creates) a column file whose first `len` rows are committed.
     /// Bytes past them are left over from an interrupted run and get overwritten.
     ///
@@ -149,22 +161,24 @@ impl<T: Fixed> ColumnWriter<T> {
     /// On I/O errors, or when the file is shorter than its committed rows.
     pub fn open(path: &Path, len: u64) -> io::Result<Self> {
         OpenOptions::new().write(true).create(true).truncate(false).open(path)?;
-        Ok(Self { path: path.to_owned(), committed: Column::open(path, len)?, tail: Vec::new(), updates: Vec::new() })
+        Ok(Self {
+            path: path.to_owned(),
+            committed: Column::open(path, len)?,
+            writing: Arc::default(),
+            tail: Vec::new(),
+            updates: Vec::new(),
+            spare: Vec::new(),
+        })
     }
 
     /// Rows written (committed and not).
     pub fn len(&self) -> u64 {
-        self.committed.len() + self.tail.len() as u64
+        self.committed.len() + self.writing.len() as u64 + self.tail.len() as u64
     }
 
     /// True when no row is written.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    /// Rows committed.
-    pub fn committed_len(&self) -> u64 {
-        self.committed.len()
     }
 
     /// Appends a row.
@@ -177,13 +191,21 @@ impl<T: Fixed> ColumnWriter<T> {
     #[inline]
     pub fn get(&self, i: u64) -> T {
         let base = self.committed.len();
-        if i < base { self.committed.get(i) } else { self.tail[(i - base) as usize] }
+        if i < base {
+            return self.committed.get(i);
+        }
+        let i = (i - base) as usize;
+        match self.writing.get(i) {
+            Some(&value) => value,
+            None => self.tail[i - self.writing.len()],
+        }
     }
 
-    /// Changes row `i` (below `len`): at once for new rows, at commit for committed ones.
+    /// Changes row `i` (below `len`): at once for rows in memory, by the next write
+    /// job for rows already handed to one.
     #[inline]
     pub fn set(&mut self, i: u64, value: T) {
-        let base = self.committed.len();
+        let base = self.committed.len() + self.writing.len() as u64;
         if i < base {
             self.updates.push((i, value));
         } else {
@@ -191,8 +213,10 @@ impl<T: Fixed> ColumnWriter<T> {
         }
     }
 
-    /// Forgets rows from `len` on, and queued changes to them.
+    /// Forgets rows from `len` on, and queued changes to them. Call after
+    /// [`Self::settle`].
     pub fn truncate(&mut self, len: u64) {
+        debug_assert!(self.writing.is_empty(), "truncate while a write job runs");
         let base = self.committed.len();
         if len >= base {
             self.tail.truncate((len - base) as usize);
@@ -203,46 +227,43 @@ impl<T: Fixed> ColumnWriter<T> {
         self.updates.retain(|&(i, _)| i < len);
     }
 
-    /// Writes new rows and queued changes to the file (the page cache: syncing is
-    /// the committer's job, see `writer`); returns the rows now in the file. They
-    /// are read back from the file after [`Self::reopen`].
+    /// Hands the new rows and queued changes to a job that writes them to the file
+    /// (the page cache: syncing is the committer's job, see `writer`). The rows stay
+    /// readable here; call [`Self::settle`] once the job has run. Call after the
+    /// previous job's [`Self::settle`].
+    pub fn begin_write(&mut self) -> WriteJob {
+        debug_assert!(self.writing.is_empty(), "a write job is still unsettled");
+        let rows = Arc::new(std::mem::replace(&mut self.tail, std::mem::take(&mut self.spare)));
+        self.writing = Arc::clone(&rows);
+        let mut updates = std::mem::take(&mut self.updates);
+        let (path, base) = (self.path.clone(), self.committed.len());
+        Box::new(move || write_rows(&path, base, &rows, &mut updates))
+    }
+
+    /// Maps the rows the last write job wrote (which must have finished).
     ///
     /// # Errors
     /// On I/O errors.
-    pub fn write_out(&mut self) -> io::Result<u64> {
-        let file = OpenOptions::new().read(true).write(true).open(&self.path)?;
-        let base = self.committed.len();
-        // Through a small reused buffer: a tail-sized one would be fresh pages the
-        // kernel must zero before they are overwritten.
-        let mut buffer = [0u8; 1 << 16];
-        let per_chunk = buffer.len() / T::WIDTH;
-        for (n, rows) in self.tail.chunks(per_chunk).enumerate() {
-            for (chunk, value) in buffer.chunks_exact_mut(T::WIDTH).zip(rows) {
-                value.write(chunk);
+    pub fn settle(&mut self) -> io::Result<()> {
+        if !self.writing.is_empty() {
+            self.committed = Column::open(&self.path, self.committed.len() + self.writing.len() as u64)?;
+            // The job has run and dropped its share of the rows.
+            if let Ok(mut rows) = Arc::try_unwrap(std::mem::take(&mut self.writing)) {
+                rows.clear();
+                self.spare = rows;
             }
-            let offset = (base + (n * per_chunk) as u64) * T::WIDTH as u64;
-            file.write_all_at(&buffer[..rows.len() * T::WIDTH], offset)?;
         }
-        if !self.updates.is_empty() {
-            self.updates.sort_unstable_by_key(|u| u.0);
-            // SAFETY: the committed rows exist in the file (checked at open) and only
-            // this process, holding the index lock, writes it.
-            let mut map = unsafe { MmapOptions::new().len(base as usize * T::WIDTH).map_mut(&file)? };
-            for &(i, value) in &self.updates {
-                let at = i as usize * T::WIDTH;
-                value.write(&mut map[at..at + T::WIDTH]);
-            }
-            self.updates.clear();
-        }
-        Ok(self.len())
+        Ok(())
     }
 
-    /// Maps the first `len` rows (after a commit) and drops the in-memory rows.
+    /// Maps the first `len` rows and drops every row and change in memory. Call
+    /// after [`Self::settle`].
     ///
     /// # Errors
     /// On I/O errors.
     pub fn reopen(&mut self, len: u64) -> io::Result<()> {
         self.committed = Column::open(&self.path, len)?;
+        self.writing = Arc::default();
         self.tail.clear();
         self.updates.clear();
         Ok(())
@@ -252,6 +273,36 @@ impl<T: Fixed> ColumnWriter<T> {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Writes `rows` after the first `base` rows of the file at `path`, then `updates`
+/// to rows below `base`.
+fn write_rows<T: Fixed>(path: &Path, base: u64, rows: &[T], updates: &mut [(u64, T)]) -> io::Result<()> {
+    let file = OpenOptions::new().read(true).write(true).open(path)?;
+    // Through a small reused buffer: a tail-sized one would be fresh pages the
+    // kernel must zero before they are overwritten.
+    let mut buffer = [0u8; 1 << 16];
+    let per_chunk = buffer.len() / T::WIDTH;
+    for (n, rows) in rows.chunks(per_chunk).enumerate() {
+        for (chunk, value) in buffer.chunks_exact_mut(T::WIDTH).zip(rows) {
+            value.write(chunk);
+        }
+        let offset = (base + (n * per_chunk) as u64) * T::WIDTH as u64;
+        file.write_all_at(&buffer[..rows.len() * T::WIDTH], offset)?;
+    }
+    if !updates.is_empty() {
+        updates.sort_unstable_by_key(|u| u.0);
+        let end = updates.last().map_or(0, |u| u.0 + 1);
+        // SAFETY: the rows changed are below `base` plus the rows written above,
+        // all in the file now, and only this process, holding the index lock,
+        // writes it.
+        let mut map = unsafe { MmapOptions::new().len(end as usize * T::WIDTH).map_mut(&file)? };
+        for &(i, value) in updates.iter() {
+            let at = i as usize * T::WIDTH;
+            value.write(&mut map[at..at + T::WIDTH]);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -277,7 +328,9 @@ mod tests {
             w.push(i * 3);
         }
         w.set(7, 99);
-        assert_eq!(w.write_out().unwrap(), 300_000);
+        w.begin_write()().unwrap();
+        w.settle().unwrap();
+        assert_eq!(w.len(), 300_000);
         w.reopen(200_000).unwrap();
         let r = Column::<u64>::open(&path, 200_000).unwrap();
         assert_eq!(r.len(), 200_000);
@@ -288,9 +341,19 @@ mod tests {
         w.set(8, 1);
         w.push(5);
         assert_eq!((w.get(8), w.get(200_000)), (24, 5));
-        w.write_out().unwrap();
-        w.reopen(200_001).unwrap();
-        assert_eq!((w.get(8), w.get(200_000)), (1, 5));
+        // Rows handed to a write job stay readable until settled; changes to them
+        // wait for the next job.
+        let job = w.begin_write();
+        w.push(6);
+        w.set(200_000, 7);
+        assert_eq!((w.get(200_000), w.get(200_001), w.len()), (5, 6, 200_002));
+        job().unwrap();
+        w.settle().unwrap();
+        assert_eq!((w.get(8), w.get(200_000), w.get(200_001)), (1, 5, 6));
+        w.begin_write()().unwrap();
+        w.settle().unwrap();
+        assert_eq!((w.get(200_000), w.get(200_001)), (7, 6));
+        assert_eq!(Column::<u64>::open(&path, 200_002).unwrap().get(200_000), 7);
         assert!(Column::<u64>::open(&dir.path().join("missing.col"), 1).is_err());
     }
 }

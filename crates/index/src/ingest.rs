@@ -3,8 +3,9 @@
 //! 1. Map the blocks directory from headers alone (`chain::block_map`).
 //! 2. Find where the indexed chain and the node's chain part; roll back to that
 //!    point if the node reorganised.
-//! 3. Read and decode the new blocks in parallel, in windows of a few megabytes, on
-//!    a decoder thread; apply them in height order on this thread (ids, prevouts,
+//! 3. A pipeline of three threads: read and decode the new blocks in parallel, in
+//!    windows of a few megabytes; resolve their prevouts in height order
+//!    ([`crate::spends`]); apply them in height order on this thread (ids, columns,
 //!    addresses); commit every `commit_bytes` of blocks and at the end.
 //!
 //! Work is proportional to the new blocks: nothing already indexed is read again
@@ -13,6 +14,7 @@
 use crate::IndexError;
 use crate::address_key::AddressKey;
 use crate::manifest::{Counts, Manifest};
+use crate::spends::{BlockSpends, SpendResolver};
 use crate::writer::{DecodedBlock, DecodedInput, DecodedOutput, DecodedTx, IndexWriter};
 use chain::block_map::BlockMap;
 use chain::tx::{TxIn, TxInfo, TxOut, TxVisitor};
@@ -143,6 +145,8 @@ pub fn ingest(
         }
     };
     let after_rollback = writer.counts();
+    writer.finish_pending()?;
+    let mut resolver = SpendResolver::open(data_dir, &after_rollback)?;
     let todo = &main[first_new.min(main.len())..];
     let bytes_total: u64 = todo.iter().map(|b| u64::from(b.1.size)).sum();
     let target = todo.last().map_or(0, |b| b.0);
@@ -161,7 +165,7 @@ pub fn ingest(
     let mut warnings: Vec<ReadWarning> = map.warnings().to_vec();
     let (mut bytes_done, mut since_commit, mut blocks_since_commit) = (0u64, 0u64, 0u64);
     std::thread::scope(|scope| -> Result<(), IndexError> {
-        let (sender, receiver) = mpsc::sync_channel::<Vec<Result<DecodedBlock, chain::ReadError>>>(2);
+        let (sender, decoded) = mpsc::sync_channel::<Vec<Result<DecodedBlock, chain::ReadError>>>(2);
         let windows = &windows;
         scope.spawn(move || {
             for window in windows {
@@ -173,9 +177,25 @@ pub fn ingest(
                 }
             }
         });
+        // Blocks that do not decode pass through unresolved: the loop below decides.
+        let (sender, resolved) = mpsc::sync_channel::<Vec<(Result<DecodedBlock, chain::ReadError>, BlockSpends)>>(2);
+        scope.spawn(move || {
+            for window in decoded {
+                let window: Vec<_> = window
+                    .into_iter()
+                    .map(|block| {
+                        let spends = block.as_ref().map(|b| resolver.resolve_block(b)).unwrap_or_default();
+                        (block, spends)
+                    })
+                    .collect();
+                if sender.send(window).is_err() {
+                    break;
+                }
+            }
+        });
         let last_height = todo.last().map(|b| b.0);
-        for window in receiver {
-            for block in window {
+        for window in resolved {
+            for (block, spends) in window {
                 let block = match block {
                     Ok(block) => block,
                     // The newest block may still be being written by the node.
@@ -193,7 +213,7 @@ pub fn ingest(
                     }
                     Err(e) => return Err(e.into()),
                 };
-                writer.apply(&block)?;
+                writer.apply(&block, &spends)?;
                 let size = u64::from(block.location.size);
                 bytes_done += size;
                 since_commit += size;

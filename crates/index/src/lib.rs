@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod manifest;
 mod reader;
 pub mod schema;
+pub mod spends;
 pub mod table;
 mod usage;
 pub mod writer;

@@ -61,12 +61,18 @@ macro_rules! schema {
                 Ok(Self { $($( $name: ColumnWriter::open(&column_path(dir, stringify!($name)), counts.$count)?, )*)* })
             }
 
-            /// Writes every column's new rows and changes to their files (unsynced).
+            /// Hands every column's new rows and changes to write jobs (unsynced
+            /// writes, for another thread); the rows stay readable until settled.
+            pub fn begin_write(&mut self) -> Vec<crate::column::WriteJob> {
+                vec![$($( self.$name.begin_write(), )*)*]
+            }
+
+            /// Maps the rows the last write jobs wrote (which must have finished).
             ///
             /// # Errors
             /// On I/O errors.
-            pub fn write_out(&mut self) -> io::Result<()> {
-                $($( self.$name.write_out()?; )*)*
+            pub fn settle(&mut self) -> io::Result<()> {
+                $($( self.$name.settle()?; )*)*
                 Ok(())
             }
 

@@ -9,9 +9,11 @@
 //! next manifest names.
 
 use crate::address_key::AddressKey;
+use crate::column::{Column, column_path};
 use crate::history::{self, MAX_SEGMENTS, Segment};
 use crate::manifest::{Counts, Manifest, SegmentMeta};
-use crate::schema::{COINBASE, ColumnWriters, UNKNOWN_FEE, UNRESOLVED, UNSPENT};
+use crate::schema::{ColumnWriters, UNRESOLVED, UNSPENT};
+use crate::spends::BlockSpends;
 use crate::table::TableWriter;
 use crate::{IndexError, txid_fingerprint};
 use chain::script::ScriptClass;
@@ -82,7 +84,7 @@ pub struct DecodedBlock {
 
 /// Hashes a key by a fingerprint it already carries (the keys are hashes).
 #[derive(Default)]
-struct FingerprintHasher(u64);
+pub(crate) struct FingerprintHasher(u64);
 
 impl std::hash::Hasher for FingerprintHasher {
     fn finish(&self) -> u64 {
@@ -99,17 +101,8 @@ impl std::hash::Hasher for FingerprintHasher {
     }
 }
 
-type FingerprintMap<K, V> = HashMap<K, V, BuildHasherDefault<FingerprintHasher>>;
-
-/// An outpoint as a map key.
-#[derive(PartialEq, Eq)]
-struct Outpoint([u8; 32], u32);
-
-impl Hash for Outpoint {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(txid_fingerprint(&self.0) ^ u64::from(self.1).rotate_left(47));
-    }
-}
+/// A hash map over keys that are hashes already.
+pub(crate) type FingerprintMap<K, V> = HashMap<K, V, BuildHasherDefault<FingerprintHasher>>;
 
 /// An address key as a map key.
 #[derive(PartialEq, Eq)]
@@ -123,26 +116,25 @@ impl Hash for AddressEntry {
 
 /// The index opened for appending.
 ///
-/// During a run, outputs created by it and not yet spent are kept in memory by
-/// outpoint (with their number and value), so most inputs resolve without touching
-/// disk: that map grows with the run's unspent outputs (about 70 bytes each).
-/// Addresses seen since the last commit are kept in memory too (about 60 bytes
-/// each); older ones are found through the address table. New entries of the txid
-/// and address tables are inserted at commit, in slot order.
+/// What each input spends comes worked out ([`crate::spends`]). Addresses seen
+/// since the last commit are kept in memory (about 60 bytes each); older ones are
+/// found through the address table. New entries of the txid and address tables are
+/// inserted at commit, in slot order.
 pub struct IndexWriter {
     dir: PathBuf,
     /// The committed state.
     pub manifest: Manifest,
     columns: ColumnWriters,
-    txids: TableWriter,
+    /// `None` while the committer thread has it.
+    txids: Option<TableWriter>,
     addresses: TableWriter,
-    unspent: FingerprintMap<Outpoint, (u64, u64)>,
     recent_addresses: FingerprintMap<AddressEntry, u32>,
     new_txids: Vec<(u64, u64)>,
     new_addresses: Vec<(u64, u64)>,
     history: Vec<(u32, u64)>,
     unresolved: u64,
-    pending: Option<std::thread::JoinHandle<io::Result<()>>>,
+    /// The committer thread, which hands the txid table back.
+    pending: Option<std::thread::JoinHandle<io::Result<TableWriter>>>,
 }
 
 /// The table files.
@@ -170,9 +162,8 @@ impl IndexWriter {
             unresolved: manifest.unresolved_inputs,
             manifest,
             columns,
-            txids,
+            txids: Some(txids),
             addresses,
-            unspent: FingerprintMap::default(),
             recent_addresses: FingerprintMap::default(),
             new_txids: Vec::new(),
             new_addresses: Vec::new(),
@@ -206,32 +197,19 @@ impl IndexWriter {
         (blocks > 0).then(|| self.manifest.start_height + blocks as u32 - 1)
     }
 
-    /// The output a prevout names: first among this run's unspent outputs (taking it
-    /// out), else through the txid table among committed transactions.
-    fn resolve(&mut self, txid: &[u8; 32], vout: u32) -> Option<(u64, u64)> {
-        if let Some(found) = self.unspent.remove(&Outpoint(*txid, vout)) {
-            return Some(found);
-        }
-        let committed = self.columns.tx_txid.committed_len();
-        let c = &self.columns;
-        let t = self.txids.find(txid_fingerprint(txid), |t| t < committed && &c.tx_txid.get(t) == txid)?;
-        let first = c.tx_first_output.get(t);
-        let end = if t + 1 < c.tx_first_output.len() { c.tx_first_output.get(t + 1) } else { c.out_value.len() };
-        let o = first + u64::from(vout);
-        (o < end).then(|| (o, c.out_value.get(o)))
-    }
-
     /// The address id of a key, adding the address if it is new.
     fn address_id(&mut self, key: &AddressKey, output: u64) -> Result<u32, IndexError> {
         let entry = AddressEntry(*key);
         if let Some(&id) = self.recent_addresses.get(&entry) {
             return Ok(id);
         }
-        let committed = self.columns.addr_class.committed_len();
+        // The table holds committed addresses and those of the batch being written;
+        // a slot left by an interrupted run is checked against the key like any.
+        let written = self.columns.addr_class.len();
         let class = key.class.code();
         let c = &self.columns;
         let id = match self.addresses.find(key.fingerprint(), |a| {
-            a < committed && c.addr_class.get(a) == class && c.addr_payload.get(a) == key.payload
+            a < written && c.addr_class.get(a) == class && c.addr_payload.get(a) == key.payload
         }) {
             Some(id) => id as u32,
             None => {
@@ -250,11 +228,12 @@ impl IndexWriter {
         Ok(id)
     }
 
-    /// Appends a main-chain block that extends the indexed tip.
+    /// Appends a main-chain block that extends the indexed tip, with what its
+    /// inputs spend.
     ///
     /// # Errors
     /// When ids would overflow their columns.
-    pub fn apply(&mut self, block: &DecodedBlock) -> Result<(), IndexError> {
+    pub fn apply(&mut self, block: &DecodedBlock, spends: &BlockSpends) -> Result<(), IndexError> {
         let c = &mut self.columns;
         c.block_hash.push(block.header.hash.0);
         c.block_header.push(block.header.to_bytes());
@@ -262,8 +241,9 @@ impl IndexWriter {
         c.block_file.push(block.location.file);
         c.block_offset.push(block.location.offset);
         c.block_size.push(block.location.size);
-        let (mut inputs, mut outputs) = (block.inputs.iter(), block.outputs.iter());
-        for tx in &block.txs {
+        let (mut inputs, mut spent, mut outputs) = (block.inputs.iter(), spends.spent.iter(), block.outputs.iter());
+        self.unresolved += spends.unresolved;
+        for (tx, &fee) in block.txs.iter().zip(&spends.fees) {
             let t = self.columns.tx_txid.len();
             let Ok(t32) = u32::try_from(t) else {
                 return Err(IndexError::Limit("transaction numbers (2^32)"));
@@ -276,32 +256,16 @@ impl IndexWriter {
             c.tx_weight.push(tx.weight);
             c.tx_version.push(tx.version);
             c.tx_locktime.push(tx.lock_time);
-            let (mut in_value, mut resolved, mut coinbase) = (0u64, true, false);
-            for input in inputs.by_ref().take(tx.inputs as usize) {
+            for (input, &o) in inputs.by_ref().zip(spent.by_ref()).take(tx.inputs as usize) {
                 let i = self.columns.in_spent_output.len();
-                let spent = if input.prev_vout == u32::MAX && input.prev_txid == [0; 32] {
-                    coinbase = true;
-                    COINBASE
-                } else {
-                    match self.resolve(&input.prev_txid, input.prev_vout) {
-                        Some((o, value)) => {
-                            self.columns.out_spent_by.set(o, i);
-                            in_value = in_value.saturating_add(value);
-                            o
-                        }
-                        None => {
-                            resolved = false;
-                            self.unresolved += 1;
-                            UNRESOLVED
-                        }
-                    }
-                };
-                self.columns.in_spent_output.push(spent);
+                if o < self.columns.out_value.len() {
+                    self.columns.out_spent_by.set(o, i);
+                }
+                self.columns.in_spent_output.push(o);
                 self.columns.in_sequence.push(input.sequence);
                 self.columns.in_tx.push(t32);
             }
-            let mut out_value = 0u64;
-            for (vout, output) in outputs.by_ref().take(tx.outputs as usize).enumerate() {
+            for output in outputs.by_ref().take(tx.outputs as usize) {
                 let o = self.columns.out_value.len();
                 let address = self.address_id(&output.key, o)?;
                 let c = &mut self.columns;
@@ -311,111 +275,55 @@ impl IndexWriter {
                 c.out_class.push(output.class);
                 c.out_tx.push(t32);
                 self.history.push((address, o));
-                // After the inputs: a transaction cannot spend its own outputs.
-                // OP_RETURN outputs can never be spent.
-                if output.class != ScriptClass::NullData.code() {
-                    self.unspent.insert(Outpoint(tx.txid, vout as u32), (o, output.value));
-                }
-                out_value = out_value.saturating_add(output.value);
             }
-            let fee = match (coinbase, resolved) {
-                (true, _) => 0,
-                (false, true) => in_value.checked_sub(out_value).unwrap_or(UNKNOWN_FEE),
-                (false, false) => UNKNOWN_FEE,
-            };
             self.columns.tx_fee.push(fee);
             self.new_txids.push((txid_fingerprint(&tx.txid), t));
         }
         Ok(())
     }
 
-    /// Inserts entries into a table, growing it (rebuilt from its key column) when
-    /// half full. Entries go in slot order, so the table is written front to back.
-    fn insert_all(&mut self, which: Which) -> Result<(), IndexError> {
-        let mut entries = std::mem::take(match which {
-            Which::Txids => &mut self.new_txids,
-            Which::Addresses => &mut self.new_addresses,
-        });
-        let needed = match which {
-            Which::Txids => self.txids.entries(),
-            Which::Addresses => self.addresses.entries(),
-        } + entries.len() as u64;
-        let table = match which {
-            Which::Txids => &self.txids,
-            Which::Addresses => &self.addresses,
-        };
-        if needed * 2 > table.capacity() {
-            let capacity = (needed * 2).next_power_of_two().max(table.capacity() * 2);
-            let rebuilt = match which {
-                Which::Txids => {
-                    let column = &self.columns.tx_txid;
-                    rebuild_table(
-                        &txid_table_path(&self.dir),
-                        capacity,
-                        (0..column.len()).map(|t| (txid_fingerprint(&column.get(t)), t)),
-                    )
-                }
-                Which::Addresses => {
-                    let (classes, payloads) = (&self.columns.addr_class, &self.columns.addr_payload);
-                    let keys = (0..classes.len()).map(|a| {
-                        let class = ScriptClass::from_code(classes.get(a)).unwrap_or(ScriptClass::NonStandard);
-                        (AddressKey { class, payload: payloads.get(a) }.fingerprint(), a)
-                    });
-                    rebuild_table(&address_table_path(&self.dir), capacity, keys)
-                }
-            }
-            .map_err(|e| IndexError::io(&self.dir, e))?;
-            match which {
-                Which::Txids => self.txids = rebuilt,
-                Which::Addresses => self.addresses = rebuilt,
-            }
-            return Ok(());
-        }
-        let table = match which {
-            Which::Txids => &mut self.txids,
-            Which::Addresses => &mut self.addresses,
-        };
-        let mask = table.capacity() - 1;
-        entries.sort_unstable_by_key(|&(fingerprint, _)| fingerprint & mask);
-        for (fingerprint, id) in entries {
-            table.insert(fingerprint, id);
-        }
-        Ok(())
-    }
-
-    /// Commits everything written. Columns, table entries and this batch's history
-    /// segment go to the files now; a committer thread then syncs them and only then
-    /// writes the manifest, while this thread goes on with the next blocks (whose
-    /// writes land past the rows being committed, or are validated by readers).
-    /// Segments are merged when there are too many.
+    /// Commits everything written. Table entries go in now; a committer thread
+    /// writes the columns' new rows and this batch's history segment, syncs them and
+    /// only then writes the manifest, while this thread goes on with the next blocks
+    /// (reading the rows being written from memory; its own writes land past them,
+    /// or are validated by readers). Segments are merged when there are too many.
     ///
     /// # Errors
-    /// On I/O errors, of this commit's writes or of the previous commit's syncs.
+    /// On I/O errors: of the table inserts, or of the previous commit's writes and syncs.
     pub fn commit(&mut self, blocks_dir: Option<&Path>) -> Result<(), IndexError> {
         self.finish_pending()?;
-        let dir = self.dir.clone();
-        let io = |e| IndexError::io(&dir, e);
         let counts = self.counts();
         let mut manifest = self.manifest.clone();
         manifest.generation += 1;
-        self.columns.write_out().map_err(io)?;
-        self.insert_all(Which::Txids)?;
-        self.insert_all(Which::Addresses)?;
+        let column_writes = self.columns.begin_write();
+        let (classes, payloads) = (&self.columns.addr_class, &self.columns.addr_payload);
+        let address_keys = || {
+            (0..classes.len()).map(|a| {
+                let class = ScriptClass::from_code(classes.get(a)).unwrap_or(ScriptClass::NonStandard);
+                (AddressKey { class, payload: payloads.get(a) }.fingerprint(), a)
+            })
+        };
+        let new_addresses = std::mem::take(&mut self.new_addresses);
+        insert_or_rebuild(&mut self.addresses, &address_table_path(&self.dir), new_addresses, address_keys)
+            .map_err(|e| IndexError::io(&self.dir, e))?;
+        let mut txids =
+            self.txids.take().ok_or_else(|| IndexError::io(&self.dir, io::Error::other("no txid table")))?;
+        let new_txids = std::mem::take(&mut self.new_txids);
+        let (txid_column, txid_table) = (column_path(&self.dir, "tx_txid"), txid_table_path(&self.dir));
         let mut files = self.columns.paths();
         files.push(txid_table_path(&self.dir));
         files.push(address_table_path(&self.dir));
+        let mut segment = None;
         if !self.history.is_empty() {
-            history::sort_by_address(&mut self.history);
             let file = format!("{:08}.seg", manifest.generation);
             let path = self.dir.join("history").join(&file);
-            history::write_segment(&path, &self.history).map_err(io)?;
+            segment = Some((path.clone(), std::mem::take(&mut self.history)));
             files.push(path);
             manifest.segments.push(SegmentMeta {
                 file,
                 outputs_from: self.manifest.counts.outputs,
                 outputs_to: counts.outputs,
             });
-            self.history.clear();
         }
         manifest.counts = counts;
         manifest.unresolved_inputs = self.unresolved;
@@ -425,13 +333,25 @@ impl IndexWriter {
         crash_point(manifest.generation);
         self.manifest = manifest.clone();
         let index_dir = self.dir.clone();
-        self.pending = Some(std::thread::spawn(move || -> io::Result<()> {
+        self.pending = Some(std::thread::spawn(move || -> io::Result<TableWriter> {
+            for write in column_writes {
+                write()?;
+            }
+            // The writer never looks txids up (spends are resolved elsewhere), so
+            // their table is filled here, from the column just written.
+            let column = Column::<[u8; 32]>::open(&txid_column, counts.txs)?;
+            let keys = || (0..column.len()).map(|t| (txid_fingerprint(&column.get(t)), t));
+            insert_or_rebuild(&mut txids, &txid_table, new_txids, keys)?;
+            if let Some((path, mut history)) = segment {
+                history::sort_by_address(&mut history);
+                history::write_segment(&path, &history)?;
+            }
             for path in files {
                 File::open(&path)?.sync_data()?;
             }
-            manifest.commit(&index_dir)
+            manifest.commit(&index_dir)?;
+            Ok(txids)
         }));
-        self.columns.reopen(&counts).map_err(io)?;
         // Addresses since the last commit are in the table now; keeping them would
         // make memory grow with the chain (the capacity stays, sized by a batch).
         self.recent_addresses.clear();
@@ -441,7 +361,7 @@ impl IndexWriter {
         Ok(())
     }
 
-    /// Waits for the committer thread, if one is running.
+    /// Waits for the committer thread, if one is running, and maps the rows it wrote.
     ///
     /// # Errors
     /// The committer's I/O error.
@@ -449,7 +369,8 @@ impl IndexWriter {
         if let Some(pending) = self.pending.take() {
             let result =
                 pending.join().map_err(|_| IndexError::io(&self.dir, io::Error::other("committer thread panicked")))?;
-            result.map_err(|e| IndexError::io(&self.dir, e))?;
+            self.txids = Some(result.map_err(|e| IndexError::io(&self.dir, e))?);
+            self.columns.settle().map_err(|e| IndexError::io(&self.dir, e))?;
         }
         Ok(())
     }
@@ -546,11 +467,27 @@ fn crash_point(generation: u64) {
     }
 }
 
-/// Which lookup table.
-#[derive(Clone, Copy)]
-enum Which {
-    Txids,
-    Addresses,
+/// Adds a batch of entries to a table, in slot order so the table is written
+/// front to back; or, when they would fill it past half, rebuilds it larger from
+/// every key (`all_keys`, which includes the batch).
+fn insert_or_rebuild<K: Iterator<Item = (u64, u64)>>(
+    table: &mut TableWriter,
+    path: &Path,
+    mut entries: Vec<(u64, u64)>,
+    all_keys: impl FnOnce() -> K,
+) -> io::Result<()> {
+    let needed = table.entries() + entries.len() as u64;
+    if needed * 2 > table.capacity() {
+        let capacity = (needed * 2).next_power_of_two().max(table.capacity() * 2);
+        *table = rebuild_table(path, capacity, all_keys())?;
+        return Ok(());
+    }
+    let mask = table.capacity() - 1;
+    entries.sort_unstable_by_key(|&(fingerprint, _)| fingerprint & mask);
+    for (fingerprint, id) in entries {
+        table.insert(fingerprint, id);
+    }
+    Ok(())
 }
 
 /// Writes a table of `capacity` slots holding `keys` beside `path`, then renames it
