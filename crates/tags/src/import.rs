@@ -56,9 +56,11 @@ impl Format {
         }
     }
 
-    /// The format a file's extension suggests.
+    /// The format a file's extension suggests (looking through a `.bz2`).
     pub fn guess(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()? {
+        let name = path.file_name()?.to_str()?;
+        let name = name.strip_suffix(".bz2").unwrap_or(name);
+        match Path::new(name).extension()?.to_str()? {
             "txt" | "json" => Some(Self::OfacList),
             "xml" => Some(Self::OfacSdnXml),
             "yaml" | "yml" => Some(Self::Tagpack),
@@ -146,8 +148,29 @@ fn is_bitcoin_address(address: &str) -> bool {
     chain::address::to_script_any_network(address).is_some()
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+/// Line numbers of byte offsets met in increasing order, counting each newline once
+/// (an SDN XML file is over 100 MB).
+struct Lines<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { text, offset: 0, line: 1 }
+    }
+
+    /// The 1-based line of `offset`.
+    fn at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        self.line += self.text.as_bytes()[self.offset..offset].iter().filter(|&&b| b == b'\n').count();
+        self.offset = offset;
+        self.line
+    }
 }
 
 /// Parses `text` in `format`; labels carry `source` and, when the file gives no
@@ -214,6 +237,7 @@ fn sdn_xml(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError>
     use quick_xml::events::Event;
     let error = |reason: String| FormatError { format: Format::OfacSdnXml, reason };
     let mut reader = quick_xml::Reader::from_str(text);
+    let mut lines = Lines::new(text);
     let mut parsed = Parsed::default();
     let mut xbt_types: Vec<String> = Vec::new();
     let mut path: Vec<String> = Vec::new();
@@ -224,7 +248,7 @@ fn sdn_xml(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError>
     let mut pending: Vec<(String, String, usize)> = Vec::new(); // (profile, address, line)
     loop {
         let position = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| error(format!("line {}: {e}", line_of(text, position))))?;
+        let event = reader.read_event().map_err(|e| error(format!("line {}: {e}", lines.at(position))))?;
         match event {
             Event::Start(e) => {
                 let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
@@ -255,14 +279,23 @@ fn sdn_xml(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError>
                 name_parts.clear();
             }
             Event::Text(t) => {
+                let wanted = match path.last().map(String::as_str) {
+                    Some("FeatureType") => true,
+                    Some("NamePartValue") => in_primary_alias,
+                    Some("VersionDetail") => feature_is_xbt,
+                    _ => false,
+                };
+                if !wanted {
+                    continue;
+                }
                 let value = t.unescape().map_err(|e| error(e.to_string()))?.trim().to_owned();
                 match path.last().map(String::as_str) {
                     Some("FeatureType") if value == "Digital Currency Address - XBT" => {
                         xbt_types.extend(feature_type_id.clone());
                     }
-                    Some("NamePartValue") if in_primary_alias => name_parts.push(value),
-                    Some("VersionDetail") if feature_is_xbt && !value.is_empty() => {
-                        pending.push((profile.clone(), value, line_of(text, position)));
+                    Some("NamePartValue") => name_parts.push(value),
+                    Some("VersionDetail") if !value.is_empty() => {
+                        pending.push((profile.clone(), value, lines.at(position)));
                     }
                     _ => {}
                 }
@@ -307,6 +340,7 @@ fn tagpack(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError>
         }
     };
     let mut parsed = Parsed::default();
+    let mut lines = Lines::new(text);
     let mut search_from = 0;
     for (k, tag) in tags.iter().enumerate() {
         let Some(tag) = tag.as_hash() else {
@@ -318,9 +352,9 @@ fn tagpack(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError>
         let line = match text[search_from..].find(address.as_str()).filter(|_| !address.is_empty()) {
             Some(at) => {
                 search_from += at + address.len();
-                line_of(text, search_from)
+                lines.at(search_from)
             }
-            None => line_of(text, search_from),
+            None => lines.at(search_from),
         };
         let mut reject = |reason: String| parsed.rejected.push(Rejected { line, reason });
         if address.is_empty() {

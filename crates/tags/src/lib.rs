@@ -21,6 +21,27 @@ pub use screen::{Directions, ScreenOptions, ScreenReport, Screener};
 pub use store::{ImportReport, LabelSet, ServiceStops, SourceFile};
 pub use taxonomy::Category;
 
+/// Parses a label file, bzip2-compressed or not (OFAC's SDN XML is often fetched as
+/// `.bz2`), as `source`; `today` dates labels whose file gives no date.
+///
+/// # Errors
+/// When the file cannot be read or decompressed, or is not in the format at all.
+pub fn read_file(path: &std::path::Path, format: Format, source: &str, today: &str) -> anyhow::Result<Parsed> {
+    use anyhow::Context;
+    use std::io::Read;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = if bytes.starts_with(b"BZh") {
+        let mut text = String::new();
+        bzip2::read::MultiBzDecoder::new(bytes.as_slice())
+            .read_to_string(&mut text)
+            .with_context(|| format!("{}: not a bzip2 file of UTF-8 text", path.display()))?;
+        text
+    } else {
+        String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))?
+    };
+    import::parse(format, &text, source, today).with_context(|| format!("{}", path.display()))
+}
+
 /// Imports a label file as `source`, replacing any earlier import of that source;
 /// `today` (YYYY-MM-DD) dates labels whose file gives no date.
 ///
@@ -34,10 +55,8 @@ pub fn import_file(
     source: &str,
     now: &str,
 ) -> anyhow::Result<ImportReport> {
-    use anyhow::Context;
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let today = now.get(..10).unwrap_or(now);
-    let parsed = import::parse(format, &text, source, today).with_context(|| format!("{}", path.display()))?;
+    let parsed = read_file(path, format, source, today)?;
     let mut categories = std::collections::BTreeMap::new();
     for label in &parsed.labels {
         *categories.entry(label.category).or_insert(0) += 1;

@@ -1,6 +1,7 @@
 //! The importers on the real label files under fixtures/real: OFAC's per-asset
-//! lists, the SDN advanced XML excerpt (checked against the addresses derived from
-//! the full XML), and every GraphSense TagPack.
+//! lists, the SDN advanced XML (its excerpt, and the whole bzip2-compressed file,
+//! checked against the addresses derived from it independently), and every
+//! GraphSense TagPack.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -67,6 +68,38 @@ fn sdn_xml_gives_each_xbt_address_its_profiles_name() {
     assert_eq!(got, expected);
     assert!(got.iter().any(|(_, name)| name.contains("Tian") || name.contains("TIAN")), "{got:?}");
     assert!(parsed.rejected.is_empty(), "{:?}", parsed.rejected);
+}
+
+#[test]
+fn the_whole_sdn_xml_bz2_gives_every_xbt_address_the_derived_list_holds() {
+    let dir = fixtures().join("sanctions/ofac_sdn_advanced");
+    let path = dir.join("sdn_advanced.xml.bz2");
+    assert_eq!(Format::guess(&path), Some(Format::OfacSdnXml));
+    let parsed = tags::read_file(&path, Format::OfacSdnXml, "test", "2026-11-28").unwrap();
+    let derived: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("derived_digital_currency_addresses_by_profile.json")).unwrap())
+            .unwrap();
+    let mut expected: BTreeSet<(String, String)> = BTreeSet::new();
+    for profile in derived["profiles"].as_array().unwrap() {
+        for a in profile["addresses"].as_array().unwrap() {
+            if a["currency"] == "XBT" {
+                let name = profile["primary_name"].as_str().unwrap().to_owned();
+                expected.insert((a["address"].as_str().unwrap().to_owned(), name));
+            }
+        }
+    }
+    // The one XBT-tagged TRON address (the derived list's caveat) is reported, not imported.
+    let tron = "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq";
+    assert!(expected.iter().any(|(a, _)| a == tron));
+    expected.retain(|(a, _)| a != tron);
+    let got: BTreeSet<(String, String)> = parsed.labels.iter().map(|l| (l.address.clone(), l.label.clone())).collect();
+    assert_eq!(got, expected);
+    let unique: BTreeSet<&str> = got.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(unique.len(), 516, "517 unique XBT addresses in the derived list, less the TRON one");
+    assert_eq!(parsed.rejected.len(), 1, "{:?}", parsed.rejected);
+    assert!(parsed.rejected[0].reason.contains(tron), "{:?}", parsed.rejected);
+    // The line in the decompressed XML (`bzcat ... | grep -n`).
+    assert_eq!(parsed.rejected[0].line, 1_784_431);
 }
 
 #[test]

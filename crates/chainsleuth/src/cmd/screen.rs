@@ -26,7 +26,9 @@ pub fn tags(command: TagsCommand) -> anyhow::Result<()> {
                 })?,
             };
             let source = source.unwrap_or_else(|| {
-                file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "labels".to_owned())
+                let name = file.file_name().map_or("labels".into(), |s| s.to_string_lossy());
+                let name = name.strip_suffix(".bz2").unwrap_or(&name);
+                name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_owned()
             });
             let report = tags::import_file(&dir, &file, format, &source, &utc_now())?;
             if json {
