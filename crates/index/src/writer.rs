@@ -467,6 +467,16 @@ fn crash_point(generation: u64) {
     }
 }
 
+impl Drop for IndexWriter {
+    /// Waits for the committer thread, so that no write to the index outlives the
+    /// writer (and the ingest lock held around it), even when an ingest fails.
+    fn drop(&mut self) {
+        if let Err(e) = self.finish_pending() {
+            log::warn!("{e}");
+        }
+    }
+}
+
 /// Adds a batch of entries to a table, in slot order so the table is written
 /// front to back; or, when they would fill it past half, rebuilds it larger from
 /// every key (`all_keys`, which includes the batch).
