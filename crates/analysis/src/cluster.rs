@@ -269,9 +269,8 @@ pub fn cluster(
     uf.grow(n.addresses as usize);
     let fingerprint = options.heuristics.change.contains(&ChangeHeuristic::Fingerprint);
 
-    // Helper arrays for the fingerprint heuristic: the transaction of every output,
-    // and the packed fingerprint of the transaction of every new input.
-    let output_tx: Vec<u32> = if fingerprint { output_txs(index) } else { Vec::new() };
+    // For the fingerprint heuristic: the packed fingerprint of the transaction of
+    // every new input.
     let first_new_input = if from < n.txs { index.columns.tx_first_input.get(from) } else { n.inputs };
     let new_input_fps = RecentFingerprints {
         base: first_new_input,
@@ -284,7 +283,7 @@ pub fn cluster(
     let results: Vec<(Vec<Link>, Vec<u16>)> = chunks
         .par_iter()
         .map(|&(start, end)| {
-            let out = links_of(index, start..end, options, &new_input_fps, &output_tx);
+            let out = links_of(index, start..end, options, &new_input_fps);
             let d = done.fetch_add(end - start, std::sync::atomic::Ordering::Relaxed) + end - start;
             progress(d, n.txs - from);
             out
@@ -433,20 +432,6 @@ fn input_fingerprints(index: &Index, from: u64, first_input: u64) -> Vec<u8> {
     fps
 }
 
-/// The transaction of every output.
-fn output_txs(index: &Index) -> Vec<u32> {
-    let n = index.counts();
-    let parts: Vec<Vec<u32>> = Index::par_ranges(n.txs, |r| {
-        let mut out = Vec::new();
-        for t in r {
-            let end = if t + 1 < n.txs { index.columns.tx_first_output.get(t + 1) } else { n.outputs };
-            out.extend(std::iter::repeat_n(t as u32, (end - index.columns.tx_first_output.get(t)) as usize));
-        }
-        out
-    });
-    parts.into_iter().flatten().collect()
-}
-
 /// The change output of a transaction by every enabled heuristic that decides, if
 /// they agree; with the link kind.
 fn change_of(facts: &TxFacts, heuristics: &[ChangeHeuristic], with_fingerprint: bool) -> Option<(usize, u8)> {
@@ -474,7 +459,6 @@ fn links_of(
     range: std::ops::Range<u64>,
     options: &ClusterOptions,
     spenders: &RecentFingerprints,
-    output_tx: &[u32],
 ) -> (Vec<Link>, Vec<u16>) {
     let mut facts = TxFacts::default();
     let mut parent = TxFacts::default();
@@ -522,11 +506,16 @@ fn links_of(
         }
         // The fingerprint heuristic decides for a parent once its last output is spent:
         // by the input of this transaction that spends it last.
-        let first_input = index.columns.tx_first_input.get(t);
-        for (k, _) in facts.change_inputs.iter().enumerate() {
-            let i = first_input + k as u64;
+        let output_count = index.counts().outputs;
+        let end_input =
+            if t + 1 < index.counts().txs { index.columns.tx_first_input.get(t + 1) } else { index.counts().inputs };
+        for i in index.columns.tx_first_input.get(t)..end_input {
             let o = index.columns.in_spent_output.get(i);
-            let p = u64::from(output_tx[o as usize]);
+            // Coinbase and unresolved inputs spend no indexed output.
+            if o >= output_count {
+                continue;
+            }
+            let p = index.output_tx(index::OutNum(o)).0;
             let outputs = index.tx(TxNum(p)).outputs;
             if outputs.end - outputs.start > 4 {
                 continue;

@@ -212,3 +212,25 @@ fn the_collapse_guard_refuses_change_links_between_grown_clusters() {
     assert_eq!(guarded.change_links, loose.change_links);
     assert!(guarded.entities > loose.entities && guarded.entities <= loose.entities + guarded.refused_count);
 }
+
+#[test]
+fn a_chain_that_starts_late_clusters_with_every_heuristic() {
+    // Blocks from height 100 on: inputs spending earlier outputs stay unresolved,
+    // and no heuristic may read them as indexed outputs.
+    let blocks = main_chain_blocks();
+    let dir = tempfile::tempdir().unwrap();
+    let (blk, data) = (dir.path().join("blocks"), dir.path().join("index"));
+    std::fs::create_dir_all(&blk).unwrap();
+    let mut writer = BlkWriter::create(&blk, Network::Regtest, XorKey::default(), 1 << 27).unwrap();
+    for block in &blocks[100..] {
+        writer.write_block(block).unwrap();
+    }
+    writer.finish().unwrap();
+    let index = ingested(&blk, &data);
+    assert!(index.manifest.unresolved_inputs > 0);
+    let all = analysis::change::ChangeHeuristic::ALL.iter().map(|h| h.name()).collect::<Vec<_>>().join(",");
+    let options =
+        ClusterOptions { heuristics: format!("multi-input,{all}").parse().unwrap(), ..ClusterOptions::default() };
+    let report = cluster(&index, &options, &|_, _| {}).unwrap();
+    assert_eq!(report.addresses, index.counts().addresses);
+}
