@@ -582,13 +582,10 @@ fn save(
     files.push(write_column(&dir.join("members.col"), &members)?);
     files.push(write_column(&dir.join("member_start.col"), &start)?);
     sync_all(files)?;
-    let tmp = root.join("manifest.json.tmp");
-    let text = serde_json::to_vec_pretty(&manifest).map_err(|e| AnalysisError::Corrupt(tmp.clone(), e.to_string()))?;
+    let path = root.join("manifest.json");
+    let text = serde_json::to_vec_pretty(&manifest).map_err(|e| AnalysisError::Corrupt(path.clone(), e.to_string()))?;
     let io = |e| AnalysisError::Io(root.clone(), e);
-    let mut file = File::create(&tmp).map_err(io)?;
-    file.write_all(&text).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, root.join("manifest.json")).map_err(io)?;
+    index::write_atomic(&path, &text).map_err(io)?;
     for entry in std::fs::read_dir(&root).map_err(io)? {
         let entry = entry.map_err(io)?;
         let name = entry.file_name().to_string_lossy().into_owned();

@@ -28,6 +28,24 @@ pub use manifest::{Counts, FORMAT_VERSION, Manifest};
 pub use reader::{AddressSummary, BlockRow, Index, InputRow, OutputRow, Spent, TxRow};
 pub use usage::{DiskUsage, disk_usage};
 
+/// Replaces the file at `path` with `bytes` so that a crash leaves the old or the new
+/// content, never a mix: a synced temporary beside it, renamed over it, then the
+/// directory synced so the rename itself is durable.
+///
+/// # Errors
+/// On I/O errors (the old file then stays).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!("{name}.tmp"));
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::File::open(dir)?.sync_all()
+}
+
 use std::path::{Path, PathBuf};
 
 /// An error of the index.

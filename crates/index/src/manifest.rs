@@ -4,8 +4,7 @@
 
 use chain::Network;
 use serde::{Deserialize, Serialize};
-use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// The on-disk format this build reads and writes. Bump it on any change to a
@@ -112,12 +111,8 @@ impl Manifest {
     /// # Errors
     /// On I/O errors (the old manifest then stays in force).
     pub fn commit(&self, dir: &Path) -> io::Result<()> {
-        let tmp = dir.join("manifest.json.tmp");
-        let mut file = File::create(&tmp)?;
-        file.write_all(serde_json::to_string_pretty(self).map_err(io::Error::other)?.as_bytes())?;
-        file.write_all(b"\n")?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, Self::path(dir))?;
-        File::open(dir)?.sync_all()
+        let mut text = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
+        text.push('\n');
+        crate::write_atomic(&Self::path(dir), text.as_bytes())
     }
 }

@@ -2,7 +2,6 @@
 //! `<index>/apikeys.json`, revocable.
 
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A stored key: its hash, never the key.
@@ -54,13 +53,8 @@ pub fn list(index_dir: &Path) -> Result<Vec<KeyRecord>, KeyError> {
 
 fn save(index_dir: &Path, keys: &[KeyRecord]) -> Result<(), KeyError> {
     let path = keys_path(index_dir);
-    let tmp = path.with_extension("json.tmp");
-    let io = |e| KeyError::Io(tmp.clone(), e);
-    let mut file = std::fs::File::create(&tmp).map_err(io)?;
-    let text = serde_json::to_vec_pretty(keys).map_err(|e| KeyError::Corrupt(tmp.clone(), e.to_string()))?;
-    file.write_all(&text).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, &path).map_err(|e| KeyError::Io(path.clone(), e))
+    let text = serde_json::to_vec_pretty(keys).map_err(|e| KeyError::Corrupt(path.clone(), e.to_string()))?;
+    index::write_atomic(&path, &text).map_err(|e| KeyError::Io(path, e))
 }
 
 /// The SHA-256 of a key, hex.

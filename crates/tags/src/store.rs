@@ -7,7 +7,6 @@ use crate::import::{Format, Label, Rejected};
 use crate::taxonomy::Category;
 use index::{AddrId, AddressKey, Index};
 use rustc_hash::FxHashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A label store error.
@@ -67,13 +66,8 @@ pub fn save(index_dir: &Path, file: &SourceFile) -> Result<(), StoreError> {
     let path = source_path(index_dir, &file.source)?;
     let dir = tags_dir(index_dir);
     std::fs::create_dir_all(&dir).map_err(|e| StoreError::Io(dir.clone(), e))?;
-    let tmp = path.with_extension("json.tmp");
-    let io = |e| StoreError::Io(tmp.clone(), e);
-    let mut out = std::fs::File::create(&tmp).map_err(io)?;
-    let bytes = serde_json::to_vec(file).map_err(|e| StoreError::Corrupt(tmp.clone(), e.to_string()))?;
-    out.write_all(&bytes).map_err(io)?;
-    out.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, &path).map_err(|e| StoreError::Io(path.clone(), e))
+    let bytes = serde_json::to_vec(file).map_err(|e| StoreError::Corrupt(path.clone(), e.to_string()))?;
+    index::write_atomic(&path, &bytes).map_err(|e| StoreError::Io(path, e))
 }
 
 /// Deletes a source.
