@@ -63,6 +63,9 @@ pub enum Command {
     /// API keys for the HTTP API: create, list, revoke.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
+    /// Monero: ingest from monerod or blobs, ring analysis, evaluation, traces.
+    #[command(subcommand)]
+    Xmr(XmrCommand),
 }
 
 /// `chainsleuth serve`.
@@ -402,6 +405,9 @@ pub struct DemoArgs {
     /// traced, its exchanges labelled, and clustering is measured against it.
     #[arg(long, requires = "blocks_dir")]
     pub ground_truth: Option<PathBuf>,
+    /// bitcoin, or monero (the bundled chain of real Monero wallets; `xmr demo`).
+    #[arg(long, default_value = "bitcoin")]
+    pub chain: String,
 }
 
 /// `chainsleuth simulate`.
@@ -486,4 +492,194 @@ pub struct Page {
     /// Entries to skip.
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
+}
+
+/// Where the Monero index lives.
+#[derive(Debug, Args, Clone)]
+pub struct XmrIndexLocation {
+    /// The Monero index directory (default: $XDG_DATA_HOME/chainsleuth/monero).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl XmrIndexLocation {
+    /// The directory, defaulted.
+    pub fn dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(monero_index::default_data_dir)
+    }
+}
+
+/// The rules and knowledge of a ring analysis.
+#[derive(Debug, Args, Clone)]
+pub struct XmrRulesArgs {
+    /// Rules on, comma-separated: chain-reaction (zero-mix), closed-set, merge, age, known.
+    #[arg(long, default_value = "chain-reaction,closed-set,merge,age")]
+    pub rules: String,
+    /// What a cooperating service knows: JSON {"service", "outputs": [output keys],
+    /// "spends": [{"key_image", "output_key"}]} (turns on the `known` rule).
+    #[arg(long)]
+    pub known: Option<PathBuf>,
+}
+
+/// `chainsleuth xmr ...`: Monero.
+#[derive(Debug, Subcommand)]
+pub enum XmrCommand {
+    /// Build or update the Monero index from a running monerod or a blob directory.
+    Ingest(XmrIngestArgs),
+    /// The Monero index: tip, counts, format.
+    Status(XmrStatusArgs),
+    /// A transaction: inputs with their rings' probabilities, outputs with their possible spenders.
+    Tx(XmrTxArgs),
+    /// The rings of a transaction (or one input): every member's probability, the
+    /// rule that set it, the effective ring size, and the baselines.
+    Ring(XmrTxArgs),
+    /// Score the ring analysis against ground truth (schema of fixtures/monero-regtest).
+    Eval(XmrEvalArgs),
+    /// Follow coins through rings, forward or backward, with probabilities.
+    Trace(XmrTraceArgs),
+    /// Write a service's knowledge (for `--known`) from a ground-truth file.
+    Known(XmrKnownArgs),
+    /// Write a synthetic Monero chain as a blob directory, with ground truth.
+    Simulate(XmrSimulateArgs),
+    /// The story on the bundled chain written by real Monero wallets: ingest,
+    /// evaluate the rings, trace the theft to the swap service and back.
+    Demo(XmrDemoArgs),
+}
+
+/// `chainsleuth xmr ingest`.
+#[derive(Debug, Args)]
+pub struct XmrIngestArgs {
+    /// A running monerod's RPC, e.g. http://127.0.0.1:18081.
+    #[arg(long, conflicts_with = "blobs", required_unless_present = "blobs")]
+    pub rpc: Option<String>,
+    /// A directory of hex blobs: blocks/NNNNNN.hex and txs/<txid>.hex.
+    #[arg(long)]
+    pub blobs: Option<PathBuf>,
+    #[command(flatten)]
+    pub index: XmrIndexLocation,
+    /// Delete the index first.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Stop after this height.
+    #[arg(long)]
+    pub until_height: Option<u64>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth xmr status`.
+#[derive(Debug, Args)]
+pub struct XmrStatusArgs {
+    #[command(flatten)]
+    pub index: XmrIndexLocation,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth xmr tx` and `xmr ring`.
+#[derive(Debug, Args)]
+pub struct XmrTxArgs {
+    /// TXID, or TXID:INPUT for one input's ring.
+    pub subject: String,
+    #[command(flatten)]
+    pub index: XmrIndexLocation,
+    #[command(flatten)]
+    pub rules: XmrRulesArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth xmr eval`.
+#[derive(Debug, Args)]
+pub struct XmrEvalArgs {
+    /// The ground truth (schema_version 1 of fixtures/monero-regtest/ground_truth.json).
+    #[arg(long)]
+    pub ground_truth: PathBuf,
+    #[command(flatten)]
+    pub index: XmrIndexLocation,
+    #[command(flatten)]
+    pub rules: XmrRulesArgs,
+    /// Take a service's knowledge from the truth: this wallet's (e.g. exchange).
+    #[arg(long, conflicts_with = "known")]
+    pub known_wallet: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth xmr trace`.
+#[derive(Debug, Args)]
+pub struct XmrTraceArgs {
+    /// Start outputs: TXID:OUTPUT (or TXID for all its outputs), repeatable.
+    #[arg(long = "from", required = true, num_args = 1..)]
+    pub from: Vec<String>,
+    /// forward (where it went) or backward (where it came from).
+    #[arg(long, default_value = "forward")]
+    pub direction: String,
+    /// Transaction hops at most.
+    #[arg(long, default_value_t = 6)]
+    pub max_hops: u32,
+    /// Chances below this are not followed.
+    #[arg(long, default_value_t = 0.001)]
+    pub min_probability: f64,
+    /// table, json, dot or html.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Labelled outputs where the walk stops: CSV of `output_key,label` (or `txid:n,label`).
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    #[command(flatten)]
+    pub index: XmrIndexLocation,
+    #[command(flatten)]
+    pub rules: XmrRulesArgs,
+}
+
+/// `chainsleuth xmr known`.
+#[derive(Debug, Args)]
+pub struct XmrKnownArgs {
+    /// The ground truth.
+    #[arg(long)]
+    pub ground_truth: PathBuf,
+    /// The wallet whose knowledge to write (e.g. exchange).
+    #[arg(long)]
+    pub wallet: String,
+    #[command(flatten)]
+    pub index: XmrIndexLocation,
+}
+
+/// `chainsleuth xmr simulate`.
+#[derive(Debug, Args)]
+pub struct XmrSimulateArgs {
+    /// Output directory (blocks/, txs/, ground_truth.json).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// early (v1, rings of 1-3, cleartext denominations) or modern (RingCT, rings of 16).
+    #[arg(long, default_value = "modern")]
+    pub era: String,
+    /// Run until the chain holds this many inputs.
+    #[arg(long, conflicts_with = "blocks")]
+    pub inputs: Option<u64>,
+    /// Run for this many blocks.
+    #[arg(long)]
+    pub blocks: Option<u64>,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Do not write ground_truth.json.
+    #[arg(long)]
+    pub no_truth: bool,
+}
+
+/// `chainsleuth xmr demo`.
+#[derive(Debug, Args)]
+pub struct XmrDemoArgs {
+    /// Where to write the index and the reports.
+    #[arg(long, default_value = "demo-out/monero")]
+    pub out: PathBuf,
+    /// The blob directory with its ground_truth.json.
+    #[arg(long, default_value = "fixtures/monero-regtest")]
+    pub blobs: PathBuf,
 }

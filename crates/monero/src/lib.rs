@@ -12,8 +12,10 @@
 //! - [`block`]: block header, miner transaction, tx hashes and the block id.
 //! - [`hash`]: Keccak-256 and CryptoNote's tree hash.
 //! - [`varint`]: the reader under all of it, with offsets in every error.
+//! - [`encode`]: the write side, transactions and blocks serialized back.
 
 pub mod block;
+pub mod encode;
 pub mod error;
 pub mod extra;
 pub mod hash;

@@ -6,10 +6,16 @@
 //! `ground_truth.json` in the schema of the regtest fixture written by Bitcoin Core's
 //! own wallets, so one evaluator reads both. The same seed and options give
 //! byte-identical files. See docs/simulator.md.
+//!
+//! [`monero::simulate_monero`] does the same for Monero: an early (v1, cleartext
+//! denominations, small rings) or modern (RingCT Bulletproofs+, rings of 16 by
+//! wallet2's gamma picker) chain as block and transaction blobs laid out like
+//! fixtures/monero-regtest, with the truth of every ring.
 
 mod coinjoin;
 mod economy;
 pub mod keys;
+pub mod monero;
 pub mod profile;
 mod sink;
 mod theft;

@@ -24,6 +24,14 @@ struct Chain {
 
 /// Runs the demo and prints its report.
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
+    match args.chain.as_str() {
+        "bitcoin" => {}
+        "monero" => {
+            let out = args.out.join("monero");
+            return super::xmr::demo(&crate::cli::XmrDemoArgs { out, blobs: "fixtures/monero-regtest".into() });
+        }
+        other => anyhow::bail!("--chain {other:?}: bitcoin or monero"),
+    }
     let mut s = String::new();
     let chain = match &args.blocks_dir {
         Some(dir) => given_chain(args, dir, &mut s)?,

@@ -10,6 +10,7 @@ mod screen;
 mod serve;
 mod simulate;
 mod trace;
+mod xmr;
 
 use crate::cli::{Command, DecodeCommand};
 
@@ -32,6 +33,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Screen(args) => screen::screen(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Apikey(command) => serve::apikey(command),
+        Command::Xmr(command) => xmr::run(command),
         Command::Decode(DecodeCommand::Tx { input, network }) => decode::tx(&input, network.network),
         Command::Decode(DecodeCommand::Block { input, network }) => decode::block(&input, network.network),
     }
