@@ -526,6 +526,12 @@ pub struct XmrRulesArgs {
 pub enum XmrCommand {
     /// Build or update the Monero index from a running monerod or a blob directory.
     Ingest(XmrIngestArgs),
+    /// Labels on Monero subjects (output keys, txids, txid:n), kept beside the index.
+    #[command(subcommand)]
+    Tags(XmrTagsCommand),
+    /// Screen a Monero txid or output: its labels, the chance its coins came from
+    /// (or went to) labelled outputs through the rings, and the risk that follows.
+    Screen(XmrScreenArgs),
     /// The Monero index: tip, counts, format.
     Status(XmrStatusArgs),
     /// A transaction: inputs with their rings' probabilities, outputs with their possible spenders.
@@ -610,6 +616,67 @@ pub struct XmrEvalArgs {
     pub json: bool,
 }
 
+/// `chainsleuth xmr tags ...`.
+#[derive(Debug, Subcommand)]
+pub enum XmrTagsCommand {
+    /// Import a CSV of `subject,label,category[,source[,confidence[,date]]]`, the
+    /// subject an output key, a txid (all its outputs) or txid:n; replaces any
+    /// earlier import of the same source.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// The source name (default: the file's name without extension).
+        #[arg(long)]
+        source: Option<String>,
+        #[command(flatten)]
+        index: XmrIndexLocation,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The imported sources.
+    List {
+        #[command(flatten)]
+        index: XmrIndexLocation,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a source and its labels.
+    Remove {
+        /// The source name.
+        source: String,
+        #[command(flatten)]
+        index: XmrIndexLocation,
+    },
+}
+
+/// `chainsleuth xmr screen`.
+#[derive(Debug, Args)]
+pub struct XmrScreenArgs {
+    /// A txid, an output's one-time key, or txid:n.
+    pub subject: String,
+    /// Transactions to trace through (1: direct only).
+    #[arg(long, default_value_t = 3)]
+    pub hops: u32,
+    /// received (where its coins came from), sent (where they went) or both.
+    #[arg(long, default_value = "both", value_parser = ["received", "sent", "both"])]
+    pub direction: String,
+    /// Chances below this are not followed.
+    #[arg(long, default_value_t = 0.001)]
+    pub min_probability: f64,
+    /// Risk rules (default: ./chainsleuth.toml if present, else the built-in rules).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub index: XmrIndexLocation,
+    #[command(flatten)]
+    pub rules: XmrRulesArgs,
+}
+
 /// `chainsleuth xmr trace`.
 #[derive(Debug, Args)]
 pub struct XmrTraceArgs {
@@ -628,7 +695,8 @@ pub struct XmrTraceArgs {
     /// table, json, dot or html.
     #[arg(long, default_value = "table")]
     pub format: String,
-    /// Labelled outputs where the walk stops: CSV of `output_key,label` (or `txid:n,label`).
+    /// More labelled outputs where the walk stops (besides those of `xmr tags
+    /// import`): CSV of `output_key,label` (or `txid:n,label`).
     #[arg(long)]
     pub labels: Option<PathBuf>,
     #[command(flatten)]

@@ -78,6 +78,58 @@ fn ingest_status_ring_eval_and_trace_answer_their_contracts() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&dot.stdout).starts_with("digraph"));
+
+    // Labels on Monero subjects, and screening a deposit the thief made.
+    let labels = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        labels.path(),
+        "subject,label,category\n\
+         079459b915a29e01ebf52b46f45b68cec17db99c775d9204bfad2719120aef62:1,exchange hack,theft\n\
+         a3f0667b1b465854b7b0ea2ad3cc7a506215c4cc93bd722b3f352478e45edf1a:1,exchange hack,theft\n\
+         1d4dab527bb79be69b16cb7bcc538d82de07964604c16df6ead8efb8b354a846:0,exchange hack,theft\n\
+         1Archive1n2C579dMsAu3iC6tWzuQJz8dN,not monero,other\n",
+    )
+    .unwrap();
+    let path = labels.path().to_str().unwrap();
+    let i = json(&["xmr", "tags", "import", path, "--source", "case", "--data-dir", dir, "--json"]);
+    assert_eq!(i["imported"], 3);
+    assert_eq!(i["rejected"][0]["line"], 5);
+    let swap_deposit = "204da305bd7eeaecea9e95b01d2802226c126afbe7b6512cc9e43f82049569e2";
+    let r = json(&["xmr", "screen", swap_deposit, "--direction", "received", "--data-dir", dir, "--json"]);
+    for field in ["subject", "subject_type", "risk_level", "risk_score", "identifications", "exposures", "rules_fired"]
+    {
+        assert!(!r[field].is_null(), "screen JSON has {field}");
+    }
+    assert_eq!(r["subject_type"], "transaction");
+    let theft = &r["exposures"][0];
+    assert_eq!((theft["category"].as_str(), theft["direction"].as_str()), (Some("theft"), Some("received")));
+    assert!(theft["probability"].as_f64().unwrap() > 0.05, "{theft}");
+    assert_eq!(r["risk_level"], "high");
+    // The labelled output itself is identified.
+    let own = json(&[
+        "xmr",
+        "screen",
+        &format!("{}:1", "079459b915a29e01ebf52b46f45b68cec17db99c775d9204bfad2719120aef62"),
+        "--data-dir",
+        dir,
+        "--json",
+    ]);
+    assert_eq!(own["identifications"][0]["category"], "theft");
+    let trace = json(&[
+        "xmr",
+        "trace",
+        "--from",
+        swap_deposit,
+        "--direction",
+        "backward",
+        "--max-hops",
+        "3",
+        "--format",
+        "json",
+        "--data-dir",
+        dir,
+    ]);
+    assert!(trace["labels_reached"]["exchange hack"].as_f64().unwrap() > 0.05);
 }
 
 #[test]
@@ -89,6 +141,7 @@ fn bad_input_is_one_line_and_a_failure() {
         vec!["xmr", "ingest", "--blobs", "/nonexistent", "--data-dir", dir],
         vec!["xmr", "ingest", "--rpc", "http://127.0.0.1:9", "--data-dir", dir],
         vec!["xmr", "eval", "--ground-truth", "/nonexistent.json", "--data-dir", dir],
+        vec!["xmr", "screen", "zz", "--data-dir", dir],
     ] {
         let out = bin().args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);

@@ -90,6 +90,9 @@ pub struct Endpoint {
     pub probability: f64,
     /// Block height of the output.
     pub height: u32,
+    /// Transaction hops from the start (1: the start's own transaction's other
+    /// side, a direct counterparty).
+    pub hop: u32,
 }
 
 /// A finished trace.
@@ -144,22 +147,23 @@ pub fn trace(
     for &o in start {
         out_prob.insert(o, (1.0, 0));
     }
-    let end_at = |o: u64, reason: &str, p: f64, label: Option<String>| Endpoint {
+    let end_at = |o: u64, reason: &str, p: f64, label: Option<String>, hop: u32| Endpoint {
         outpoint: outpoint(o),
         output_key: hex::encode(store.outputs[o as usize].key),
         reason: reason.to_owned(),
         label,
         probability: p,
         height: g.output_height[o as usize],
+        hop,
     };
     let mut hop = 0;
     while !frontier.is_empty() {
         let mut next_txs: FxHashMap<u64, f64> = FxHashMap::default();
         for &o in &frontier {
-            let (p, _) = out_prob[&o];
+            let (p, at) = out_prob[&o];
             let key = store.outputs[o as usize].key;
             if let Some(label) = labels.get(&key).filter(|_| !start.contains(&o)) {
-                endpoints.push(end_at(o, "label", p, Some(label.clone())));
+                endpoints.push(end_at(o, "label", p, Some(label.clone()), at));
                 continue;
             }
             match opts.direction {
@@ -188,20 +192,20 @@ pub fn trace(
                     }
                     let left = p * (1.0 - spent).max(0.0);
                     if left >= opts.min_probability {
-                        endpoints.push(end_at(o, "unspent", left, None));
+                        endpoints.push(end_at(o, "unspent", left, None, at));
                     }
                     if hop >= opts.max_hops && spent > 0.0 {
-                        endpoints.push(end_at(o, "hop-limit", p * spent.min(1.0), None));
+                        endpoints.push(end_at(o, "hop-limit", p * spent.min(1.0), None, at));
                     }
                 }
                 Direction::Backward => {
                     let t = store.outputs[o as usize].tx;
                     if store.txs[t as usize].coinbase {
-                        endpoints.push(end_at(o, "coinbase", p, None));
+                        endpoints.push(end_at(o, "coinbase", p, None, at));
                         continue;
                     }
                     if hop >= opts.max_hops {
-                        endpoints.push(end_at(o, "hop-limit", p, None));
+                        endpoints.push(end_at(o, "hop-limit", p, None, at));
                         continue;
                     }
                     let e = next_txs.entry(t).or_insert(0.0);

@@ -184,8 +184,50 @@ pub fn parse(format: Format, text: &str, source: &str, today: &str) -> Result<Pa
         Format::OfacList => Ok(ofac_list(text, source, today)),
         Format::OfacSdnXml => sdn_xml(text, source, today),
         Format::Tagpack => tagpack(text, source, today),
-        Format::Csv => csv_rows(text, source, today),
+        Format::Csv => csv_rows(text, source, today, Subjects::Bitcoin),
     }
+}
+
+/// What the first column of a CSV names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subjects {
+    /// Bitcoin addresses of any network.
+    Bitcoin,
+    /// Monero on-chain subjects: a one-time output key or a txid (64 hex
+    /// digits), or an output as `txid:n`. Monero addresses are not on the chain
+    /// (every payment goes to a fresh one-time key), so they cannot be labels.
+    Monero,
+}
+
+impl Subjects {
+    /// True when `subject` is of this kind.
+    fn accepts(self, subject: &str) -> bool {
+        let hash = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
+        match self {
+            Self::Bitcoin => is_bitcoin_address(subject),
+            Self::Monero => match subject.split_once(':') {
+                Some((txid, n)) => hash(txid) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()),
+                None => hash(subject),
+            },
+        }
+    }
+
+    /// What a subject of this kind is, for messages.
+    fn what(self) -> &'static str {
+        match self {
+            Self::Bitcoin => "a Bitcoin address",
+            Self::Monero => "a Monero output key, txid or txid:n",
+        }
+    }
+}
+
+/// Parses a CSV of `subject,label,category[,source[,confidence[,date]]]` rows
+/// whose subjects are of kind `subjects`.
+///
+/// # Errors
+/// When the text is not CSV at all (invalid rows are reported instead).
+pub fn parse_csv(text: &str, source: &str, today: &str, subjects: Subjects) -> Result<Parsed, FormatError> {
+    csv_rows(text, source, today, subjects)
 }
 
 fn ofac_label(address: &str, label: &str, reference: Option<String>, source: &str, today: &str) -> Label {
@@ -399,14 +441,14 @@ fn tagpack(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError>
 }
 
 /// `address,label,category[,source[,confidence[,date]]]`, a header row allowed.
-fn csv_rows(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError> {
+fn csv_rows(text: &str, source: &str, today: &str, subjects: Subjects) -> Result<Parsed, FormatError> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let mut parsed = Parsed::default();
     for (n, row) in reader.records().enumerate() {
         let row = row.map_err(|e| FormatError { format: Format::Csv, reason: e.to_string() })?;
         let line = row.position().map_or(n + 1, |p| p.line() as usize);
-        if n == 0 && row.get(0) == Some("address") {
+        if n == 0 && matches!(row.get(0), Some("address" | "subject")) {
             continue;
         }
         if row.iter().all(str::is_empty) || row.get(0).is_some_and(|f| f.starts_with('#')) {
@@ -417,8 +459,8 @@ fn csv_rows(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError
             reject("expected address,label,category".to_owned());
             continue;
         };
-        if !is_bitcoin_address(address) {
-            reject(format!("{address:?} is not a Bitcoin address"));
+        if !subjects.accepts(address) {
+            reject(format!("{address:?} is not {}", subjects.what()));
             continue;
         }
         let category = match category.parse::<Category>() {

@@ -40,6 +40,16 @@ pub enum ExposureType {
     Indirect,
 }
 
+impl ExposureType {
+    /// `direct` or `indirect`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Indirect => "indirect",
+        }
+    }
+}
+
 /// Which way value moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,6 +58,16 @@ pub enum Flow {
     Received,
     /// Value the subject sent.
     Sent,
+}
+
+impl Flow {
+    /// `received` or `sent`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Sent => "sent",
+        }
+    }
 }
 
 /// One rule.
@@ -163,6 +183,74 @@ impl RiskConfig {
             s if s >= self.levels.medium => RiskLevel::Medium,
             _ => RiskLevel::Low,
         }
+    }
+}
+
+/// A rule that fired.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleFired {
+    /// Its name.
+    pub rule: String,
+    /// Its score.
+    pub score: u32,
+    /// Why, for people.
+    pub reason: String,
+}
+
+/// An exposure as the rules see it, whatever the chain.
+#[derive(Debug, Clone, Copy)]
+pub struct ExposureFacts {
+    /// The counterparty's category.
+    pub category: Category,
+    /// Direct or indirect.
+    pub exposure_type: ExposureType,
+    /// Received or sent.
+    pub direction: Flow,
+    /// Share of the subject's value in that direction (Bitcoin), or the chance
+    /// that its coins came from or went to the counterparty (Monero, where
+    /// amounts are hidden).
+    pub share: f64,
+    /// Value exchanged, where the chain shows it; `None` where amounts are hidden
+    /// (rules that ask for a `min_value` above 0 then do not fire).
+    pub value: Option<u64>,
+}
+
+impl RiskConfig {
+    /// The rules that fire on these identifications (the categories of the
+    /// subject's labels, each with a sentence saying who labelled it) and
+    /// exposures (each with a sentence describing it), highest score first, and
+    /// the score.
+    pub fn fire(
+        &self,
+        identified: &[(Category, String)],
+        exposures: &[(ExposureFacts, String)],
+    ) -> (u32, Vec<RuleFired>) {
+        let mut fired = Vec::new();
+        for rule in &self.rules {
+            let reason = match rule.matches {
+                Match::Identification => {
+                    identified.iter().find(|(c, _)| rule.categories.contains(c)).map(|(_, why)| why.clone())
+                }
+                Match::Exposure => exposures
+                    .iter()
+                    .filter(|(e, _)| rule.categories.contains(&e.category))
+                    .filter(|(e, _)| rule.exposure_type.is_none_or(|t| t == e.exposure_type))
+                    .filter(|(e, _)| rule.direction.is_none_or(|d| d == e.direction))
+                    .find(|(e, _)| {
+                        e.share >= rule.min_share
+                            && match e.value {
+                                Some(v) => v >= rule.min_value && v > 0,
+                                None => rule.min_value == 0 && e.share > 0.0,
+                            }
+                    })
+                    .map(|(_, why)| why.clone()),
+            };
+            if let Some(reason) = reason {
+                fired.push(RuleFired { rule: rule.name.clone(), score: rule.score, reason });
+            }
+        }
+        fired.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.rule.cmp(&b.rule)));
+        (fired.first().map_or(0, |r| r.score), fired)
     }
 }
 

@@ -10,7 +10,7 @@
 //! - Risk: the rules of [`RiskConfig`] that fire, the highest score, its level.
 
 use crate::import::Label;
-use crate::risk::{ExposureType, Flow, Match, RiskConfig, RiskLevel};
+use crate::risk::{ExposureFacts, ExposureType, Flow, RiskConfig, RiskLevel, RuleFired};
 use crate::store::LabelSet;
 use crate::taxonomy::Category;
 use index::{AddrId, AddressKey, Index, OutNum, TxNum};
@@ -102,17 +102,6 @@ pub struct Exposure {
     pub hops: u32,
     /// The largest counterparties (up to 5).
     pub counterparties: Vec<Counterparty>,
-}
-
-/// A rule that fired.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct RuleFired {
-    /// Its name.
-    pub rule: String,
-    /// Its score.
-    pub score: u32,
-    /// Why, for people.
-    pub reason: String,
 }
 
 /// A screening answer.
@@ -374,48 +363,39 @@ impl Screener<'_> {
     }
 
     fn rules(&self, identifications: &[Identification], exposures: &[Exposure]) -> (u32, Vec<RuleFired>) {
-        let mut fired = Vec::new();
-        for rule in &self.config.rules {
-            let reason = match rule.matches {
-                Match::Identification => {
-                    identifications.iter().find(|i| rule.categories.contains(&i.label.category)).map(|i| {
-                        let l = &i.label;
-                        format!("{} is labelled {} ({}) by {}", l.address, l.label, l.category, l.source)
-                    })
-                }
-                Match::Exposure => exposures
-                    .iter()
-                    .filter(|e| rule.categories.contains(&e.category))
-                    .filter(|e| rule.exposure_type.is_none_or(|t| t == e.exposure_type))
-                    .filter(|e| rule.direction.is_none_or(|d| d == e.direction))
-                    .find(|e| e.share >= rule.min_share && e.value >= rule.min_value && e.value > 0)
-                    .map(|e| {
-                        format!(
-                            "{} {} exposure to {}: {} sats, {:.2}% of {}, {} hop(s)",
-                            match e.exposure_type {
-                                ExposureType::Direct => "direct",
-                                ExposureType::Indirect => "indirect",
-                            },
-                            match e.direction {
-                                Flow::Received => "received",
-                                Flow::Sent => "sent",
-                            },
-                            e.category,
-                            e.value,
-                            e.share * 100.0,
-                            match e.direction {
-                                Flow::Received => "what it received",
-                                Flow::Sent => "what it sent",
-                            },
-                            e.hops
-                        )
-                    }),
-            };
-            if let Some(reason) = reason {
-                fired.push(RuleFired { rule: rule.name.clone(), score: rule.score, reason });
-            }
-        }
-        fired.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.rule.cmp(&b.rule)));
-        (fired.first().map_or(0, |r| r.score), fired)
+        let identified: Vec<(Category, String)> = identifications
+            .iter()
+            .map(|i| {
+                let l = &i.label;
+                (l.category, format!("{} is labelled {} ({}) by {}", l.address, l.label, l.category, l.source))
+            })
+            .collect();
+        let exposures: Vec<(ExposureFacts, String)> = exposures
+            .iter()
+            .map(|e| {
+                let facts = ExposureFacts {
+                    category: e.category,
+                    exposure_type: e.exposure_type,
+                    direction: e.direction,
+                    share: e.share,
+                    value: Some(e.value),
+                };
+                let why = format!(
+                    "{} {} exposure to {}: {} sats, {:.2}% of {}, {} hop(s)",
+                    e.exposure_type.name(),
+                    e.direction.name(),
+                    e.category,
+                    e.value,
+                    e.share * 100.0,
+                    match e.direction {
+                        Flow::Received => "what it received",
+                        Flow::Sent => "what it sent",
+                    },
+                    e.hops
+                );
+                (facts, why)
+            })
+            .collect();
+        self.config.fire(&identified, &exposures)
     }
 }

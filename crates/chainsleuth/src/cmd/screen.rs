@@ -25,71 +25,85 @@ pub fn tags(command: TagsCommand) -> anyhow::Result<()> {
                     anyhow!("cannot tell the format of {} from its extension: give --format", file.display())
                 })?,
             };
-            let source = source.unwrap_or_else(|| {
-                let name = file.file_name().map_or("labels".into(), |s| s.to_string_lossy());
-                let name = name.strip_suffix(".bz2").unwrap_or(&name);
-                name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_owned()
-            });
+            let source = source.unwrap_or_else(|| source_name(&file));
             let report = tags::import_file(&dir, &file, format, &source, &utc_now())?;
-            if json {
-                return print_json(&report);
-            }
-            let mut s = String::new();
-            let categories: Vec<String> = report.categories.iter().map(|(c, n)| format!("{c} {n}")).collect();
-            let _ = writeln!(
-                s,
-                "imported    {} labels from {} as source {:?} ({}): {}",
-                report.imported,
-                file.display(),
-                report.source,
-                report.format,
-                categories.join(", ")
-            );
-            if !report.rejected.is_empty() {
-                let _ = writeln!(s, "skipped     {} rows:", report.rejected.len());
-                for r in report.rejected.iter().take(20) {
-                    let _ = writeln!(s, "  {}:{}: {}", file.display(), r.line, r.reason);
-                }
-                if report.rejected.len() > 20 {
-                    let _ = writeln!(s, "  ... {} more (--json lists them all)", report.rejected.len() - 20);
-                }
-            }
-            print_text(&s)
+            print_import(&report, &file, json)
         }
-        TagsCommand::List { index, json } => {
-            let files = tags::store::sources(&index.dir())?;
-            if json {
-                let list: Vec<serde_json::Value> = files
-                    .iter()
-                    .map(|f| {
-                        serde_json::json!({"source": f.source, "format": f.format, "file": f.file,
-                            "imported_at": f.imported_at, "labels": f.labels.len(), "rejected": f.rejected})
-                    })
-                    .collect();
-                return print_json(&list);
-            }
-            let mut s = String::new();
-            if files.is_empty() {
-                let _ = writeln!(s, "no labels yet: chainsleuth tags import FILE");
-            }
-            for f in &files {
-                let _ = writeln!(
-                    s,
-                    "{:<28} {:>7} labels  {:<13} {}  {}",
-                    f.source,
-                    f.labels.len(),
-                    f.format.name(),
-                    f.imported_at,
-                    f.file
-                );
-            }
-            print_text(&s)
+        TagsCommand::List { index, json } => list_sources(&index.dir(), json),
+        TagsCommand::Remove { source, index } => remove_source(&index.dir(), &source),
+    }
+}
+
+/// The source name a label file gets by default: its name without extension.
+pub fn source_name(file: &Path) -> String {
+    let name = file.file_name().map_or("labels".into(), |s| s.to_string_lossy());
+    let name = name.strip_suffix(".bz2").unwrap_or(&name);
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_owned()
+}
+
+/// Prints what an import did.
+pub fn print_import(report: &tags::ImportReport, file: &Path, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(report);
+    }
+    let mut s = String::new();
+    let categories: Vec<String> = report.categories.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    let _ = writeln!(
+        s,
+        "imported    {} labels from {} as source {:?} ({}): {}",
+        report.imported,
+        file.display(),
+        report.source,
+        report.format,
+        categories.join(", ")
+    );
+    if !report.rejected.is_empty() {
+        let _ = writeln!(s, "skipped     {} rows:", report.rejected.len());
+        for r in report.rejected.iter().take(20) {
+            let _ = writeln!(s, "  {}:{}: {}", file.display(), r.line, r.reason);
         }
-        TagsCommand::Remove { source, index } => {
-            tags::store::remove(&index.dir(), &source)?;
-            print_text(&format!("removed source {source:?}\n"))
+        if report.rejected.len() > 20 {
+            let _ = writeln!(s, "  ... {} more (--json lists them all)", report.rejected.len() - 20);
         }
     }
+    print_text(&s)
+}
+
+/// Prints the label sources stored beside the index at `dir`.
+pub fn list_sources(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let files = tags::store::sources(dir)?;
+    if json {
+        let list: Vec<serde_json::Value> = files
+            .iter()
+            .map(|f| {
+                serde_json::json!({"source": f.source, "format": f.format, "file": f.file,
+                    "imported_at": f.imported_at, "labels": f.labels.len(), "rejected": f.rejected})
+            })
+            .collect();
+        return print_json(&list);
+    }
+    let mut s = String::new();
+    if files.is_empty() {
+        let _ = writeln!(s, "no labels yet: chainsleuth tags import FILE");
+    }
+    for f in &files {
+        let _ = writeln!(
+            s,
+            "{:<28} {:>7} labels  {:<13} {}  {}",
+            f.source,
+            f.labels.len(),
+            f.format.name(),
+            f.imported_at,
+            f.file
+        );
+    }
+    print_text(&s)
+}
+
+/// Removes a label source stored beside the index at `dir`.
+pub fn remove_source(dir: &Path, source: &str) -> anyhow::Result<()> {
+    tags::store::remove(dir, source)?;
+    print_text(&format!("removed source {source:?}\n"))
 }
 
 /// The risk rules: `--config`, else ./chainsleuth.toml, else the built-in ones.

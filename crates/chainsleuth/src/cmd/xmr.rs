@@ -1,9 +1,10 @@
 //! `chainsleuth xmr ...`: the Monero index, ring analysis, evaluation and traces.
 
 use crate::cli::{
-    XmrCommand, XmrDemoArgs, XmrEvalArgs, XmrIngestArgs, XmrKnownArgs, XmrRulesArgs, XmrSimulateArgs, XmrStatusArgs,
-    XmrTraceArgs, XmrTxArgs,
+    XmrCommand, XmrDemoArgs, XmrEvalArgs, XmrIngestArgs, XmrKnownArgs, XmrRulesArgs, XmrScreenArgs, XmrSimulateArgs,
+    XmrStatusArgs, XmrTagsCommand, XmrTraceArgs, XmrTxArgs,
 };
+use crate::cmd::screen::{list_sources, print_import, remove_source, risk_config, source_name, utc_now};
 use crate::output::{Table, print_json, print_text};
 use anyhow::{Context, bail};
 use monero::Hash32;
@@ -14,11 +15,15 @@ use rings::{Analysis, Knowledge, Options, RingGraph, Rule};
 use rustc_hash::FxHashMap;
 use std::fmt::Write as _;
 use std::path::Path;
+use tags::Directions;
+use tags::monero::{MoneroLabels, MoneroScreenOptions, MoneroScreenReport, MoneroScreener};
 
 /// Runs an `xmr` subcommand.
 pub fn run(command: XmrCommand) -> anyhow::Result<()> {
     match command {
         XmrCommand::Ingest(a) => ingest(&a),
+        XmrCommand::Tags(c) => tags(c),
+        XmrCommand::Screen(a) => screen(&a),
         XmrCommand::Status(a) => status(&a),
         XmrCommand::Tx(a) => tx(&a, false),
         XmrCommand::Ring(a) => tx(&a, true),
@@ -405,10 +410,10 @@ fn trace(args: &XmrTraceArgs) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.min_probability) {
         bail!("--min-probability {}: between 0 and 1", args.min_probability);
     }
-    let labels = match &args.labels {
-        Some(p) => read_labels(&store, p)?,
-        None => FxHashMap::default(),
-    };
+    let mut labels = MoneroLabels::load(&args.index.dir(), &store)?.trace_stops(&store);
+    if let Some(p) = &args.labels {
+        labels.extend(read_labels(&store, p)?);
+    }
     let a = Analysis::run(&store, &options(&args.rules)?)?;
     let opts = TraceOptions {
         direction,
@@ -425,6 +430,93 @@ fn trace(args: &XmrTraceArgs) -> anyhow::Result<()> {
         "table" => print_text(&trace_text(&report)),
         other => bail!("--format {other:?}: table, json, dot or html"),
     }
+}
+
+fn tags(command: XmrTagsCommand) -> anyhow::Result<()> {
+    match command {
+        XmrTagsCommand::Import { file, source, index, json } => {
+            let dir = index.dir();
+            let store = Store::open(&dir)?;
+            let source = source.unwrap_or_else(|| source_name(&file));
+            let report = tags::import_monero_csv(&dir, &file, &source, &utc_now())?;
+            let unresolved = MoneroLabels::load(&dir, &store)?.unresolved();
+            if unresolved > 0 {
+                log::warn!("{unresolved} label(s) name subjects this index does not hold (yet)");
+            }
+            print_import(&report, &file, json)
+        }
+        XmrTagsCommand::List { index, json } => list_sources(&index.dir(), json),
+        XmrTagsCommand::Remove { source, index } => remove_source(&index.dir(), &source),
+    }
+}
+
+fn screen(args: &XmrScreenArgs) -> anyhow::Result<()> {
+    if !(0.0..=1.0).contains(&args.min_probability) {
+        bail!("--min-probability {}: between 0 and 1", args.min_probability);
+    }
+    let dir = args.index.dir();
+    let store = Store::open(&dir)?;
+    let labels = MoneroLabels::load(&dir, &store)?;
+    let config = risk_config(args.config.as_deref())?;
+    let analysis = Analysis::run(&store, &options(&args.rules)?)?;
+    let screener = MoneroScreener { store: &store, analysis: &analysis, labels: &labels, config: &config };
+    let directions = match args.direction.as_str() {
+        "received" => Directions::Received,
+        "sent" => Directions::Sent,
+        _ => Directions::Both,
+    };
+    let report = screener.screen(
+        &args.subject,
+        MoneroScreenOptions { hops: args.hops, directions, min_probability: args.min_probability },
+    )?;
+    if args.json {
+        return print_json(&report);
+    }
+    print_text(&screen_text(&report, labels.is_empty()))
+}
+
+fn screen_text(r: &MoneroScreenReport, no_labels: bool) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "subject     {} ({})", r.subject, r.subject_type);
+    let _ =
+        writeln!(s, "risk        {:?} ({} of 100), traced {} hops through rings", r.risk_level, r.risk_score, r.hops);
+    if no_labels {
+        let _ = writeln!(s, "            (no labels imported: chainsleuth xmr tags import FILE)");
+    }
+    for i in &r.identifications {
+        let l = &i.label;
+        let _ = writeln!(
+            s,
+            "label       {} ({}) from {}, confidence {}, {} [{} output(s)]",
+            l.label, l.category, l.source, l.confidence, l.date, i.outputs
+        );
+    }
+    if !r.exposures.is_empty() {
+        let _ = writeln!(s);
+        let mut t = Table::new(&["exposure", "type", "direction", "probability", "hops", "most probable counterparty"]);
+        for e in &r.exposures {
+            let party = e.counterparties.first().map_or(String::new(), |c| format!("{} {}", c.label, c.outpoint));
+            t.row(vec![
+                e.category.name().to_owned(),
+                e.exposure_type.name().to_owned(),
+                e.direction.name().to_owned(),
+                format!("{:.4}", e.probability),
+                e.hops.to_string(),
+                party,
+            ]);
+        }
+        s.push_str(&t.render());
+    }
+    if !r.rules_fired.is_empty() {
+        let _ = writeln!(s, "\nrules fired");
+        for f in &r.rules_fired {
+            let _ = writeln!(s, "  {:<32} {:>3}  {}", f.rule, f.score, f.reason);
+        }
+    }
+    if r.truncated {
+        let _ = writeln!(s, "\n(a trace reached its visit bound: exposure may be understated)");
+    }
+    s
 }
 
 fn trace_text(r: &TraceReport) -> String {
@@ -602,5 +694,28 @@ pub fn demo(args: &XmrDemoArgs) -> anyhow::Result<()> {
         back.txs.len(),
         if reached.is_empty() { "not reached".to_owned() } else { reached.join(", ") }
     );
+    let theft_csv = args.out.join("theft_labels.csv");
+    let rows: String = theft.iter().map(|o| format!("{o},exchange hack,theft,investigation\n")).collect();
+    std::fs::write(&theft_csv, format!("subject,label,category,source\n{rows}"))?;
+    let imported = tags::import_monero_csv(&index, &theft_csv, "investigation", &utc_now())?;
+    let labels = MoneroLabels::load(&index, &store)?;
+    let config = tags::RiskConfig::default();
+    let screener = MoneroScreener { store: &store, analysis: &a, labels: &labels, config: &config };
+    if let Some(deposit) = truth.txids_of_kind("thief_to_swap").first() {
+        let r = screener.screen(
+            deposit,
+            MoneroScreenOptions { directions: Directions::Received, ..MoneroScreenOptions::default() },
+        )?;
+        let chance = r.exposures.first().map_or(0.0, |e| e.probability);
+        let _ = writeln!(
+            s,
+            "\n6. chainsleuth xmr tags import {} ({} theft outputs), then chainsleuth xmr screen {}… (a swap deposit): risk {:?} ({}), chance its coins came from the theft {chance:.4}",
+            theft_csv.display(),
+            imported.imported,
+            &deposit[..12],
+            r.risk_level,
+            r.risk_score
+        );
+    }
     print_text(&s)
 }
