@@ -1,0 +1,200 @@
+//! JSON shaped like zcashd's `decoderawtransaction` and `getblock <hash> 2`.
+//! Fields zcashd takes from its chain state (confirmations, chainwork, the pools'
+//! running totals) are left out; `valuePools` carries each pool's delta in this
+//! block.
+
+use crate::address;
+use crate::block::Block;
+use crate::header::display_hex;
+use crate::network::ZcashNetwork;
+use crate::pools::{Pool, block_deltas, crossings};
+use crate::tx::Transaction;
+use chain::script::{Destination, classify, to_asm};
+use serde_json::{Value, json};
+
+fn zec(zat: i64) -> f64 {
+    zat as f64 / 1e8
+}
+
+fn script_pubkey(script: &[u8], network: ZcashNetwork) -> Value {
+    let destination = classify(script);
+    let kind = match destination {
+        Destination::PubKey(_) => "pubkey",
+        Destination::PubKeyHash(_) => "pubkeyhash",
+        Destination::ScriptHash(_) => "scripthash",
+        Destination::Multisig(_) => "multisig",
+        Destination::NullData(_) => "nulldata",
+        _ => "nonstandard",
+    };
+    let mut v = json!({"asm": to_asm(script, false), "hex": hex::encode(script)});
+    if let Some(a) = address::of_script(script, network) {
+        v["reqSigs"] = json!(1);
+        v["type"] = json!(kind);
+        v["addresses"] = json!([a]);
+    } else {
+        v["type"] = json!(kind);
+    }
+    v
+}
+
+fn hex32(h: &[u8; 32]) -> String {
+    display_hex(h)
+}
+
+/// A transaction as zcashd's `decoderawtransaction` shows it.
+pub fn tx_json(tx: &Transaction<'_>, network: ZcashNetwork) -> Value {
+    let vin: Vec<Value> = tx
+        .inputs
+        .iter()
+        .map(|i| {
+            if i.is_coinbase() {
+                json!({"coinbase": hex::encode(i.script_sig), "sequence": i.sequence})
+            } else {
+                json!({
+                    "txid": hex32(i.prev_txid),
+                    "vout": i.prev_vout,
+                    "scriptSig": {"asm": to_asm(i.script_sig, true), "hex": hex::encode(i.script_sig)},
+                    "sequence": i.sequence,
+                })
+            }
+        })
+        .collect();
+    let vout: Vec<Value> = tx
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(n, o)| {
+            json!({"value": zec(o.value as i64), "valueZat": o.value, "n": n,
+                   "scriptPubKey": script_pubkey(o.script_pubkey, network)})
+        })
+        .collect();
+    let vjoinsplit: Vec<Value> = tx
+        .joinsplits
+        .iter()
+        .map(|js| {
+            json!({
+                "vpub_old": zec(js.vpub_old() as i64), "vpub_oldZat": js.vpub_old(),
+                "vpub_new": zec(js.vpub_new() as i64), "vpub_newZat": js.vpub_new(),
+                "anchor": hex32(js.anchor()),
+                "nullifiers": js.nullifiers().map(hex32),
+                "commitments": js.commitments().map(hex32),
+                "onetimePubKey": hex32(js.ephemeral_key()),
+                "randomSeed": hex32(js.random_seed()),
+                "macs": js.macs().map(hex32),
+                "proof": hex::encode(js.proof()),
+                "ciphertexts": js.ciphertexts().map(hex::encode),
+            })
+        })
+        .collect();
+    let mut v = json!({
+        "txid": tx.txid_hex(),
+        "size": tx.size(),
+        "overwintered": tx.overwintered,
+        "version": tx.version,
+    });
+    if let Some(g) = tx.version_group_id {
+        v["versiongroupid"] = json!(format!("{g:08x}"));
+    }
+    if let Some(b) = tx.consensus_branch_id {
+        v["consensusbranchid"] = json!(format!("{b:08x}"));
+    }
+    v["locktime"] = json!(tx.lock_time);
+    if let Some(e) = tx.expiry_height {
+        v["expiryheight"] = json!(e);
+    }
+    v["vin"] = json!(vin);
+    v["vout"] = json!(vout);
+    v["vjoinsplit"] = json!(vjoinsplit);
+    if tx.version >= 4 {
+        let s = tx.sapling.as_ref();
+        let balance = s.map_or(0, |s| s.value_balance);
+        v["valueBalance"] = json!(zec(balance));
+        v["valueBalanceZat"] = json!(balance);
+        v["vShieldedSpend"] = json!(
+            s.map(|s| {
+                s.spends
+                    .iter()
+                    .map(|sp| {
+                        json!({"cv": hex32(sp.cv), "anchor": hex32(sp.anchor), "nullifier": hex32(sp.nullifier),
+                    "rk": hex32(sp.rk), "proof": hex::encode(sp.proof), "spendAuthSig": hex::encode(sp.spend_auth_sig)})
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+        );
+        v["vShieldedOutput"] = json!(
+            s.map(|s| s
+                .outputs
+                .iter()
+                .map(|o| json!({"cv": hex32(o.cv), "cmu": hex32(o.cmu), "ephemeralKey": hex32(o.ephemeral_key),
+                    "encCiphertext": hex::encode(o.enc_ciphertext), "outCiphertext": hex::encode(o.out_ciphertext),
+                    "proof": hex::encode(o.proof)}))
+                .collect::<Vec<_>>())
+                .unwrap_or_default()
+        );
+        if let Some(s) = s {
+            v["bindingSig"] = json!(hex::encode(s.binding_sig));
+        }
+    }
+    if let Some((key, sig)) = tx.joinsplit_sig {
+        v["joinSplitPubKey"] = json!(hex32(key));
+        v["joinSplitSig"] = json!(hex::encode(sig));
+    }
+    if tx.version >= 5 {
+        v["orchard"] = match &tx.orchard {
+            None => json!({"actions": [], "valueBalance": 0.0, "valueBalanceZat": 0}),
+            Some(o) => json!({
+                "actions": o.actions.iter().map(|a| json!({
+                    "cv": hex32(a.cv), "nullifier": hex32(a.nullifier), "rk": hex32(a.rk), "cmx": hex32(a.cmx),
+                    "ephemeralKey": hex32(a.ephemeral_key), "encCiphertext": hex::encode(a.enc_ciphertext),
+                    "outCiphertext": hex::encode(a.out_ciphertext), "spendAuthSig": hex::encode(a.spend_auth_sig),
+                })).collect::<Vec<_>>(),
+                "valueBalance": zec(o.value_balance),
+                "valueBalanceZat": o.value_balance,
+                "flags": {"enableSpends": o.flags & 1 != 0, "enableOutputs": o.flags & 2 != 0},
+                "anchor": hex32(o.anchor),
+                "proof": hex::encode(o.proof),
+                "bindingSig": hex::encode(o.binding_sig),
+            }),
+        };
+    }
+    let flows: Vec<Value> = Pool::ALL
+        .iter()
+        .zip(crossings(tx))
+        .filter(|(_, c)| !c.is_empty())
+        .map(|(p, c)| json!({"pool": p.name(), "intoZat": c.into, "outOfZat": c.out_of}))
+        .collect();
+    v["poolCrossings"] = json!(flows);
+    v
+}
+
+/// A block as zcashd's `getblock <hash> 2` shows it.
+pub fn block_json(block: &Block<'_>, network: ZcashNetwork) -> Value {
+    let h = &block.header;
+    let deltas = block_deltas(&block.txs);
+    let pools: Vec<Value> = Pool::ALL
+        .iter()
+        .zip(deltas)
+        .map(|(p, d)| json!({"id": p.name(), "valueDelta": zec(d), "valueDeltaZat": d}))
+        .collect();
+    let mut v = json!({
+        "hash": hex32(&h.hash),
+        "size": block.size,
+    });
+    if let Some(height) = block.height() {
+        v["height"] = json!(height);
+    }
+    v["version"] = json!(h.version);
+    v["merkleroot"] = json!(hex32(&h.merkle_root));
+    v["finalsaplingroot"] = json!(hex32(&h.commitments));
+    v["tx"] = json!(block.txs.iter().map(|t| tx_json(t, network)).collect::<Vec<_>>());
+    v["time"] = json!(h.time);
+    v["nonce"] = json!(hex32(&h.nonce));
+    v["solution"] = json!(hex::encode(h.solution));
+    v["bits"] = json!(format!("{:08x}", h.bits));
+    v["valuePools"] = json!(pools);
+    if h.prev_block != [0; 32] {
+        v["previousblockhash"] = json!(hex32(&h.prev_block));
+    }
+    v
+}
