@@ -15,11 +15,11 @@ pub fn encode(destination: &Destination<'_>, network: Network) -> Option<String>
     match *destination {
         Destination::PubKeyHash(hash) => Some(base58(params.p2pkh_prefix, hash)),
         Destination::ScriptHash(hash) => Some(base58(params.p2sh_prefix, hash)),
-        Destination::WitnessV0KeyHash(hash) => bech32(params.bech32_hrp, 0, hash),
-        Destination::WitnessV0ScriptHash(hash) => bech32(params.bech32_hrp, 0, hash),
-        Destination::Taproot(key) => bech32(params.bech32_hrp, 1, key),
-        Destination::Anchor => bech32(params.bech32_hrp, 1, &[0x4e, 0x73]),
-        Destination::WitnessUnknown { version, program } => bech32(params.bech32_hrp, version, program),
+        Destination::WitnessV0KeyHash(hash) => bech32(params.bech32_hrp?, 0, hash),
+        Destination::WitnessV0ScriptHash(hash) => bech32(params.bech32_hrp?, 0, hash),
+        Destination::Taproot(key) => bech32(params.bech32_hrp?, 1, key),
+        Destination::Anchor => bech32(params.bech32_hrp?, 1, &[0x4e, 0x73]),
+        Destination::WitnessUnknown { version, program } => bech32(params.bech32_hrp?, version, program),
         Destination::PubKey(_) | Destination::Multisig(_) | Destination::NullData(_) | Destination::NonStandard => None,
     }
 }
@@ -36,11 +36,33 @@ pub fn p2pkh_of_pubkey(pubkey: &[u8], network: Network) -> String {
     base58(network.address_params().p2pkh_prefix, &hash)
 }
 
-fn base58(prefix: u8, hash: &[u8; 20]) -> String {
-    let mut payload = [0u8; 21];
-    payload[0] = prefix;
-    payload[1..].copy_from_slice(hash);
+/// Base58Check of a version prefix (one byte on Bitcoin, two on Zcash) and a hash.
+pub fn base58(prefix: &[u8], hash: &[u8; 20]) -> String {
+    let mut payload = Vec::with_capacity(prefix.len() + 20);
+    payload.extend_from_slice(prefix);
+    payload.extend_from_slice(hash);
     bitcoin::base58::encode_check(&payload)
+}
+
+/// The script of a Zcash transparent address (`t1`, `t3`, `tm`, `t2`) of
+/// `network`, or of any Zcash network when `network` is `None`.
+fn zcash_script(address: &str, network: Option<Network>) -> Option<Vec<u8>> {
+    let payload = bitcoin::base58::decode_check(address).ok()?;
+    if payload.len() != 22 {
+        return None;
+    }
+    let (prefix, hash) = payload.split_at(2);
+    let networks = Network::ALL.into_iter().filter(|n| n.is_zcash() && network.is_none_or(|m| m == *n));
+    for n in networks {
+        let params = n.address_params();
+        if prefix == params.p2pkh_prefix {
+            return Some([&[0x76, 0xa9, 0x14][..], hash, &[0x88, 0xac]].concat());
+        }
+        if prefix == params.p2sh_prefix {
+            return Some([&[0xa9, 0x14][..], hash, &[0x87]].concat());
+        }
+    }
+    None
 }
 
 fn bech32(hrp: &str, version: u8, program: &[u8]) -> Option<String> {
@@ -65,6 +87,10 @@ pub struct ParseAddressError {
 /// to another network.
 pub fn to_script(address: &str, network: Network) -> Result<Vec<u8>, ParseAddressError> {
     let err = |reason: String| ParseAddressError { address: address.to_owned(), network, reason };
+    if network.is_zcash() {
+        return zcash_script(address, Some(network))
+            .ok_or_else(|| err("not a transparent address of this network".to_owned()));
+    }
     let unchecked: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
         address.parse().map_err(|e| err(format!("{e}")))?;
     let checked = unchecked.require_network(to_bitcoin_network(network)).map_err(|e| err(format!("{e}")))?;
@@ -75,8 +101,10 @@ pub fn to_script(address: &str, network: Network) -> Result<Vec<u8>, ParseAddres
 /// the same on every network; only the text encoding differs). Returns `None` for
 /// strings that are no valid address on any network.
 pub fn to_script_any_network(address: &str) -> Option<Vec<u8>> {
-    let unchecked: bitcoin::Address<bitcoin::address::NetworkUnchecked> = address.parse().ok()?;
-    Some(unchecked.assume_checked().script_pubkey().into_bytes())
+    match address.parse::<bitcoin::Address<bitcoin::address::NetworkUnchecked>>() {
+        Ok(unchecked) => Some(unchecked.assume_checked().script_pubkey().into_bytes()),
+        Err(_) => zcash_script(address, None),
+    }
 }
 
 fn to_bitcoin_network(network: Network) -> bitcoin::Network {
@@ -86,6 +114,8 @@ fn to_bitcoin_network(network: Network) -> bitcoin::Network {
         Network::Testnet3 | Network::Testnet4 => bitcoin::Network::Testnet,
         Network::Signet => bitcoin::Network::Signet,
         Network::Regtest => bitcoin::Network::Regtest,
+        // Zcash addresses are parsed by `zcash_script` before this is reached.
+        Network::ZcashMainnet | Network::ZcashTestnet | Network::ZcashRegtest => bitcoin::Network::Regtest,
     }
 }
 
@@ -123,6 +153,21 @@ mod tests {
         let expected = bitcoin::Address::p2pkh(hash, bitcoin::Network::Regtest).to_string();
         assert_eq!(of_script(&mainnet, Network::Regtest), Some(expected));
         assert!(to_script_any_network("TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq").is_none());
+    }
+
+    #[test]
+    fn zcash_transparent_addresses() {
+        // The Zcash genesis output's key, as zcashd names it.
+        let key = hex::decode("04678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5f").unwrap();
+        let t1 = p2pkh_of_pubkey(&key, Network::ZcashMainnet);
+        assert_eq!(t1, "t1StbPM4X3j4FGM57HpGnb9BMbS7C1nFW1r");
+        let script = to_script(&t1, Network::ZcashMainnet).unwrap();
+        assert_eq!(of_script(&script, Network::ZcashMainnet).as_deref(), Some(t1.as_str()));
+        assert_eq!(to_script_any_network(&t1), Some(script.clone()));
+        assert!(of_script(&script, Network::ZcashTestnet).unwrap().starts_with("tm"));
+        assert!(to_script(&t1, Network::ZcashTestnet).is_err());
+        // No SegWit on Zcash.
+        assert_eq!(of_script(&hex::decode("51024e73").unwrap(), Network::ZcashMainnet), None);
     }
 
     #[test]

@@ -144,6 +144,24 @@ pub enum ReadError {
         /// The decoding error (field, offset in the block, transaction).
         cause: crate::error::DecodeError,
     },
+    /// A block of another chain's format that does not decode.
+    #[error("{} offset {offset}: {message}", path.display())]
+    Undecodable {
+        /// The file.
+        path: PathBuf,
+        /// Offset of the block in the file.
+        offset: u64,
+        /// What does not decode (field, offset in the block, transaction).
+        message: String,
+    },
+    /// A blocks directory of a chain this reader does not decode.
+    #[error("{}: {network} blocks: this reads Bitcoin's only (scan and decode read Zcash's; its index is not built yet)", path.display())]
+    OtherChain {
+        /// The directory.
+        path: PathBuf,
+        /// Its network.
+        network: Network,
+    },
     /// A block that fails a `--verify` check.
     #[error("{} offset {offset}: block {hash}: {cause}", path.display())]
     Verify {

@@ -33,6 +33,9 @@ impl BlockMap {
     /// # Errors
     /// On I/O errors and records of another network.
     pub fn read(dir: &BlocksDir) -> Result<Self, ReadError> {
+        if dir.network().is_zcash() {
+            return Err(ReadError::OtherChain { path: dir.path().to_owned(), network: dir.network() });
+        }
         let mut tree = HeaderTree::new();
         let mut warnings = Vec::new();
         for (i, entry) in dir.files().iter().enumerate() {

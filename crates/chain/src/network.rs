@@ -1,10 +1,12 @@
-//! The Bitcoin networks: their blk-file magic, genesis hash and address prefixes.
+//! The networks whose blocks directories chainsleuth reads (Bitcoin Core's and
+//! zcashd's): their blk-file magic, genesis hash and address prefixes.
 
 use crate::hash::BlockHash;
 use std::fmt;
 use std::str::FromStr;
 
-/// A Bitcoin network whose blocks directory chainsleuth can read.
+/// A network whose blocks directory chainsleuth can read: Bitcoin's, or Zcash's
+/// (zcashd writes the same blk-file records, with its own magic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Network {
@@ -18,26 +20,80 @@ pub enum Network {
     Signet,
     /// Regression test mode.
     Regtest,
+    /// Zcash mainnet.
+    #[serde(rename = "zcash-mainnet")]
+    ZcashMainnet,
+    /// The Zcash test network.
+    #[serde(rename = "zcash-testnet")]
+    ZcashTestnet,
+    /// Zcash regression test mode.
+    #[serde(rename = "zcash-regtest")]
+    ZcashRegtest,
 }
 
 /// Address encoding parameters of a network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddressParams {
-    /// Base58 version byte of P2PKH addresses.
-    pub p2pkh_prefix: u8,
-    /// Base58 version byte of P2SH addresses.
-    pub p2sh_prefix: u8,
-    /// Human-readable part of bech32/bech32m addresses.
-    pub bech32_hrp: &'static str,
+    /// Base58 version bytes of P2PKH addresses (one for Bitcoin, two for Zcash).
+    pub p2pkh_prefix: &'static [u8],
+    /// Base58 version bytes of P2SH addresses.
+    pub p2sh_prefix: &'static [u8],
+    /// Human-readable part of bech32/bech32m addresses (none on Zcash, which has
+    /// no SegWit).
+    pub bech32_hrp: Option<&'static str>,
 }
 
-const MAINNET_PARAMS: AddressParams = AddressParams { p2pkh_prefix: 0x00, p2sh_prefix: 0x05, bech32_hrp: "bc" };
-const TEST_PARAMS: AddressParams = AddressParams { p2pkh_prefix: 0x6f, p2sh_prefix: 0xc4, bech32_hrp: "tb" };
-const REGTEST_PARAMS: AddressParams = AddressParams { p2pkh_prefix: 0x6f, p2sh_prefix: 0xc4, bech32_hrp: "bcrt" };
+const MAINNET_PARAMS: AddressParams =
+    AddressParams { p2pkh_prefix: &[0x00], p2sh_prefix: &[0x05], bech32_hrp: Some("bc") };
+const TEST_PARAMS: AddressParams =
+    AddressParams { p2pkh_prefix: &[0x6f], p2sh_prefix: &[0xc4], bech32_hrp: Some("tb") };
+const REGTEST_PARAMS: AddressParams =
+    AddressParams { p2pkh_prefix: &[0x6f], p2sh_prefix: &[0xc4], bech32_hrp: Some("bcrt") };
+/// Zcash mainnet: `t1` and `t3` addresses.
+const ZCASH_MAINNET_PARAMS: AddressParams =
+    AddressParams { p2pkh_prefix: &[0x1c, 0xb8], p2sh_prefix: &[0x1c, 0xbd], bech32_hrp: None };
+/// Zcash testnet and regtest: `tm` and `t2` addresses.
+const ZCASH_TEST_PARAMS: AddressParams =
+    AddressParams { p2pkh_prefix: &[0x1d, 0x25], p2sh_prefix: &[0x1c, 0xba], bech32_hrp: None };
 
 impl Network {
     /// Every network, in a fixed order.
-    pub const ALL: [Network; 5] = [Self::Mainnet, Self::Testnet3, Self::Testnet4, Self::Signet, Self::Regtest];
+    pub const ALL: [Network; 8] = [
+        Self::Mainnet,
+        Self::Testnet3,
+        Self::Testnet4,
+        Self::Signet,
+        Self::Regtest,
+        Self::ZcashMainnet,
+        Self::ZcashTestnet,
+        Self::ZcashRegtest,
+    ];
+
+    /// Whether it is a Zcash network (zcashd's block and transaction formats).
+    pub const fn is_zcash(self) -> bool {
+        matches!(self, Self::ZcashMainnet | Self::ZcashTestnet | Self::ZcashRegtest)
+    }
+
+    /// The chain: `bitcoin` or `zcash`.
+    pub const fn chain(self) -> &'static str {
+        if self.is_zcash() { "zcash" } else { "bitcoin" }
+    }
+
+    /// The network of `chain` (`bitcoin` or `zcash`) named `name`, which may also
+    /// name the chain itself (`zcash-testnet`).
+    ///
+    /// # Errors
+    /// When the name is no network of that chain.
+    pub fn of_chain(chain: &str, name: &str) -> Result<Self, ParseNetworkError> {
+        let network = match chain {
+            "zcash" if !name.starts_with("zcash-") => format!("zcash-{name}").parse::<Self>()?,
+            _ => name.parse::<Self>()?,
+        };
+        if network.chain() != chain {
+            return Err(ParseNetworkError(format!("{name} (a {} network, not {chain})", network.chain())));
+        }
+        Ok(network)
+    }
 
     /// The 4 bytes that start every record in this network's blk files (`pchMessageStart`).
     pub const fn magic(self) -> [u8; 4] {
@@ -47,6 +103,9 @@ impl Network {
             Self::Testnet4 => [0x1c, 0x16, 0x3f, 0x28],
             Self::Signet => [0x0a, 0x03, 0xcf, 0x40],
             Self::Regtest => [0xfa, 0xbf, 0xb5, 0xda],
+            Self::ZcashMainnet => [0x24, 0xe9, 0x27, 0x64],
+            Self::ZcashTestnet => [0xfa, 0x1a, 0xf9, 0xbf],
+            Self::ZcashRegtest => [0xaa, 0xe8, 0x3f, 0x5f],
         }
     }
 
@@ -63,6 +122,9 @@ impl Network {
             Self::Testnet4 => "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043",
             Self::Signet => "00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6",
             Self::Regtest => "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206",
+            Self::ZcashMainnet => "00040fe8ec8471911baa1db1266ea15dd06b4a8a5c453883c000b031973dce08",
+            Self::ZcashTestnet => "05a60a92d99d85997cce3b87616c089f6124d7342af37106edc76126334a2c38",
+            Self::ZcashRegtest => "029f11d80ef9765602235e1bc9727e3eb6ba20839319f761fee920d63401e327",
         };
         // The literals above are valid 64-digit hex.
         hex.parse().unwrap_or_default()
@@ -74,6 +136,8 @@ impl Network {
             Self::Mainnet => MAINNET_PARAMS,
             Self::Testnet3 | Self::Testnet4 | Self::Signet => TEST_PARAMS,
             Self::Regtest => REGTEST_PARAMS,
+            Self::ZcashMainnet => ZCASH_MAINNET_PARAMS,
+            Self::ZcashTestnet | Self::ZcashRegtest => ZCASH_TEST_PARAMS,
         }
     }
 
@@ -85,6 +149,9 @@ impl Network {
             Self::Testnet4 => "testnet4",
             Self::Signet => "signet",
             Self::Regtest => "regtest",
+            Self::ZcashMainnet => "zcash-mainnet",
+            Self::ZcashTestnet => "zcash-testnet",
+            Self::ZcashRegtest => "zcash-regtest",
         }
     }
 }
@@ -97,7 +164,9 @@ impl fmt::Display for Network {
 
 /// An unknown network name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown network {0:?} (expected mainnet, testnet3, testnet4, signet or regtest)")]
+#[error(
+    "unknown network {0:?} (expected mainnet, testnet3, testnet4, signet, regtest, zcash-mainnet, zcash-testnet or zcash-regtest)"
+)]
 pub struct ParseNetworkError(String);
 
 impl FromStr for Network {
@@ -111,6 +180,9 @@ impl FromStr for Network {
             "testnet4" => Ok(Self::Testnet4),
             "signet" => Ok(Self::Signet),
             "regtest" => Ok(Self::Regtest),
+            "zcash-mainnet" | "zcash" => Ok(Self::ZcashMainnet),
+            "zcash-testnet" => Ok(Self::ZcashTestnet),
+            "zcash-regtest" => Ok(Self::ZcashRegtest),
             _ => Err(ParseNetworkError(s.to_owned())),
         }
     }

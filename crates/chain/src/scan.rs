@@ -16,6 +16,7 @@ use crate::network::Network;
 use crate::script::{ScriptClass, script_class};
 use crate::tx::{TxIn, TxInfo, TxOut, TxVisitor, Witness};
 use rayon::prelude::*;
+use std::path::Path;
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -51,7 +52,8 @@ pub struct ClassTotal {
 pub struct ClassTotals([ClassTotal; ScriptClass::ALL.len()]);
 
 impl ClassTotals {
-    fn add_output(&mut self, class: ScriptClass, value: u64) {
+    /// Counts one output.
+    pub fn add_output(&mut self, class: ScriptClass, value: u64) {
         let slot = &mut self.0[usize::from(class.code())];
         slot.outputs += 1;
         slot.value = slot.value.saturating_add(value);
@@ -153,6 +155,68 @@ impl ScanReport {
     }
 }
 
+/// What a scan learns of one block from its chain's decoder.
+#[derive(Debug, Clone)]
+pub struct BlockFacts {
+    /// The header (for a chain whose header is not Bitcoin's, its fields mapped
+    /// onto Bitcoin's: hash, parent, merkle root, time, bits).
+    pub header: Header,
+    /// Transactions.
+    pub txs: u32,
+    /// Transparent inputs.
+    pub inputs: u64,
+    /// Transparent outputs.
+    pub outputs: u64,
+    /// The coinbase's BIP 34 height, where the block commits to one.
+    pub bip34_height: Option<u32>,
+    /// Outputs and value per script class.
+    pub classes: ClassTotals,
+}
+
+/// A chain's block decoder, as the scan uses it: Bitcoin's ([`BitcoinBlocks`]) or
+/// another chain's that writes the same blk files (zcashd).
+pub trait BlockDecoder: Sync {
+    /// Decodes (and with `verify`, checks) the block `data` stored at `offset` of
+    /// blk file `path`.
+    ///
+    /// # Errors
+    /// [`ReadError::Decode`] or [`ReadError::Undecodable`] when it does not
+    /// decode, [`ReadError::Verify`] when a check fails.
+    fn facts(&self, data: &[u8], verify: bool, path: &Path, offset: u64) -> Result<BlockFacts, ReadError>;
+}
+
+/// Bitcoin's blocks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BitcoinBlocks;
+
+impl BlockDecoder for BitcoinBlocks {
+    fn facts(&self, data: &[u8], verify: bool, path: &Path, offset: u64) -> Result<BlockFacts, ReadError> {
+        let mut stats = StatsVisitor { verify: verify.then(VerifyCollector::default), ..StatsVisitor::default() };
+        let info = decode_block(data, &mut stats).map_err(|cause| ReadError::Decode {
+            path: path.to_owned(),
+            offset,
+            cause,
+        })?;
+        if let Some(verify) = &mut stats.verify {
+            verify.check(&info.header).map_err(|cause| ReadError::Verify {
+                path: path.to_owned(),
+                offset,
+                hash: info.header.hash,
+                cause: Box::new(cause),
+            })?;
+        }
+        let bip34_height = if info.header.version >= 2 { stats.bip34_height } else { None };
+        Ok(BlockFacts {
+            header: info.header,
+            txs: stats.txs,
+            inputs: stats.inputs,
+            outputs: stats.outputs,
+            bip34_height,
+            classes: stats.classes,
+        })
+    }
+}
+
 /// The per-block facts a scan keeps.
 #[derive(Debug, Clone, Copy)]
 struct BlockSummary {
@@ -227,32 +291,21 @@ pub fn bip34_height(script_sig: &[u8]) -> Option<u32> {
 
 /// Decodes (and optionally verifies) one block into its summary and class totals.
 fn summarize(
+    decoder: &dyn BlockDecoder,
     file: &BlkFile,
     location: &BlockLocation,
     options: ScanOptions,
 ) -> Result<(BlockSummary, ClassTotals), ReadError> {
-    let data = file.block(location);
-    let mut stats = StatsVisitor { verify: options.verify.then(VerifyCollector::default), ..StatsVisitor::default() };
-    let decode_err = |cause| ReadError::Decode { path: file.path.clone(), offset: location.offset, cause };
-    let info = decode_block(data, &mut stats).map_err(decode_err)?;
-    if let Some(verify) = &mut stats.verify {
-        verify.check(&info.header).map_err(|cause| ReadError::Verify {
-            path: file.path.clone(),
-            offset: location.offset,
-            hash: info.header.hash,
-            cause: Box::new(cause),
-        })?;
-    }
-    let bip34_height = if info.header.version >= 2 { stats.bip34_height } else { None };
+    let facts = decoder.facts(file.block(location), options.verify, &file.path, location.offset)?;
     let summary = BlockSummary {
-        header: info.header,
+        header: facts.header,
         location: *location,
-        txs: stats.txs,
-        inputs: stats.inputs,
-        outputs: stats.outputs,
-        bip34_height,
+        txs: facts.txs,
+        inputs: facts.inputs,
+        outputs: facts.outputs,
+        bip34_height: facts.bip34_height,
     };
-    Ok((summary, stats.classes))
+    Ok((summary, facts.classes))
 }
 
 /// Scans every blk file of `dir`: decodes and hashes every block, picks the
@@ -264,6 +317,22 @@ fn summarize(
 /// with [`ScanOptions::verify`], blocks that fail a consensus check.
 pub fn scan(
     dir: &BlocksDir,
+    options: ScanOptions,
+    progress: &(dyn Fn(ScanProgress) + Sync),
+) -> Result<ScanReport, ReadError> {
+    if dir.network().is_zcash() {
+        return Err(ReadError::OtherChain { path: dir.path().to_owned(), network: dir.network() });
+    }
+    scan_with(dir, &BitcoinBlocks, options, progress)
+}
+
+/// As [`scan`], decoding blocks with `decoder` (another chain's).
+///
+/// # Errors
+/// As [`scan`].
+pub fn scan_with(
+    dir: &BlocksDir,
+    decoder: &dyn BlockDecoder,
     options: ScanOptions,
     progress: &(dyn Fn(ScanProgress) + Sync),
 ) -> Result<ScanReport, ReadError> {
@@ -292,14 +361,16 @@ pub fn scan(
         });
         for (i, file) in receiver.into_iter().enumerate() {
             let mut file = file?;
-            let results: Vec<_> = file.blocks.par_iter().map(|loc| summarize(&file, loc, options)).collect();
+            let results: Vec<_> = file.blocks.par_iter().map(|loc| summarize(decoder, &file, loc, options)).collect();
             let last = file.blocks.len().saturating_sub(1);
             for (j, result) in results.into_iter().enumerate() {
                 let (summary, classes) = match result {
                     Ok(ok) => ok,
-                    Err(ReadError::Decode { cause, .. }) if j == last && file.reaches_padding(&file.blocks[j]) => {
+                    Err(e @ (ReadError::Decode { .. } | ReadError::Undecodable { .. }))
+                        if j == last && file.reaches_padding(&file.blocks[j]) =>
+                    {
                         let location = file.blocks[j];
-                        file.skip_incomplete(&location, &cause.to_string());
+                        file.skip_incomplete(&location, &e.to_string());
                         continue;
                     }
                     Err(e) => return Err(e),
@@ -344,13 +415,8 @@ pub fn scan(
     for &i in best.stale.iter().chain(&best.orphans) {
         let location = summaries[i].location;
         dir.read_block(&location, &mut buf)?;
-        let mut stats = StatsVisitor::default();
-        decode_block(&buf, &mut stats).map_err(|cause| ReadError::Decode {
-            path: dir.file_path(location.file),
-            offset: location.offset,
-            cause,
-        })?;
-        by_class.subtract(&stats.classes);
+        let facts = decoder.facts(&buf, false, &dir.file_path(location.file), location.offset)?;
+        by_class.subtract(&facts.classes);
     }
 
     let main = best.blocks.iter().map(|&i| &summaries[i]);

@@ -290,7 +290,10 @@ pub struct IndexLocation {
 impl IndexLocation {
     /// The index directory.
     pub fn dir(&self) -> PathBuf {
-        self.data_dir.clone().unwrap_or_else(|| index::default_data_dir(self.network.network))
+        self.data_dir.clone().unwrap_or_else(|| {
+            // An unknown name fails where the network is resolved; the path is moot then.
+            index::default_data_dir(self.network.resolve().unwrap_or(chain::Network::Mainnet))
+        })
     }
 }
 
@@ -440,14 +443,6 @@ pub struct SimulateArgs {
     pub json: bool,
 }
 
-/// Which network's magic and address prefixes to use.
-#[derive(Debug, Args, Clone, Copy)]
-pub struct NetworkArg {
-    /// mainnet, testnet3, testnet4, signet or regtest.
-    #[arg(long, default_value = "mainnet")]
-    pub network: Network,
-}
-
 /// `chainsleuth scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -481,6 +476,32 @@ pub enum DecodeCommand {
         #[command(flatten)]
         network: NetworkArg,
     },
+}
+
+/// Which network's magic and address prefixes to use: `--network` alone for
+/// Bitcoin, `--chain zcash --network mainnet` or a name that implies the chain
+/// (`--network zcash-testnet`) for Zcash.
+#[derive(Debug, Args, Clone)]
+pub struct NetworkArg {
+    /// bitcoin or zcash (implied by a zcash-* network).
+    #[arg(long, value_parser = ["bitcoin", "zcash"])]
+    pub chain: Option<String>,
+    /// mainnet, testnet3, testnet4, signet or regtest; for Zcash mainnet, testnet or
+    /// regtest (or zcash-mainnet, zcash-testnet, zcash-regtest).
+    #[arg(long, default_value = "mainnet")]
+    pub network: String,
+}
+
+impl NetworkArg {
+    /// The network meant.
+    ///
+    /// # Errors
+    /// When the name is not a network of the chain.
+    pub fn resolve(&self) -> anyhow::Result<Network> {
+        let chain =
+            self.chain.as_deref().unwrap_or(if self.network.starts_with("zcash") { "zcash" } else { "bitcoin" });
+        Network::of_chain(chain, &self.network).map_err(|e| anyhow::anyhow!("--network: {e}"))
+    }
 }
 
 /// A page of a long list: `--limit` entries after skipping `--offset`.

@@ -233,3 +233,44 @@ fn demo_runs_the_story() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn decode_reads_zcash_blocks_and_transactions_of_every_version() {
+    let dir = fixtures().join("real/zcash/blocks");
+    let nu5 = dir.join("zcash_mainnet_1687107_00000000005a5e6f54c494b6317f3e800ce89a716584e62dcb35c2b3ace4b498.hex");
+    let block = json_of(&chainsleuth(&["decode", "block", nu5.to_str().unwrap(), "--chain", "zcash"]));
+    assert_eq!(block["hash"], "00000000005a5e6f54c494b6317f3e800ce89a716584e62dcb35c2b3ace4b498");
+    assert_eq!(block["height"], 1687107);
+    let orchard = block["tx"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["orchard"]["actions"].as_array().is_some_and(|a| !a.is_empty()));
+    let orchard = orchard.expect("the block has an Orchard transaction");
+    assert_eq!(orchard["version"], 5);
+    assert_eq!(orchard["orchard"]["flags"]["enableSpends"], true);
+    // The network name may carry the chain instead of --chain.
+    let same = json_of(&chainsleuth(&["decode", "block", nu5.to_str().unwrap(), "--network", "zcash-mainnet"]));
+    assert_eq!(same["hash"], block["hash"]);
+    // A transaction alone, from the block's hex.
+    let raw = std::fs::read_to_string(&nu5).unwrap();
+    let bytes = hex::decode(raw.trim()).unwrap();
+    let first = zcash::Block::decode(&bytes).unwrap().txs[1].raw.to_vec();
+    let tx = json_of(&chainsleuth(&["decode", "tx", &hex::encode(&first), "--chain", "zcash"]));
+    assert_eq!(tx["txid"], block["tx"][1]["txid"]);
+    // As Bitcoin, the error says what it is.
+    let err = one_line_error(&chainsleuth(&["decode", "block", nu5.to_str().unwrap()]));
+    assert!(err.contains("add --chain zcash"), "{err}");
+    let err = one_line_error(&chainsleuth(&[
+        "decode",
+        "block",
+        nu5.to_str().unwrap(),
+        "--chain",
+        "bitcoin",
+        "--network",
+        "zcash-mainnet",
+    ]));
+    assert!(err.contains("not bitcoin"), "{err}");
+    let err = one_line_error(&chainsleuth(&["decode", "tx", "0500008001", "--chain", "zcash"]));
+    assert!(err.contains("nVersionGroupId") && err.contains("offset 4"), "{err}");
+}

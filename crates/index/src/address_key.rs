@@ -84,8 +84,8 @@ impl AddressKey {
         let hash20 = || -> [u8; 20] { self.payload[..20].try_into().unwrap_or_default() };
         let program32 = || -> [u8; 32] { self.payload };
         let destination = match self.class {
-            ScriptClass::P2pkh => Some(base58(params.p2pkh_prefix, &hash20())),
-            ScriptClass::P2sh => Some(base58(params.p2sh_prefix, &hash20())),
+            ScriptClass::P2pkh => Some(chain::address::base58(params.p2pkh_prefix, &hash20())),
+            ScriptClass::P2sh => Some(chain::address::base58(params.p2sh_prefix, &hash20())),
             ScriptClass::P2wpkh => chain::address::encode(&Destination::WitnessV0KeyHash(&hash20()), network),
             ScriptClass::P2wsh => chain::address::encode(&Destination::WitnessV0ScriptHash(&program32()), network),
             ScriptClass::P2tr => chain::address::encode(&Destination::Taproot(&program32()), network),
@@ -109,13 +109,6 @@ impl AddressKey {
         (head ^ tail.rotate_left(29) ^ u64::from(self.class.code()).wrapping_mul(0x9e37_79b9_7f4a_7c15))
             .wrapping_mul(0xff51_afd7_ed55_8ccd)
     }
-}
-
-fn base58(prefix: u8, hash: &[u8; 20]) -> String {
-    let mut payload = [0u8; 21];
-    payload[0] = prefix;
-    payload[1..].copy_from_slice(hash);
-    bitcoin::base58::encode_check(&payload)
 }
 
 fn hex(bytes: &[u8]) -> String {

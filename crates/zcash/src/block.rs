@@ -2,7 +2,7 @@
 //! (ZIP 244's for v5) as Bitcoin builds it.
 
 use crate::error::{DecodeError, DecodeErrorKind};
-use crate::header::{Header, dsha256};
+use crate::header::Header;
 use crate::reader::Reader;
 use crate::tx::{Transaction, read_tx};
 
@@ -41,9 +41,9 @@ impl Block<'_> {
         Ok(Block { header, txs, size: data.len() })
     }
 
-    /// The merkle root of the txids.
+    /// The merkle root of the txids (Bitcoin's tree; all zero for no transactions).
     pub fn computed_merkle_root(&self) -> [u8; 32] {
-        merkle_root(self.txs.iter().map(|t| t.txid).collect())
+        chain::hash::merkle_root(self.txs.iter().map(|t| t.txid), &mut Vec::new()).unwrap_or_default()
     }
 
     /// The block's height: 0 for the genesis (null parent), else its coinbase's
@@ -55,23 +55,4 @@ impl Block<'_> {
         let coinbase = self.txs.first()?.inputs.first()?;
         chain::scan::bip34_height(coinbase.script_sig)
     }
-}
-
-/// Bitcoin's merkle tree over 32-byte leaves (the last one doubled on odd levels).
-pub fn merkle_root(mut level: Vec<[u8; 32]>) -> [u8; 32] {
-    if level.is_empty() {
-        return [0; 32];
-    }
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| {
-                let mut both = [0u8; 64];
-                both[..32].copy_from_slice(&pair[0]);
-                both[32..].copy_from_slice(pair.get(1).unwrap_or(&pair[0]));
-                dsha256(&both)
-            })
-            .collect();
-    }
-    level[0]
 }

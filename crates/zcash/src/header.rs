@@ -3,7 +3,7 @@
 
 use crate::error::DecodeError;
 use crate::reader::Reader;
-use sha2::{Digest, Sha256};
+pub use chain::hash::dsha256;
 
 /// Bytes of a header before the solution.
 pub const HEADER_PREFIX_SIZE: usize = 140;
@@ -32,11 +32,6 @@ pub struct Header<'a> {
     pub size: usize,
     /// The block hash (internal byte order).
     pub hash: [u8; 32],
-}
-
-/// Double SHA-256.
-pub fn dsha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(Sha256::digest(data)).into()
 }
 
 /// Hex of a hash in display (reversed) order, as zcashd and explorers show it.
@@ -91,6 +86,20 @@ impl<'a> Header<'a> {
             }
         }
         Some(target)
+    }
+
+    /// The header's fields mapped onto Bitcoin's (the nonce cut to its first
+    /// 4 bytes), for `chain`'s header tree and most-work chain.
+    pub fn as_bitcoin(&self) -> chain::Header {
+        chain::Header {
+            hash: chain::BlockHash(self.hash),
+            version: self.version as u32,
+            prev_hash: chain::BlockHash(self.prev_block),
+            merkle_root: chain::hash::MerkleRoot(self.merkle_root),
+            time: self.time,
+            bits: self.bits,
+            nonce: u32::from_le_bytes([self.nonce[0], self.nonce[1], self.nonce[2], self.nonce[3]]),
+        }
     }
 
     /// Whether the hash meets the target nBits states (the Equihash solution

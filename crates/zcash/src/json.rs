@@ -3,20 +3,34 @@
 //! running totals) are left out; `valuePools` carries each pool's delta in this
 //! block.
 
-use crate::address;
 use crate::block::Block;
 use crate::header::display_hex;
-use crate::network::ZcashNetwork;
 use crate::pools::{Pool, block_deltas, crossings};
 use crate::tx::Transaction;
+use chain::Network;
+use chain::address;
 use chain::script::{Destination, classify, to_asm};
 use serde_json::{Value, json};
 
-fn zec(zat: i64) -> f64 {
-    zat as f64 / 1e8
+/// An amount in ZEC printed with 8 decimals, as zcashd's `ValueFromAmount` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zec(pub i64);
+
+impl serde::Serialize for Zec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let zat = self.0.unsigned_abs();
+        let text = format!("{sign}{}.{:08}", zat / 100_000_000, zat % 100_000_000);
+        let raw = serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
 }
 
-fn script_pubkey(script: &[u8], network: ZcashNetwork) -> Value {
+fn zec(zat: i64) -> Zec {
+    Zec(zat)
+}
+
+fn script_pubkey(script: &[u8], network: Network) -> Value {
     let destination = classify(script);
     let kind = match destination {
         Destination::PubKey(_) => "pubkey",
@@ -27,7 +41,12 @@ fn script_pubkey(script: &[u8], network: ZcashNetwork) -> Value {
         _ => "nonstandard",
     };
     let mut v = json!({"asm": to_asm(script, false), "hex": hex::encode(script)});
-    if let Some(a) = address::of_script(script, network) {
+    // zcashd names a bare key by its P2PKH address.
+    let named = match destination {
+        Destination::PubKey(key) => Some(address::p2pkh_of_pubkey(key, network)),
+        _ => address::encode(&destination, network),
+    };
+    if let Some(a) = named {
         v["reqSigs"] = json!(1);
         v["type"] = json!(kind);
         v["addresses"] = json!([a]);
@@ -42,7 +61,7 @@ fn hex32(h: &[u8; 32]) -> String {
 }
 
 /// A transaction as zcashd's `decoderawtransaction` shows it.
-pub fn tx_json(tx: &Transaction<'_>, network: ZcashNetwork) -> Value {
+pub fn tx_json(tx: &Transaction<'_>, network: Network) -> Value {
     let vin: Vec<Value> = tx
         .inputs
         .iter()
@@ -142,7 +161,7 @@ pub fn tx_json(tx: &Transaction<'_>, network: ZcashNetwork) -> Value {
     }
     if tx.version >= 5 {
         v["orchard"] = match &tx.orchard {
-            None => json!({"actions": [], "valueBalance": 0.0, "valueBalanceZat": 0}),
+            None => json!({"actions": [], "valueBalance": zec(0), "valueBalanceZat": 0}),
             Some(o) => json!({
                 "actions": o.actions.iter().map(|a| json!({
                     "cv": hex32(a.cv), "nullifier": hex32(a.nullifier), "rk": hex32(a.rk), "cmx": hex32(a.cmx),
@@ -169,7 +188,7 @@ pub fn tx_json(tx: &Transaction<'_>, network: ZcashNetwork) -> Value {
 }
 
 /// A block as zcashd's `getblock <hash> 2` shows it.
-pub fn block_json(block: &Block<'_>, network: ZcashNetwork) -> Value {
+pub fn block_json(block: &Block<'_>, network: Network) -> Value {
     let h = &block.header;
     let deltas = block_deltas(&block.txs);
     let pools: Vec<Value> = Pool::ALL

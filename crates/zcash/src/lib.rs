@@ -6,28 +6,28 @@
 //! - [`txid`]: ZIP 244's txid tree for v5 (v1-v4 are double SHA-256).
 //! - [`block`]: blocks and their merkle roots.
 //! - [`pools`]: value crossing into and out of each shielded pool, and the turnstile.
-//! - [`address`]: transparent addresses (`t1`, `t3`, `tm`, `t2`).
-//! - [`network`]: blk-file magic and address prefixes.
+//! - [`scan`]: zcashd's blocks directory under `chain`'s scan.
 //! - [`json`]: JSON shaped like zcashd's `decoderawtransaction` and `getblock`.
+//!
+//! The networks (blk-file magic, `t1`/`t3`/`tm`/`t2` address prefixes) are
+//! `chain::Network`'s Zcash ones, and the blk files are read by `chain`'s reader.
 //!
 //! Hand-written rather than taken from librustzcash: chainsleuth reads, never
 //! verifies proofs, and borrows every field from the bytes (no copies), which the
 //! proof-carrying types of the Zcash crates do not allow.
 
-pub mod address;
 pub mod block;
 pub mod error;
 pub mod header;
 pub mod json;
-pub mod network;
 pub mod pools;
 mod reader;
+pub mod scan;
 pub mod tx;
 pub mod txid;
 
 pub use block::Block;
 pub use error::{DecodeError, DecodeErrorKind};
 pub use header::Header;
-pub use network::ZcashNetwork;
 pub use pools::{Crossing, Pool, Turnstile};
 pub use tx::Transaction;

@@ -2,11 +2,12 @@
 //! hashes, merkle roots, every txid (v1-v5) as its index.json gives it, no bytes
 //! left over, and zcashd's own JSON where the fixture has it.
 
+use chain::Network;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use zcash::json::{block_json, tx_json};
 use zcash::pools::{Turnstile, block_deltas};
-use zcash::{Block, Transaction, ZcashNetwork};
+use zcash::{Block, Transaction};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real/zcash")
@@ -80,7 +81,7 @@ fn the_genesis_block_json_equals_zcashds() {
     let genesis =
         entries.iter().find(|e| e["height"] == 0 && e["file"].as_str().unwrap().starts_with("blocks/")).unwrap();
     let bytes = block_bytes(genesis);
-    let ours = block_json(&Block::decode(&bytes).unwrap(), ZcashNetwork::Mainnet);
+    let ours = block_json(&Block::decode(&bytes).unwrap(), Network::ZcashMainnet);
     let theirs: Value = serde_json::from_str(
         &std::fs::read_to_string(fixture().join("rpc_json/zcashd_getblock_v2_height0_block_0.json")).unwrap(),
     )
@@ -190,12 +191,11 @@ fn transparent_addresses_round_trip() {
     let block = Block::decode(&bytes).unwrap();
     let mut seen = 0;
     for tx in &block.txs {
-        let json = tx_json(tx, ZcashNetwork::Mainnet);
+        let json = tx_json(tx, Network::ZcashMainnet);
         for (o, out) in tx.outputs.iter().zip(json["vout"].as_array().unwrap()) {
             if let Some(a) = out["scriptPubKey"]["addresses"][0].as_str() {
                 assert!(a.starts_with("t1") || a.starts_with("t3"), "{a}");
-                let (network, script) = zcash::address::to_script(a).unwrap();
-                assert_eq!(network, ZcashNetwork::Mainnet);
+                let script = chain::address::to_script(a, Network::ZcashMainnet).unwrap();
                 if out["scriptPubKey"]["type"] != "pubkey" {
                     assert_eq!(script, o.script_pubkey);
                 }
@@ -204,4 +204,35 @@ fn transparent_addresses_round_trip() {
         }
     }
     assert!(seen > 5, "{seen}");
+}
+
+#[test]
+fn a_zcashd_blocks_directory_scans_with_the_bitcoin_reader_and_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut writer =
+        chain::blkfile::BlkWriter::create(tmp.path(), Network::ZcashMainnet, chain::XorKey::default(), 1 << 20)
+            .unwrap();
+    let mut entries: Vec<Value> =
+        index().into_iter().filter(|e| e["file"].as_str().unwrap().starts_with("blocks/")).collect();
+    entries.sort_by_key(|e| e["height"].as_u64());
+    for entry in &entries {
+        writer.write_block(&block_bytes(entry)).unwrap();
+    }
+    writer.finish().unwrap();
+    let dir = chain::BlocksDir::open(tmp.path(), Network::ZcashMainnet).unwrap();
+    let r = zcash::scan::scan(&dir, chain::scan::ScanOptions { verify: true }, &|_| {}).unwrap();
+    assert_eq!((r.blocks_read, r.transactions_decoded), (12, 57));
+    // The samples are not a chain: the genesis-anchored tree wins (as for Bitcoin),
+    // the others are orphans whose heights come from their coinbases.
+    assert_eq!((r.main_chain_blocks, r.tip.unwrap().height), (1, 0));
+    let mut heights: Vec<u32> = r.orphan_blocks.iter().map(|b| b.height).collect();
+    heights.sort_unstable();
+    let want: Vec<u32> = entries.iter().skip(1).map(|e| e["height"].as_u64().unwrap() as u32).collect();
+    assert_eq!(heights, want);
+    // Bitcoin's reader refuses the directory with the reason, under either network.
+    let err = chain::scan::scan(&dir, chain::scan::ScanOptions::default(), &|_| {}).unwrap_err();
+    assert!(err.to_string().contains("zcash-mainnet blocks"), "{err}");
+    let as_bitcoin = chain::BlocksDir::open(tmp.path(), Network::Mainnet).unwrap();
+    let err = chain::scan::scan(&as_bitcoin, chain::scan::ScanOptions::default(), &|_| {}).unwrap_err();
+    assert!(err.to_string().contains("use --network zcash-mainnet"), "{err}");
 }

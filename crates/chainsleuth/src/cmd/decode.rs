@@ -1,4 +1,4 @@
-//! `chainsleuth decode tx|block`: JSON shaped like Bitcoin Core's
+//! `chainsleuth decode tx|block`: JSON shaped like Bitcoin Core's (or zcashd's)
 //! `decoderawtransaction` and `getblock <hash> 2`.
 
 use crate::output::print_json;
@@ -10,6 +10,10 @@ use std::path::Path;
 /// Decodes a transaction given as hex, or `-` for hex or raw bytes on stdin.
 pub fn tx(input: &str, network: Network) -> anyhow::Result<()> {
     let bytes = if input == "-" { bytes_or_hex(read_stdin()?)? } else { decode_hex(input.as_bytes())? };
+    if network.is_zcash() {
+        let tx = zcash::Transaction::decode(&bytes).context("cannot decode Zcash transaction")?;
+        return print_json(&zcash::json::tx_json(&tx, network));
+    }
     let tx = Transaction::decode(&bytes).context("cannot decode transaction")?;
     /// Core's fields, then the CoinJoin verdict.
     #[derive(serde::Serialize)]
@@ -32,8 +36,15 @@ pub fn block(input: &Path, network: Network) -> anyhow::Result<()> {
         std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?
     };
     let bytes = strip_record_header(bytes_or_hex(raw)?);
-    let block = rpc_json::block_json(&bytes, network)
-        .with_context(|| format!("cannot decode block from {}", input.display()))?;
+    if network.is_zcash() {
+        let block = zcash::Block::decode(&bytes)
+            .with_context(|| format!("cannot decode Zcash block from {}", input.display()))?;
+        return print_json(&zcash::json::block_json(&block, network));
+    }
+    let block = rpc_json::block_json(&bytes, network).with_context(|| {
+        let hint = if zcash::Block::decode(&bytes).is_ok() { " (it is a Zcash block: add --chain zcash)" } else { "" };
+        format!("cannot decode block from {}{hint}", input.display())
+    })?;
     print_json(&block)
 }
 

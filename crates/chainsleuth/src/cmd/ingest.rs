@@ -11,7 +11,7 @@ use std::io::IsTerminal;
 
 /// Runs the ingest and prints what it did.
 pub fn run(args: &IngestArgs) -> anyhow::Result<()> {
-    let network = args.index.network.network;
+    let network = args.index.network.resolve()?;
     let dir = args.index.dir();
     let blocks = BlocksDir::open(&args.blocks_dir, network).context("cannot open blocks directory")?;
     let options =

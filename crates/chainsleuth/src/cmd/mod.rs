@@ -34,7 +34,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(&args),
         Command::Apikey(command) => serve::apikey(command),
         Command::Xmr(command) => xmr::run(command),
-        Command::Decode(DecodeCommand::Tx { input, network }) => decode::tx(&input, network.network),
-        Command::Decode(DecodeCommand::Block { input, network }) => decode::block(&input, network.network),
+        Command::Decode(DecodeCommand::Tx { input, network }) => decode::tx(&input, network.resolve()?),
+        Command::Decode(DecodeCommand::Block { input, network }) => decode::block(&input, network.resolve()?),
     }
 }

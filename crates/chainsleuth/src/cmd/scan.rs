@@ -12,13 +12,16 @@ use std::io::IsTerminal;
 
 /// Runs the scan and prints the report.
 pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
-    let network = args.network.network;
+    let network = args.network.resolve()?;
     let dir = BlocksDir::open(&args.blocks_dir, network).context("cannot open blocks directory")?;
     let bar = progress_bar(dir.total_len());
-    let report = scan(&dir, ScanOptions { verify: args.verify }, &|p: ScanProgress| {
+    let progress = |p: ScanProgress| {
         bar.set_position(p.bytes_done);
         bar.set_message(format!("{} blocks", p.blocks));
-    })?;
+    };
+    let options = ScanOptions { verify: args.verify };
+    let report =
+        if network.is_zcash() { zcash::scan::scan(&dir, options, &progress)? } else { scan(&dir, options, &progress)? };
     bar.finish_and_clear();
     if args.json { print_json(&report_json(&dir, &report)) } else { print_text(&report_text(&dir, &report)) }
 }
