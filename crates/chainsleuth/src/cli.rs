@@ -66,6 +66,9 @@ pub enum Command {
     /// Monero: ingest from monerod or blobs, ring analysis, evaluation, traces.
     #[command(subcommand)]
     Xmr(XmrCommand),
+    /// Zcash: pool balances (the turnstile) and round-trip links through the pools.
+    #[command(subcommand)]
+    Zcash(ZcashCommand),
 }
 
 /// `chainsleuth serve`.
@@ -419,6 +422,10 @@ pub struct SimulateArgs {
     /// Output directory: blocks/ and ground_truth.json are written in it.
     #[arg(long)]
     pub out: PathBuf,
+    /// bitcoin, or zcash (zcashd blk files of a shielding economy with a thief;
+    /// takes --seed and --blocks).
+    #[arg(long, default_value = "bitcoin", value_parser = ["bitcoin", "zcash"])]
+    pub chain: String,
     /// Seed of every random choice: the same seed and options give identical files.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -441,6 +448,61 @@ pub struct SimulateArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `chainsleuth zcash ...`.
+#[derive(Debug, Subcommand)]
+pub enum ZcashCommand {
+    /// Pool balances per height from a zcashd blocks directory, checked never negative.
+    Pools(ZcashPoolsArgs),
+    /// Round trips through the pools linked by value, each with its confidence.
+    Links(ZcashLinksArgs),
+}
+
+/// A zcashd blocks directory.
+#[derive(Debug, Args)]
+pub struct ZcashBlocksArgs {
+    /// zcashd's blocks directory (blk*.dat).
+    #[arg(long)]
+    pub blocks_dir: PathBuf,
+    /// zcash-mainnet, zcash-testnet or zcash-regtest.
+    #[arg(long, default_value = "zcash-mainnet")]
+    pub network: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth zcash pools`.
+#[derive(Debug, Args)]
+pub struct ZcashPoolsArgs {
+    #[command(flatten)]
+    pub blocks: ZcashBlocksArgs,
+    /// The balances after this height (default: the tip).
+    #[arg(long)]
+    pub at: Option<u32>,
+}
+
+/// `chainsleuth zcash links`.
+#[derive(Debug, Args)]
+pub struct ZcashLinksArgs {
+    #[command(flatten)]
+    pub blocks: ZcashBlocksArgs,
+    /// Only links of this shielding or deshielding transaction.
+    #[arg(long, conflicts_with = "address")]
+    pub tx: Option<String>,
+    /// Only links whose deshielding pays this transparent address.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Blocks a note may stay in the pool.
+    #[arg(long, default_value_t = 1152)]
+    pub window: u32,
+    /// Links below this confidence are left out.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_confidence: f64,
+    /// Score the links against a simulator's ground truth (precision and recall).
+    #[arg(long)]
+    pub ground_truth: Option<PathBuf>,
 }
 
 /// `chainsleuth scan`.

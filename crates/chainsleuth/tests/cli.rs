@@ -274,3 +274,41 @@ fn decode_reads_zcash_blocks_and_transactions_of_every_version() {
     let err = one_line_error(&chainsleuth(&["decode", "tx", "0500008001", "--chain", "zcash"]));
     assert!(err.contains("nVersionGroupId") && err.contains("offset 4"), "{err}");
 }
+
+#[test]
+fn zcash_simulate_scan_pools_and_links_answer_their_contracts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().to_str().unwrap();
+    let sim = json_of(&chainsleuth(&[
+        "simulate", "--chain", "zcash", "--out", out, "--blocks", "400", "--seed", "4", "--json",
+    ]));
+    assert_eq!(sim["blocks"], 400);
+    let blocks = tmp.path().join("blocks");
+    let blocks = blocks.to_str().unwrap();
+    let scan =
+        json_of(&chainsleuth(&["scan", "--blocks-dir", blocks, "--chain", "zcash", "--network", "regtest", "--json"]));
+    assert_eq!(scan["tip"]["height"], 399);
+    let pools =
+        json_of(&chainsleuth(&["zcash", "pools", "--blocks-dir", blocks, "--network", "zcash-regtest", "--json"]));
+    assert_eq!(pools["valuePools"][1]["id"], "sapling");
+    assert_eq!(pools["valuePools"][1]["chainValueZat"], sim["sapling_pool"]);
+    let truth = tmp.path().join("ground_truth.json");
+    let links = json_of(&chainsleuth(&[
+        "zcash",
+        "links",
+        "--blocks-dir",
+        blocks,
+        "--network",
+        "zcash-regtest",
+        "--ground-truth",
+        truth.to_str().unwrap(),
+        "--json",
+    ]));
+    let first = &links["links"][0];
+    for field in ["shield_txid", "deshield_txid", "pool", "value_in", "value_out", "confidence"] {
+        assert!(!first[field].is_null(), "link JSON has {field}");
+    }
+    assert!(links["eval"]["precision"].as_f64().unwrap() > 0.9);
+    let err = one_line_error(&chainsleuth(&["zcash", "pools", "--blocks-dir", blocks, "--network", "mainnet"]));
+    assert!(err.contains("not zcash") || err.contains("zcash-mainnet"), "{err}");
+}

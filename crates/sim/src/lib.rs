@@ -22,6 +22,7 @@ mod theft;
 mod truth;
 pub mod wallet;
 mod world;
+pub mod zcash;
 
 pub use profile::Profile;
 

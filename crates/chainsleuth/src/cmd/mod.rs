@@ -11,6 +11,7 @@ mod serve;
 mod simulate;
 mod trace;
 mod xmr;
+mod zec;
 
 use crate::cli::{Command, DecodeCommand};
 
@@ -34,6 +35,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(&args),
         Command::Apikey(command) => serve::apikey(command),
         Command::Xmr(command) => xmr::run(command),
+        Command::Zcash(command) => zec::run(command),
         Command::Decode(DecodeCommand::Tx { input, network }) => decode::tx(&input, network.resolve()?),
         Command::Decode(DecodeCommand::Block { input, network }) => decode::block(&input, network.resolve()?),
     }

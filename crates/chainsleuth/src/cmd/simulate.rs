@@ -11,6 +11,26 @@ use std::path::Path;
 
 /// Runs the simulation and prints what it wrote.
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
+    if args.chain == "zcash" {
+        let opts = sim::zcash::ZcashSimOptions {
+            seed: args.seed,
+            blocks: args.blocks.unwrap_or(sim::zcash::ZcashSimOptions::default().blocks),
+            ..sim::zcash::ZcashSimOptions::default()
+        };
+        let summary = sim::zcash::simulate_zcash(&opts, &args.out)?;
+        if args.json {
+            return print_json(&summary);
+        }
+        return print_text(&format!(
+            "{}: {} Zcash regtest blocks, {} txs, {} round trips through the Sapling pool, {:.1} MB; Sapling pool at the tip {} zatoshis\n",
+            args.out.display(),
+            summary.blocks,
+            summary.transactions,
+            summary.round_trips,
+            summary.bytes as f64 / 1e6,
+            summary.sapling_pool
+        ));
+    }
     let thief_scripts = match &args.thief_addresses {
         Some(path) => read_addresses(path)?,
         None => Vec::new(),

@@ -1,0 +1,129 @@
+//! `chainsleuth zcash ...`: pool balances and round-trip links, read straight
+//! from a zcashd blocks directory (the Zcash index is not built yet).
+
+use crate::cli::{ZcashBlocksArgs, ZcashCommand, ZcashLinksArgs, ZcashPoolsArgs};
+use crate::output::{Table, print_json, print_text};
+use anyhow::{Context, bail};
+use chain::{BlocksDir, Network};
+use serde_json::json;
+use std::fmt::Write as _;
+use zcash::links::{Crossings, LinkOptions, evaluate};
+use zcash::pools::{Pool, Turnstile, block_deltas};
+
+/// Runs a `zcash` subcommand.
+pub fn run(command: ZcashCommand) -> anyhow::Result<()> {
+    match command {
+        ZcashCommand::Pools(a) => pools(&a),
+        ZcashCommand::Links(a) => links(&a),
+    }
+}
+
+fn open(args: &ZcashBlocksArgs) -> anyhow::Result<BlocksDir> {
+    let network = Network::of_chain("zcash", &args.network).map_err(|e| anyhow::anyhow!("--network: {e}"))?;
+    BlocksDir::open(&args.blocks_dir, network).context("cannot open blocks directory")
+}
+
+fn pools(args: &ZcashPoolsArgs) -> anyhow::Result<()> {
+    let dir = open(&args.blocks)?;
+    let mut turnstile = Turnstile::default();
+    let mut height = None;
+    zcash::walk::for_each_block(&dir, |h, block| {
+        if args.at.is_some_and(|at| h > at) {
+            return Ok(());
+        }
+        height = Some(h);
+        turnstile.apply(h, block_deltas(&block.txs)).map_err(|e| chain::ReadError::Undecodable {
+            path: dir.path().to_owned(),
+            offset: 0,
+            message: e.to_string(),
+        })
+    })?;
+    let Some(height) = height else { bail!("{}: no blocks at or below that height", dir.path().display()) };
+    let balances: Vec<serde_json::Value> = Pool::ALL
+        .iter()
+        .zip(turnstile.balances)
+        .map(|(p, b)| json!({"id": p.name(), "chainValueZat": b, "chainValue": zcash::json::Zec(b)}))
+        .collect();
+    if args.blocks.json {
+        return print_json(&json!({"height": height, "valuePools": balances}));
+    }
+    let mut t = Table::new(&["pool", "balance (ZEC)"]);
+    for (p, b) in Pool::ALL.iter().zip(turnstile.balances) {
+        t.row(vec![p.name().to_owned(), format!("{}.{:08}", b / 100_000_000, b % 100_000_000)]);
+    }
+    print_text(&format!("pool balances after height {height} (never negative on the way)\n{}", t.render()))
+}
+
+fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
+    if !(0.0..=1.0).contains(&args.min_confidence) {
+        bail!("--min-confidence {}: between 0 and 1", args.min_confidence);
+    }
+    let dir = open(&args.blocks)?;
+    let network = dir.network();
+    let script = match &args.address {
+        Some(a) => Some(chain::address::to_script(a, network).with_context(|| format!("--address {a}"))?),
+        None => None,
+    };
+    let mut crossings = Crossings::default();
+    zcash::walk::for_each_block(&dir, |h, block| {
+        crossings.add_block(h, block);
+        Ok(())
+    })?;
+    let opts = LinkOptions { window: args.window, min_confidence: args.min_confidence, ..LinkOptions::default() };
+    let all = crossings.links(&opts);
+    let paying: std::collections::HashSet<String> = match &script {
+        Some(s) => crossings
+            .deshieldings
+            .iter()
+            .filter(|d| d.scripts.iter().any(|x| x == s))
+            .map(|d| zcash::header::display_hex(&d.txid))
+            .collect(),
+        None => Default::default(),
+    };
+    let chosen: Vec<&zcash::links::Link> = all
+        .iter()
+        .filter(|l| args.tx.as_ref().is_none_or(|t| &l.shield_txid == t || &l.deshield_txid == t))
+        .filter(|l| script.is_none() || paying.contains(&l.deshield_txid))
+        .collect();
+    let eval = match &args.ground_truth {
+        Some(p) => {
+            let truth: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(p).with_context(|| format!("{}", p.display()))?)
+                    .with_context(|| format!("{}: not JSON", p.display()))?;
+            Some(evaluate(&all, &truth).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
+        }
+        None => None,
+    };
+    if args.blocks.json {
+        return print_json(&json!({"links": chosen, "shieldings": crossings.shieldings.len(),
+            "deshieldings": crossings.deshieldings.len(), "eval": eval}));
+    }
+    let mut s = format!(
+        "{} shieldings, {} deshieldings; {} links at confidence >= {}{}\n",
+        crossings.shieldings.len(),
+        crossings.deshieldings.len(),
+        all.len(),
+        args.min_confidence,
+        if chosen.len() == all.len() { String::new() } else { format!(", {} of them asked for", chosen.len()) }
+    );
+    let mut t = Table::new(&["shielding", "deshielding", "pool", "ZEC", "blocks", "confidence"]);
+    for l in chosen.iter().take(50) {
+        t.row(vec![
+            l.shield_txid.clone(),
+            l.deshield_txid.clone(),
+            l.pool.name().to_owned(),
+            format!("{}.{:08}", l.value_out / 100_000_000, l.value_out % 100_000_000),
+            l.blocks_apart.to_string(),
+            format!("{:.3}", l.confidence),
+        ]);
+    }
+    s.push_str(&t.render());
+    if let Some(e) = eval {
+        let _ = writeln!(
+            s,
+            "\nagainst the truth: precision {:.4} ({} of {} links), recall {:.4} ({} of {} round trips linkable by value)",
+            e.precision, e.correct, e.links, e.recall, e.found, e.linkable
+        );
+    }
+    print_text(&s)
+}

@@ -1,0 +1,42 @@
+//! The simulated Zcash chain: zcashd-format blk files our own reader ingests,
+//! with consistent pools, and round-trip linking measured against its truth.
+
+use chain::{BlocksDir, Network};
+use zcash::links::{Crossings, LinkOptions, evaluate};
+use zcash::pools::{Turnstile, block_deltas};
+
+#[test]
+fn the_simulated_chain_reads_back_and_round_trips_link_by_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The linker's rules (usual fees, window, confidence floor) were designed
+    // looking at seed 1; the figures pinned here are from seed 2, which they never saw.
+    let opts = sim::zcash::ZcashSimOptions { seed: 2, ..sim::zcash::ZcashSimOptions::default() };
+    let summary = sim::zcash::simulate_zcash(&opts, tmp.path()).unwrap();
+    let dir = BlocksDir::open(&tmp.path().join("blocks"), Network::ZcashRegtest).unwrap();
+    let scan = zcash::scan::scan(&dir, chain::scan::ScanOptions::default(), &|_| {}).unwrap();
+    assert_eq!(scan.main_chain_blocks as u32, opts.blocks);
+    assert_eq!(scan.transactions, summary.transactions);
+
+    let mut turnstile = Turnstile::default();
+    let mut crossings = Crossings::default();
+    zcash::walk::for_each_block(&dir, |height, block| {
+        assert_eq!(block.computed_merkle_root(), block.header.merkle_root);
+        turnstile.apply(height, block_deltas(&block.txs)).unwrap();
+        crossings.add_block(height, block);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(turnstile.balances[1], summary.sapling_pool);
+
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("ground_truth.json")).unwrap()).unwrap();
+    let links = crossings.links(&LinkOptions::default());
+    let e = evaluate(&links, &truth).unwrap();
+    println!("{}", serde_json::to_string_pretty(&e).unwrap());
+    assert!(e.linkable > 200, "{e:?}");
+    // Measured on seed 2: 1,228 links, 1,223 right (precision 0.996); 1,034 of 1,625
+    // linkable round trips found (recall 0.636).
+    assert!(e.precision >= 0.99 && e.recall >= 0.63, "{e:?}");
+    // Every link carries its confidence, within (0, 1].
+    assert!(links.iter().all(|l| l.confidence > 0.0 && l.confidence <= 1.0));
+}

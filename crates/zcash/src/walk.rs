@@ -1,0 +1,57 @@
+//! The most-work chain of a zcashd blocks directory, block by block in height
+//! order, through `chain`'s blk reader and header tree.
+
+use crate::block::Block;
+use crate::header::Header;
+use chain::headers::HeaderTree;
+use chain::{BlockLocation, BlocksDir, ReadError};
+
+/// The main chain's blocks: height and where each is stored.
+///
+/// # Errors
+/// On I/O errors, records of another network, or headers that do not decode.
+pub fn main_chain(dir: &BlocksDir) -> Result<Vec<(u32, BlockLocation)>, ReadError> {
+    let mut tree = HeaderTree::new();
+    let mut heights = Vec::new();
+    for i in 0..dir.files().len() {
+        let file = dir.read_file(i)?;
+        for location in &file.blocks {
+            let bytes = file.block(location);
+            let undecodable = |e: crate::DecodeError| ReadError::Undecodable {
+                path: file.path.clone(),
+                offset: location.offset,
+                message: e.to_string(),
+            };
+            let header = Header::decode(bytes).map_err(undecodable)?;
+            let before = tree.len();
+            tree.insert(header.as_bitcoin(), *location);
+            if tree.len() > before {
+                // Heights of blocks whose parent is missing come from their coinbase.
+                heights.push(Block::decode(bytes).ok().and_then(|b| b.height()));
+            }
+        }
+    }
+    let best = tree.best_chain(dir.network(), &mut |index, _| heights[index]);
+    Ok(best.blocks.iter().map(|&n| (tree.height(n), tree.node(n).location)).collect())
+}
+
+/// Calls `f` with every main-chain block in height order.
+///
+/// # Errors
+/// As [`main_chain`], and on blocks that do not decode; or `f`'s error.
+pub fn for_each_block(
+    dir: &BlocksDir,
+    mut f: impl FnMut(u32, &Block<'_>) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
+    let mut buf = Vec::new();
+    for (height, location) in main_chain(dir)? {
+        dir.read_block(&location, &mut buf)?;
+        let block = Block::decode(&buf).map_err(|e| ReadError::Undecodable {
+            path: dir.file_path(location.file),
+            offset: location.offset,
+            message: format!("height {height}: {e}"),
+        })?;
+        f(height, &block)?;
+    }
+    Ok(())
+}
