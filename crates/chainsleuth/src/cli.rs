@@ -411,7 +411,8 @@ pub struct DemoArgs {
     /// traced, its exchanges labelled, and clustering is measured against it.
     #[arg(long, requires = "blocks_dir")]
     pub ground_truth: Option<PathBuf>,
-    /// bitcoin, or monero (the bundled chain of real Monero wallets; `xmr demo`).
+    /// bitcoin, monero (the bundled chain of real Monero wallets; `xmr demo`) or
+    /// zcash (a simulated shielding economy; the theft followed through the pool).
     #[arg(long, default_value = "bitcoin")]
     pub chain: String,
 }

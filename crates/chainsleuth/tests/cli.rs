@@ -312,3 +312,16 @@ fn zcash_simulate_scan_pools_and_links_answer_their_contracts() {
     let err = one_line_error(&chainsleuth(&["zcash", "pools", "--blocks-dir", blocks, "--network", "mainnet"]));
     assert!(err.contains("not zcash") || err.contains("zcash-mainnet"), "{err}");
 }
+
+#[test]
+fn the_zcash_demo_follows_the_theft_through_the_pool_to_the_exchange() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = chainsleuth(&["demo", "--chain", "zcash", "--out", tmp.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("through the pool: shielding"), "{text}");
+    let reached = text.lines().find(|l| l.contains("cash-outs at the exchange reached")).unwrap();
+    assert!(!reached.trim_start().starts_with("0 "), "{reached}");
+    let trail: Value = serde_json::from_slice(&std::fs::read(tmp.path().join("zcash/trail.json")).unwrap()).unwrap();
+    assert!(trail["hops"].as_array().unwrap().iter().any(|h| h["kind"] == "pool"));
+}

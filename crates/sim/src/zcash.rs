@@ -113,14 +113,12 @@ struct Coin {
     txid: [u8; 32],
     vout: u32,
     value: u64,
-    owner: usize,
 }
 
 /// A note in the Sapling pool and the shielding it traces back to.
 #[derive(Debug, Clone)]
 struct Note {
     value: u64,
-    owner: usize,
     shield_txid: [u8; 32],
     shield_height: u32,
     /// The value its shielding put in (a note split inside the pool keeps it).
@@ -135,8 +133,10 @@ struct Economy {
     /// Per owner: its P2PKH scripts (index 0 receives change).
     scripts: Vec<Vec<Vec<u8>>>,
     names: Vec<String>,
-    coins: Vec<Coin>,
-    notes: Vec<Note>,
+    /// Per owner: its spendable coins.
+    coins: Vec<Vec<Coin>>,
+    /// Per owner: its notes.
+    notes: Vec<Vec<Note>>,
     round_trips: Vec<RoundTrip>,
     theft: Theft,
     height: u32,
@@ -193,19 +193,23 @@ impl Economy {
         InputParts { txid: coin.txid, vout: coin.vout, script_sig }
     }
 
-    fn take_coin(&mut self, owner: Option<usize>) -> Option<Coin> {
-        let candidates: Vec<usize> = (0..self.coins.len())
-            .filter(|&i| owner.is_none_or(|o| self.coins[i].owner == o) && self.coins[i].value > 4 * FEE)
-            .collect();
-        if candidates.is_empty() {
-            return None;
+    fn take_coin(&mut self, owner: usize) -> Option<Coin> {
+        // A few random draws (dust is left alone): constant time however many coins.
+        for _ in 0..8 {
+            let n = self.coins[owner].len();
+            if n == 0 {
+                return None;
+            }
+            let i = self.rng.random_range(0..n);
+            if self.coins[owner][i].value > 4 * FEE {
+                return Some(self.coins[owner].swap_remove(i));
+            }
         }
-        let i = candidates[self.rng.random_range(0..candidates.len())];
-        Some(self.coins.swap_remove(i))
+        None
     }
 
     fn pay_to(&mut self, owner: usize, txid: [u8; 32], vout: u32, value: u64) {
-        self.coins.push(Coin { txid, vout, value, owner });
+        self.coins[owner].push(Coin { txid, vout, value });
     }
 
     fn script_of(&mut self, owner: usize, fresh: bool) -> Vec<u8> {
@@ -219,10 +223,12 @@ impl Economy {
     }
 
     fn payment(&mut self, from: usize, to: usize, amount: Option<u64>) -> Option<[u8; 32]> {
-        let coin = self.take_coin(Some(from))?;
+        let coin = self.take_coin(from)?;
         let value = amount.unwrap_or_else(|| self.amount(coin.value - 2 * FEE)).min(coin.value - 2 * FEE);
         let change = coin.value - value - FEE;
-        let (to_script, change_script) = (self.script_of(to, false), self.script_of(from, true));
+        // Payments to the exchange go to its deposit address.
+        let to_script = if to == EXCHANGE { self.scripts[EXCHANGE][0].clone() } else { self.script_of(to, false) };
+        let change_script = self.script_of(from, true);
         let parts = TxParts {
             inputs: vec![self.input(&coin)],
             outputs: vec![(value, to_script), (change, change_script)],
@@ -238,7 +244,7 @@ impl Economy {
 
     /// Shields a whole coin (less the fee) into one note.
     fn shield(&mut self, owner: usize) -> Option<[u8; 32]> {
-        let coin = self.take_coin(Some(owner))?;
+        let coin = self.take_coin(owner)?;
         let value = coin.value - FEE;
         let parts = TxParts {
             inputs: vec![self.input(&coin)],
@@ -249,9 +255,8 @@ impl Economy {
         };
         let txid = self.emit(&parts);
         self.fees += FEE;
-        self.notes.push(Note {
+        self.notes[owner].push(Note {
             value,
-            owner,
             shield_txid: txid,
             shield_height: self.height,
             shield_value: value,
@@ -263,13 +268,13 @@ impl Economy {
     /// Deshields a note of `owner` made at least `min_age` blocks ago: whole to a
     /// fresh address (or `to`), or part of it, keeping the rest shielded.
     fn deshield(&mut self, owner: usize, whole: bool, to: Option<usize>, min_age: u32) -> Option<[u8; 32]> {
-        let candidates: Vec<usize> = (0..self.notes.len())
-            .filter(|&i| self.notes[i].owner == owner && self.notes[i].shield_height + min_age <= self.height)
-            .collect();
+        let mine = &self.notes[owner];
+        let candidates: Vec<usize> =
+            (0..mine.len()).filter(|&i| mine[i].shield_height + min_age <= self.height).collect();
         if candidates.is_empty() {
             return None;
         }
-        let note = self.notes.swap_remove(candidates[self.rng.random_range(0..candidates.len())]);
+        let note = self.notes[owner].swap_remove(candidates[self.rng.random_range(0..candidates.len())]);
         let out = if whole || note.value < 10 * FEE { note.value } else { self.amount(note.value - 2 * FEE) + FEE };
         let recipient = to.unwrap_or(owner);
         let script = self.script_of(recipient, true);
@@ -286,7 +291,7 @@ impl Economy {
         self.fees += FEE;
         self.pay_to(recipient, txid, 0, out - FEE);
         if left > 0 {
-            self.notes.push(Note { value: left, whole: false, ..note.clone() });
+            self.notes[owner].push(Note { value: left, whole: false, ..note.clone() });
         }
         self.round_trips.push(RoundTrip {
             shield_txid: hex_id(&note.shield_txid),
@@ -303,11 +308,10 @@ impl Economy {
 
     /// Sends part of a note to another user inside the pool (the fee leaves the pool).
     fn shielded_send(&mut self, owner: usize, to: usize) {
-        let Some(i) = (0..self.notes.len()).find(|&i| self.notes[i].owner == owner && self.notes[i].value > 20 * FEE)
-        else {
+        let Some(i) = self.notes[owner].iter().position(|n| n.value > 20 * FEE) else {
             return;
         };
-        let note = self.notes.swap_remove(i);
+        let note = self.notes[owner].swap_remove(i);
         let sent = self.amount(note.value - 2 * FEE);
         let change = note.value - sent - FEE;
         let parts = TxParts {
@@ -319,9 +323,9 @@ impl Economy {
         };
         self.emit(&parts);
         self.fees += FEE;
-        self.notes.push(Note { value: sent, owner: to, whole: false, ..note.clone() });
+        self.notes[to].push(Note { value: sent, whole: false, ..note.clone() });
         if change > 0 {
-            self.notes.push(Note { value: change, whole: false, ..note });
+            self.notes[owner].push(Note { value: change, whole: false, ..note });
         }
     }
 
@@ -385,8 +389,8 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
         bytes: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5a45_4353_4843), // "ZECSHC"
         scripts: vec![Vec::new(); owners],
         names,
-        coins: Vec::new(),
-        notes: Vec::new(),
+        coins: vec![Vec::new(); owners],
+        notes: vec![Vec::new(); owners],
         round_trips: Vec::new(),
         theft: Theft::default(),
         height: 0,
@@ -448,7 +452,7 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
         if height == opts.theft_height {
             // The exchange's hot wallet drained into the thief's address.
             let mut loot = Vec::new();
-            while let Some(c) = e.take_coin(Some(EXCHANGE)) {
+            while let Some(c) = e.take_coin(EXCHANGE) {
                 loot.push(c);
                 if loot.len() == 6 {
                     break;
@@ -499,9 +503,15 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
         }
         e.coinbase();
         let fill_bytes = &mut e.bytes;
-        let raw = block(prev, time, 0x200f_0f0f, &e.block_txs, &e.block_txids, 36, &mut |b: &mut [u8]| {
+        let mut raw = block(prev, time, 0x200f_0f0f, &e.block_txs, &e.block_txids, 36, &mut |b: &mut [u8]| {
             fill_bytes.fill_bytes(b)
         });
+        // Regtest's easy target, met by trying nonces (the Equihash solution is not checked).
+        let mut nonce = 0u64;
+        while !zcash::Header::decode(&raw).is_ok_and(|h| h.meets_target()) {
+            nonce += 1;
+            raw[108..116].copy_from_slice(&nonce.to_le_bytes());
+        }
         prev = chain::hash::dsha256(&raw[..140 + 1 + 36]);
         writer.write_block(&raw)?;
         transactions += e.block_txs.len() as u64;

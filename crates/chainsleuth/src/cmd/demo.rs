@@ -30,7 +30,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             let out = args.out.join("monero");
             return super::xmr::demo(&crate::cli::XmrDemoArgs { out, blobs: "fixtures/monero-regtest".into() });
         }
-        other => anyhow::bail!("--chain {other:?}: bitcoin or monero"),
+        "zcash" => return super::zec::demo(&args.out, args.seed),
+        other => anyhow::bail!("--chain {other:?}: bitcoin, monero or zcash"),
     }
     let mut s = String::new();
     let chain = match &args.blocks_dir {
