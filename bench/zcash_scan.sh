@@ -14,8 +14,8 @@ echo "== simulate $BLOCKS Zcash blocks"
 $BIN simulate --chain zcash --out "$WORK/zcash" --blocks "$BLOCKS" --seed 1
 ZBYTES=$(du -sb "$WORK/zcash/blocks" | cut -f1)
 echo "== simulate a Bitcoin chain of about the same size"
-# The large profile writes about 1 KB per transaction.
-TXS=$((ZBYTES / 1000))
+# The large profile writes about 380 bytes per transaction.
+TXS=$((ZBYTES / 380))
 $BIN simulate --out "$WORK/bitcoin" --profile large --txs "$TXS" --seed 1 >/dev/null
 echo "== scan both (each twice; the second, warm, run counts)"
 for chain in zcash bitcoin; do
