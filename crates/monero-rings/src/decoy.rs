@@ -23,20 +23,13 @@
 
 use statrs::function::gamma::gamma_lr;
 
-/// Gamma shape over log seconds.
-pub const GAMMA_SHAPE: f64 = 19.28;
-/// Gamma scale over log seconds.
-pub const GAMMA_SCALE: f64 = 1.0 / 1.61;
-/// Seconds subtracted from draws beyond it (10 blocks of 120 s).
-const DEFAULT_UNLOCK_TIME: f64 = 1200.0;
+use monero::wallet2::BLOCKS_IN_A_YEAR;
+pub use monero::wallet2::{GAMMA_SCALE, GAMMA_SHAPE, MINED_UNLOCK_WINDOW, SPENDABLE_AGE};
+
+/// Seconds subtracted from draws beyond it (`wallet2`'s, as a float).
+const DEFAULT_UNLOCK_TIME: f64 = monero::wallet2::DEFAULT_UNLOCK_TIME as f64;
 /// Draws below the unlock time become a uniform integer below this.
-const RECENT_SPEND_WINDOW: f64 = 1800.0;
-/// Outputs younger than this many blocks are never spendable.
-pub const SPENDABLE_AGE: u64 = 10;
-/// Miner outputs unlock after this many blocks.
-pub const MINED_UNLOCK_WINDOW: u64 = 60;
-/// Blocks in a year of 120 s blocks.
-const BLOCKS_IN_A_YEAR: u64 = 86_400 * 365 / 120;
+const RECENT_SPEND_WINDOW: f64 = monero::wallet2::RECENT_SPEND_WINDOW as f64;
 /// Distinct outputs the wallet draws besides the real one.
 const PICKS: f64 = 74.0;
 /// The newest blocks computed one by one; older ones have inclusion chances

@@ -22,6 +22,7 @@ pub mod hash;
 pub mod rct;
 pub mod tx;
 pub mod varint;
+pub mod wallet2;
 
 pub use block::{Block, decode_block};
 pub use error::{DecodeError, DecodeErrorKind};

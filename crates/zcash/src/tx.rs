@@ -36,34 +36,8 @@ pub const ENC_CIPHERTEXT_SIZE: usize = 580;
 /// Outgoing ciphertexts.
 pub const OUT_CIPHERTEXT_SIZE: usize = 80;
 
-/// A transparent input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TxIn<'a> {
-    /// Spent txid (internal byte order); all zero for a coinbase.
-    pub prev_txid: &'a [u8; 32],
-    /// Spent output index; u32::MAX for a coinbase.
-    pub prev_vout: u32,
-    /// scriptSig.
-    pub script_sig: &'a [u8],
-    /// nSequence.
-    pub sequence: u32,
-}
-
-impl TxIn<'_> {
-    /// Whether this is a coinbase input.
-    pub fn is_coinbase(&self) -> bool {
-        self.prev_vout == u32::MAX && self.prev_txid.iter().all(|&b| b == 0)
-    }
-}
-
-/// A transparent output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TxOut<'a> {
-    /// Value in zatoshis.
-    pub value: u64,
-    /// scriptPubKey.
-    pub script_pubkey: &'a [u8],
-}
+/// Transparent inputs and outputs are Bitcoin's, field for field.
+pub use chain::tx::{TxIn, TxOut};
 
 /// A Sprout JoinSplit description, borrowed whole; fields by offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

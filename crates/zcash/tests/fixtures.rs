@@ -236,3 +236,24 @@ fn a_zcashd_blocks_directory_scans_with_the_bitcoin_reader_and_tree() {
     let err = chain::scan::scan(&as_bitcoin, chain::scan::ScanOptions::default(), &|_| {}).unwrap_err();
     assert!(err.to_string().contains("use --network zcash-mainnet"), "{err}");
 }
+
+proptest::proptest! {
+    /// Any bytes, and any real transaction with a byte changed: an answer or an
+    /// error, never a panic; what decodes re-decodes to itself.
+    #[test]
+    fn arbitrary_and_mutated_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000), at in 0usize..100_000, byte in proptest::prelude::any::<u8>()) {
+        let _ = Block::decode(&bytes);
+        let _ = Transaction::decode(&bytes);
+        let entries = index();
+        let nu5 = entries.iter().find(|e| e["height"] == 1687118).unwrap();
+        let raw = block_bytes(nu5);
+        let block = Block::decode(&raw).unwrap();
+        let tx = &block.txs[at % block.txs.len()];
+        let mut mutated = tx.raw.to_vec();
+        let i = at % mutated.len();
+        mutated[i] = byte;
+        if let Ok(t) = Transaction::decode(&mutated) {
+            proptest::prop_assert_eq!(t.size(), mutated.len());
+        }
+    }
+}

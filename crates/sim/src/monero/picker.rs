@@ -5,23 +5,10 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-/// Blocks before an ordinary output may be spent (`CRYPTONOTE_DEFAULT_TX_SPENDABLE_AGE`).
-pub const SPENDABLE_AGE: u64 = 10;
-/// Blocks before a coinbase output may be spent (`CRYPTONOTE_MINED_MONEY_UNLOCK_WINDOW`).
-pub const COINBASE_UNLOCK: u64 = 60;
-
-/// wallet2's `GAMMA_SHAPE`.
-const GAMMA_SHAPE: f64 = 19.28;
-/// wallet2's `GAMMA_SCALE`.
-const GAMMA_SCALE: f64 = 1.0 / 1.61;
-/// `DIFFICULTY_TARGET_V2`, seconds.
-const TARGET_V2: f64 = 120.0;
-/// wallet2's `DEFAULT_UNLOCK_TIME`: the spendable age in seconds.
-const DEFAULT_UNLOCK_TIME: f64 = SPENDABLE_AGE as f64 * TARGET_V2;
-/// wallet2's `RECENT_SPEND_WINDOW`, seconds.
-const RECENT_SPEND_WINDOW: u64 = 15 * 120;
-/// `86400 * 365 / DIFFICULTY_TARGET_V2`.
-const BLOCKS_IN_A_YEAR: usize = 86_400 * 365 / 120;
+use monero::wallet2::{
+    BLOCKS_IN_A_YEAR, DEFAULT_UNLOCK_TIME, GAMMA_SCALE, GAMMA_SHAPE, RECENT_SPEND_WINDOW, TARGET_V2,
+};
+pub use monero::wallet2::{MINED_UNLOCK_WINDOW as COINBASE_UNLOCK, SPENDABLE_AGE};
 
 /// A standard normal draw (Box-Muller).
 pub fn normal(rng: &mut ChaCha8Rng) -> f64 {
@@ -67,7 +54,7 @@ impl GammaPicker {
         if rct_offsets.len() <= SPENDABLE_AGE as usize {
             return None;
         }
-        let blocks_to_consider = rct_offsets.len().min(BLOCKS_IN_A_YEAR);
+        let blocks_to_consider = rct_offsets.len().min(BLOCKS_IN_A_YEAR as usize);
         let last = *rct_offsets.last()?;
         let outputs_to_consider = last
             - if blocks_to_consider < rct_offsets.len() {
@@ -80,7 +67,7 @@ impl GammaPicker {
         if num_rct_outputs == 0 || outputs_to_consider == 0 {
             return None;
         }
-        let average_output_time = TARGET_V2 * blocks_to_consider as f64 / outputs_to_consider as f64;
+        let average_output_time = TARGET_V2 as f64 * blocks_to_consider as f64 / outputs_to_consider as f64;
         Some(Self { end, num_rct_outputs, average_output_time })
     }
 
@@ -94,8 +81,8 @@ impl GammaPicker {
     /// pick (too old, or an empty block), which the wallet draws again.
     pub fn pick(&self, rct_offsets: &[u64], rng: &mut ChaCha8Rng) -> Option<(u64, usize)> {
         let mut x = gamma(rng, GAMMA_SHAPE, GAMMA_SCALE).exp();
-        if x > DEFAULT_UNLOCK_TIME {
-            x -= DEFAULT_UNLOCK_TIME;
+        if x > DEFAULT_UNLOCK_TIME as f64 {
+            x -= DEFAULT_UNLOCK_TIME as f64;
         } else {
             x = rng.random_range(0..RECENT_SPEND_WINDOW) as f64;
         }
