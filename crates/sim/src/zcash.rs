@@ -99,8 +99,10 @@ pub struct ZcashTruth {
     pub transactions: u64,
     /// Every deshielding of a whole or partial note, with the shielding it came from.
     pub round_trips: Vec<RoundTrip>,
-    /// The miners' addresses (their coinbase shieldings are labelled by these).
+    /// The miners' addresses.
     pub miner_addresses: Vec<String>,
+    /// The miners' shieldings of their coinbase outputs.
+    pub miner_shieldings: Vec<String>,
     /// The theft.
     pub theft: Theft,
     /// Bytes of blocks written.
@@ -138,6 +140,7 @@ struct Economy {
     /// Per owner: its notes.
     notes: Vec<Vec<Note>>,
     round_trips: Vec<RoundTrip>,
+    miner_shieldings: Vec<String>,
     theft: Theft,
     height: u32,
     block_txs: Vec<Vec<u8>>,
@@ -392,6 +395,7 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
         coins: vec![Vec::new(); owners],
         notes: vec![Vec::new(); owners],
         round_trips: Vec::new(),
+        miner_shieldings: Vec::new(),
         theft: Theft::default(),
         height: 0,
         block_txs: Vec::new(),
@@ -421,7 +425,9 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
                     // Miners shield their coinbase, then pay users from the pool.
                     0..8 => {
                         let m = e.rng.random_range(0..MINERS);
-                        e.shield(m);
+                        if let Some(t) = e.shield(m) {
+                            e.miner_shieldings.push(hex_id(&t));
+                        }
                     }
                     8..16 => {
                         let m = e.rng.random_range(0..MINERS);
@@ -529,6 +535,7 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
         transactions,
         round_trips: e.round_trips,
         miner_addresses,
+        miner_shieldings: e.miner_shieldings,
         theft: e.theft,
         bytes,
     };

@@ -38,6 +38,13 @@ fn the_simulated_chain_reads_back_and_round_trips_link_by_value() {
     // linkable round trips found (recall 0.625). Most of the rest are round amounts
     // that many others shielded in the same window: values alone cannot tell them.
     assert!(e.precision >= 0.99 && e.recall >= 0.62, "{e:?}");
+    // Miners' shieldings of their coinbase are labelled, all of them and only them.
+    let miners: std::collections::HashSet<String> =
+        truth["miner_shieldings"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+    let labelled: std::collections::HashSet<String> =
+        crossings.shieldings.iter().filter(|s| s.from_coinbase).map(|s| zcash::header::display_hex(&s.txid)).collect();
+    assert!(miners.len() > 100);
+    assert_eq!(labelled, miners);
     // Every link carries its confidence, within (0, 1].
     assert!(links.iter().all(|l| l.confidence > 0.0 && l.confidence <= 1.0));
 }

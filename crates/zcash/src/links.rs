@@ -26,6 +26,9 @@ pub struct Crossing {
     /// Scripts paid (deshielding) or, for shieldings, unknown here (inputs name
     /// outpoints; the index resolves them).
     pub scripts: Vec<Vec<u8>>,
+    /// A shielding that spends only coinbase outputs: a miner shielding its reward
+    /// (which Zcash required before Heartwood).
+    pub from_coinbase: bool,
 }
 
 /// How to link.
@@ -102,6 +105,8 @@ pub struct Link {
     pub value_out: u64,
     /// Blocks between them.
     pub blocks_apart: u32,
+    /// The shielding spent only coinbase outputs (a miner shielding its reward).
+    pub miner_shielding: bool,
     /// See the module's documentation.
     pub confidence: f64,
     /// Why: the candidate counts.
@@ -115,6 +120,8 @@ pub struct Crossings {
     pub shieldings: Vec<Crossing>,
     /// Value out of a pool to transparent outputs, in height order.
     pub deshieldings: Vec<Crossing>,
+    /// Coinbase transactions seen.
+    coinbases: std::collections::HashSet<[u8; 32]>,
 }
 
 impl Crossings {
@@ -122,13 +129,20 @@ impl Crossings {
     /// pays its fee out of a pool is not a deshielding.
     pub fn add_block(&mut self, height: u32, block: &Block<'_>) {
         for tx in &block.txs {
+            if tx.is_coinbase() {
+                self.coinbases.insert(tx.txid);
+                continue;
+            }
+            let from_coinbase = !tx.inputs.is_empty() && tx.inputs.iter().all(|i| self.coinbases.contains(i.prev_txid));
             for (pool, c) in Pool::ALL.into_iter().zip(crossings(tx)) {
                 if c.into > 0 && !tx.inputs.is_empty() {
-                    self.shieldings.push(Crossing { txid: tx.txid, height, pool, value: c.into, scripts: Vec::new() });
+                    let (txid, value) = (tx.txid, c.into);
+                    self.shieldings.push(Crossing { txid, height, pool, value, scripts: Vec::new(), from_coinbase });
                 }
                 if c.out_of > 0 && !tx.outputs.is_empty() {
                     let scripts = tx.outputs.iter().map(|o| o.script_pubkey.to_vec()).collect();
-                    self.deshieldings.push(Crossing { txid: tx.txid, height, pool, value: c.out_of, scripts });
+                    let (txid, value) = (tx.txid, c.out_of);
+                    self.deshieldings.push(Crossing { txid, height, pool, value, scripts, from_coinbase: false });
                 }
             }
         }
@@ -179,6 +193,7 @@ impl Crossings {
                     value_in: s.value,
                     value_out: d.value,
                     blocks_apart: d.height - s.height,
+                    miner_shielding: s.from_coinbase,
                     confidence,
                     reason: format!(
                         "{} shielding(s) within {} blocks before could explain the deshielding, {} deshielding(s) after the shielding; {expected:.2} of that value expected by chance",
