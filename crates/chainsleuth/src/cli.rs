@@ -273,6 +273,10 @@ pub struct EvalArgs {
     /// A ground_truth.json (the regtest fixture's or a simulator's).
     #[arg(long)]
     pub ground_truth: PathBuf,
+    /// Zcash (`--chain zcash`): the blocks directory whose round-trip links are
+    /// scored (precision and recall against the truth's round trips).
+    #[arg(long)]
+    pub blocks_dir: Option<PathBuf>,
     #[command(flatten)]
     pub index: IndexLocation,
     /// Print JSON instead of text.

@@ -309,6 +309,17 @@ fn zcash_simulate_scan_pools_and_links_answer_their_contracts() {
         assert!(!first[field].is_null(), "link JSON has {field}");
     }
     assert!(links["eval"]["precision"].as_f64().unwrap() > 0.9);
+    let eval = json_of(&chainsleuth(&[
+        "eval",
+        "--network",
+        "zcash-regtest",
+        "--blocks-dir",
+        blocks,
+        "--ground-truth",
+        truth.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(eval["linking"], links["eval"]);
     let err = one_line_error(&chainsleuth(&["zcash", "pools", "--blocks-dir", blocks, "--network", "mainnet"]));
     assert!(err.contains("not zcash") || err.contains("zcash-mainnet"), "{err}");
 }

@@ -114,6 +114,13 @@ pub fn entity(args: &EntityArgs) -> anyhow::Result<()> {
 
 /// `chainsleuth eval --ground-truth FILE`.
 pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
+    let network = args.index.network.resolve()?;
+    if network.is_zcash() {
+        let Some(blocks_dir) = &args.blocks_dir else {
+            anyhow::bail!("eval on Zcash scores the round-trip links of a blocks directory: give --blocks-dir");
+        };
+        return super::zec::eval(blocks_dir, network, &args.ground_truth, args.json);
+    }
     let index = open_index(&args.index)?;
     let analysis = Analysis::open(&index)?;
     let report = analysis::eval::evaluate(&index, analysis.as_ref(), &args.ground_truth)?;

@@ -54,6 +54,30 @@ fn pools(args: &ZcashPoolsArgs) -> anyhow::Result<()> {
     print_text(&format!("pool balances after height {height} (never negative on the way)\n{}", t.render()))
 }
 
+/// `chainsleuth eval --chain zcash --blocks-dir D --ground-truth F`: linking
+/// precision and recall at the default options.
+pub fn eval(blocks_dir: &std::path::Path, network: Network, truth: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let dir = BlocksDir::open(blocks_dir, network).context("cannot open blocks directory")?;
+    let mut crossings = Crossings::default();
+    zcash::walk::for_each_block(&dir, |h, block| {
+        crossings.add_block(h, block);
+        Ok(())
+    })?;
+    let opts = LinkOptions::default();
+    let links = crossings.links(&opts);
+    let truth_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(truth).with_context(|| format!("{}", truth.display()))?)
+            .with_context(|| format!("{}: not JSON", truth.display()))?;
+    let e = evaluate(&links, &truth_json).map_err(|e| anyhow::anyhow!("{}: {e}", truth.display()))?;
+    if json {
+        return print_json(&json!({"linking": e}));
+    }
+    print_text(&format!(
+        "round-trip linking (window {} blocks, confidence >= {}): precision {:.4} ({} of {} links), recall {:.4} ({} of {} round trips linkable by value; {} partial deshieldings)\n",
+        opts.window, opts.min_confidence, e.precision, e.correct, e.links, e.recall, e.found, e.linkable, e.partial
+    ))
+}
+
 fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.min_confidence) {
         bail!("--min-confidence {}: between 0 and 1", args.min_confidence);
