@@ -154,10 +154,6 @@ const EXCHANGE: usize = MINERS;
 const THIEF: usize = MINERS + 1;
 const FIRST_USER: usize = MINERS + 2;
 
-fn hex_id(txid: &[u8; 32]) -> String {
-    zcash::header::display_hex(txid)
-}
-
 impl Economy {
     fn new_script(&mut self) -> Vec<u8> {
         let mut hash = [0u8; 20];
@@ -297,8 +293,8 @@ impl Economy {
             self.notes[owner].push(Note { value: left, whole: false, ..note.clone() });
         }
         self.round_trips.push(RoundTrip {
-            shield_txid: hex_id(&note.shield_txid),
-            deshield_txid: hex_id(&txid),
+            shield_txid: zcash::header::display_hex(&note.shield_txid),
+            deshield_txid: zcash::header::display_hex(&txid),
             pool: "sapling",
             value_in: note.shield_value,
             value_out: out,
@@ -348,12 +344,11 @@ impl Economy {
             expiry_height: self.height + 40,
             ..TxParts::default()
         };
-        let bytes = &mut self.bytes;
-        let raw = v4_tx(&parts, &mut |b: &mut [u8]| bytes.fill_bytes(b));
-        let txid = zcash::header::dsha256(&raw);
+        let txid = self.emit(&parts);
+        // The coinbase comes first in its block.
+        self.block_txs.rotate_right(1);
+        self.block_txids.rotate_right(1);
         self.pay_to(miner, txid, 0, REWARD + self.fees);
-        self.block_txs.insert(0, raw);
-        self.block_txids.insert(0, txid);
         self.fees = 0;
     }
 }
@@ -426,7 +421,7 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
                     0..8 => {
                         let m = e.rng.random_range(0..MINERS);
                         if let Some(t) = e.shield(m) {
-                            e.miner_shieldings.push(hex_id(&t));
+                            e.miner_shieldings.push(zcash::header::display_hex(&t));
                         }
                     }
                     8..16 => {
@@ -484,7 +479,7 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
                 for (i, v) in values.into_iter().enumerate() {
                     e.pay_to(THIEF, txid, i as u32, v);
                 }
-                e.theft.txid = hex_id(&txid);
+                e.theft.txid = zcash::header::display_hex(&txid);
             }
         }
         if height > opts.theft_height
@@ -492,20 +487,20 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
             && e.rng.random_range(0..20) == 0
             && let Some(t) = e.shield(THIEF)
         {
-            e.theft.shield_txids.push(hex_id(&t));
+            e.theft.shield_txids.push(zcash::header::display_hex(&t));
             thief_chunks += 1;
         }
         if height > opts.theft_height
             && e.rng.random_range(0..10) == 0
             && let Some(t) = e.deshield(THIEF, true, None, 20)
         {
-            e.theft.deshield_txids.push(hex_id(&t));
+            e.theft.deshield_txids.push(zcash::header::display_hex(&t));
         }
         if height > opts.theft_height
             && e.rng.random_range(0..10) == 0
             && let Some(t) = e.payment(THIEF, EXCHANGE, Some(u64::MAX))
         {
-            e.theft.cash_out_txids.push(hex_id(&t));
+            e.theft.cash_out_txids.push(zcash::header::display_hex(&t));
         }
         e.coinbase();
         let fill_bytes = &mut e.bytes;

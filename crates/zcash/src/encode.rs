@@ -37,17 +37,7 @@ pub struct TxParts {
 }
 
 fn compact_size(out: &mut Vec<u8>, n: usize) {
-    match n {
-        0..0xfd => out.push(n as u8),
-        0xfd..=0xffff => {
-            out.push(0xfd);
-            out.extend_from_slice(&(n as u16).to_le_bytes());
-        }
-        _ => {
-            out.push(0xfe);
-            out.extend_from_slice(&(n as u32).to_le_bytes());
-        }
-    }
+    chain::encode::write_compact_size(out, n as u64);
 }
 
 fn random(out: &mut Vec<u8>, n: usize, fill: Fill<'_>) {

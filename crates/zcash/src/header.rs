@@ -36,9 +36,7 @@ pub struct Header<'a> {
 
 /// Hex of a hash in display (reversed) order, as zcashd and explorers show it.
 pub fn display_hex(hash: &[u8; 32]) -> String {
-    let mut h = *hash;
-    h.reverse();
-    hex::encode(h)
+    chain::BlockHash(*hash).to_string()
 }
 
 impl<'a> Header<'a> {

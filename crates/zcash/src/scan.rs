@@ -39,8 +39,7 @@ impl BlockDecoder for ZcashBlocks {
                 classes.add_output(script_class(o.script_pubkey), o.value);
             }
         }
-        let bip34_height =
-            block.txs.first().and_then(|t| t.inputs.first()).and_then(|i| chain::scan::bip34_height(i.script_sig));
+        let bip34_height = block.height();
         Ok(BlockFacts { header: h.as_bitcoin(), txs: block.txs.len() as u32, inputs, outputs, bip34_height, classes })
     }
 }

@@ -75,12 +75,7 @@ impl Graph {
         for l in links {
             by_shield.entry(l.shield_txid.as_str()).or_default().push(l);
         }
-        let parse = |hex: &str| -> Option<[u8; 32]> {
-            let mut h = [0u8; 32];
-            hex::decode_to_slice(hex, &mut h).ok()?;
-            h.reverse();
-            Some(h)
-        };
+        let parse = |hex: &str| hex.parse::<chain::Txid>().ok().map(|t| t.0);
         let mut trail = Trail::default();
         let mut queue = VecDeque::from([(start, 1.0f64, 0u32)]);
         let mut seen = HashSet::new();

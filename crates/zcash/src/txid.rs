@@ -43,14 +43,6 @@ fn header_digest(tx: &Transaction<'_>) -> [u8; 32] {
     )
 }
 
-fn compact_size(n: usize) -> Vec<u8> {
-    match n {
-        0..0xfd => vec![n as u8],
-        0xfd..=0xffff => [&[0xfd][..], &(n as u16).to_le_bytes()].concat(),
-        _ => [&[0xfe][..], &(n as u32).to_le_bytes()].concat(),
-    }
-}
-
 fn transparent_digest(tx: &Transaction<'_>) -> [u8; 32] {
     if tx.inputs.is_empty() && tx.outputs.is_empty() {
         return digest(b"ZTxIdTranspaHash", &[]);
@@ -62,9 +54,12 @@ fn transparent_digest(tx: &Transaction<'_>) -> [u8; 32] {
         prevouts.update(&i.prev_vout.to_le_bytes());
         sequences.update(&i.sequence.to_le_bytes());
     }
+    let mut len = Vec::with_capacity(9);
     for o in &tx.outputs {
         outputs.update(&o.value.to_le_bytes());
-        outputs.update(&compact_size(o.script_pubkey.len()));
+        len.clear();
+        chain::encode::write_compact_size(&mut len, o.script_pubkey.len() as u64);
+        outputs.update(&len);
         outputs.update(o.script_pubkey);
     }
     digest(b"ZTxIdTranspaHash", &[&finish(&prevouts), &finish(&sequences), &finish(&outputs)])

@@ -12,26 +12,23 @@ use chain::{BlockLocation, BlocksDir, ReadError};
 /// On I/O errors, records of another network, or headers that do not decode.
 pub fn main_chain(dir: &BlocksDir) -> Result<Vec<(u32, BlockLocation)>, ReadError> {
     let mut tree = HeaderTree::new();
-    let mut heights = Vec::new();
     for i in 0..dir.files().len() {
         let file = dir.read_file(i)?;
         for location in &file.blocks {
-            let bytes = file.block(location);
-            let undecodable = |e: crate::DecodeError| ReadError::Undecodable {
+            let header = Header::decode(file.block(location)).map_err(|e| ReadError::Undecodable {
                 path: file.path.clone(),
                 offset: location.offset,
                 message: e.to_string(),
-            };
-            let header = Header::decode(bytes).map_err(undecodable)?;
-            let before = tree.len();
+            })?;
             tree.insert(header.as_bitcoin(), *location);
-            if tree.len() > before {
-                // Heights of blocks whose parent is missing come from their coinbase.
-                heights.push(Block::decode(bytes).ok().and_then(|b| b.height()));
-            }
         }
     }
-    let best = tree.best_chain(dir.network(), &mut |index, _| heights[index]);
+    // Only a block whose parent is missing needs its height, from its coinbase.
+    let mut buf = Vec::new();
+    let best = tree.best_chain(dir.network(), &mut |_, node| {
+        dir.read_block(&node.location, &mut buf).ok()?;
+        Block::decode(&buf).ok()?.height()
+    });
     Ok(best.blocks.iter().map(|&n| (tree.height(n), tree.node(n).location)).collect())
 }
 

@@ -203,12 +203,7 @@ pub fn demo(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
         e.links, e.precision, e.recall, e.linkable
     );
     let theft = &truth["theft"];
-    let Some(start) = theft["txid"].as_str().and_then(|t| {
-        let mut h = [0u8; 32];
-        hex::decode_to_slice(t, &mut h).ok()?;
-        h.reverse();
-        Some(h)
-    }) else {
+    let Some(start) = theft["txid"].as_str().and_then(|t| t.parse::<chain::Txid>().ok()).map(|t| t.0) else {
         bail!("the simulated chain has no theft");
     };
     let exchange = theft["exchange_address"].as_str().unwrap_or_default();
