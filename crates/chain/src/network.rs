@@ -69,6 +69,11 @@ impl Network {
         Self::ZcashRegtest,
     ];
 
+    /// The ticker amounts are shown in: `BTC` or `ZEC`.
+    pub const fn unit(self) -> &'static str {
+        if self.is_zcash() { "ZEC" } else { "BTC" }
+    }
+
     /// Whether it is a Zcash network (zcashd's block and transaction formats).
     pub const fn is_zcash(self) -> bool {
         matches!(self, Self::ZcashMainnet | Self::ZcashTestnet | Self::ZcashRegtest)

@@ -229,6 +229,16 @@ pub struct TraceArgs {
     /// Rows of the table (and nodes of the HTML drawing) to show.
     #[arg(long, default_value_t = 30)]
     pub rows: usize,
+    /// Zcash: stop where value enters a shielded pool instead of following the
+    /// round-trip links out of it.
+    #[arg(long)]
+    pub no_pool_links: bool,
+    /// Zcash: blocks a note may stay in a pool for a round-trip link.
+    #[arg(long, default_value_t = 1152)]
+    pub link_window: u32,
+    /// Zcash: round-trip links below this confidence are not followed.
+    #[arg(long, default_value_t = 0.5)]
+    pub link_min_confidence: f64,
 }
 
 /// `chainsleuth cluster`.
@@ -466,10 +476,13 @@ pub enum ZcashCommand {
 
 /// A zcashd blocks directory.
 #[derive(Debug, Args)]
-pub struct ZcashBlocksArgs {
-    /// zcashd's blocks directory (blk*.dat).
+pub struct ZcashSourceArgs {
+    /// Read zcashd's blocks directory (blk*.dat) directly instead of the index.
     #[arg(long)]
-    pub blocks_dir: PathBuf,
+    pub blocks_dir: Option<PathBuf>,
+    /// Index directory (default: ~/.local/share/chainsleuth/<network>).
+    #[arg(long, conflicts_with = "blocks_dir")]
+    pub data_dir: Option<PathBuf>,
     /// zcash-mainnet, zcash-testnet or zcash-regtest.
     #[arg(long, default_value = "zcash-mainnet")]
     pub network: String,
@@ -482,7 +495,7 @@ pub struct ZcashBlocksArgs {
 #[derive(Debug, Args)]
 pub struct ZcashPoolsArgs {
     #[command(flatten)]
-    pub blocks: ZcashBlocksArgs,
+    pub source: ZcashSourceArgs,
     /// The balances after this height (default: the tip).
     #[arg(long)]
     pub at: Option<u32>,
@@ -492,7 +505,7 @@ pub struct ZcashPoolsArgs {
 #[derive(Debug, Args)]
 pub struct ZcashLinksArgs {
     #[command(flatten)]
-    pub blocks: ZcashBlocksArgs,
+    pub source: ZcashSourceArgs,
     /// Only links of this shielding or deshielding transaction.
     #[arg(long, conflicts_with = "address")]
     pub tx: Option<String>,

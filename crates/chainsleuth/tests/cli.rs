@@ -322,6 +322,59 @@ fn zcash_simulate_scan_pools_and_links_answer_their_contracts() {
     assert_eq!(eval["linking"], links["eval"]);
     let err = one_line_error(&chainsleuth(&["zcash", "pools", "--blocks-dir", blocks, "--network", "mainnet"]));
     assert!(err.contains("not zcash") || err.contains("zcash-mainnet"), "{err}");
+
+    // The index: the same pools and links, and the Bitcoin commands on Zcash.
+    let idx = tmp.path().join("index");
+    let z = ["--data-dir", idx.to_str().unwrap(), "--network", "zcash-regtest"];
+    let with = |args: &[&str]| -> Vec<String> { args.iter().chain(&z).map(|s| (*s).to_owned()).collect() };
+    let run = |args: &[&str]| json_of(&chainsleuth(&with(args).iter().map(String::as_str).collect::<Vec<_>>()));
+    let ingest = run(&["ingest", "--blocks-dir", blocks, "--json"]);
+    assert_eq!(ingest["counts"]["txs"], sim["transactions"]);
+    assert!(ingest["counts"]["crossings"].as_u64().unwrap() > 100, "{ingest}");
+    let indexed_pools = run(&["zcash", "pools", "--json"]);
+    assert_eq!(indexed_pools["valuePools"][1]["chainValueZat"], sim["sapling_pool"]);
+    let sapling = &indexed_pools["valuePools"][1];
+    assert_eq!(
+        sapling["intoZat"].as_u64().unwrap() - sapling["outOfZat"].as_u64().unwrap(),
+        sim["sapling_pool"].as_u64().unwrap()
+    );
+    let indexed_links = run(&["zcash", "links", "--ground-truth", truth.to_str().unwrap(), "--json"]);
+    assert_eq!(indexed_links["links"], links["links"]);
+    assert_eq!(indexed_links["eval"], links["eval"]);
+
+    let link = &links["links"][0];
+    let shielding = run(&["tx", link["shield_txid"].as_str().unwrap(), "--json"]);
+    assert_eq!(shielding["pool_crossings"][0]["pool"], "sapling");
+    assert_eq!(shielding["pool_crossings"][0]["into_pool"], link["value_in"]);
+    let value_in: u64 = shielding["inputs"].as_array().unwrap().iter().map(|i| i["value"].as_u64().unwrap()).sum();
+    let value_out = shielding["value_out"].as_u64().unwrap() + link["value_in"].as_u64().unwrap();
+    assert_eq!(shielding["fee"].as_u64().unwrap(), value_in - value_out, "fee counts the value into the pool");
+    let funder = shielding["inputs"][0]["address"].as_str().unwrap().to_owned();
+    assert!(funder.starts_with("tm"), "{funder}");
+    let address = run(&["address", &funder, "--json"]);
+    assert!(address["tx_count"].as_u64().unwrap() >= 1);
+    let cluster = run(&["cluster", "--json"]);
+    assert!(cluster["entities"].as_u64().unwrap() > 0, "{cluster}");
+
+    // A trace from the coin the shielding spent crosses the pool along the link,
+    // with its confidence.
+    let coin = shielding["inputs"][0]["prevout"].as_str().unwrap().to_owned();
+    let traced = run(&["trace", "--from", &coin, "--max-hops", "2", "--json"]);
+    let crossed = &traced["pool_links"][0];
+    assert_eq!(crossed["deshielding"], link["deshield_txid"]);
+    assert_eq!(crossed["confidence"], link["confidence"]);
+    let stopped = run(&["trace", "--from", &coin, "--max-hops", "2", "--no-pool-links", "--json"]);
+    assert!(stopped["pool_links"].as_array().unwrap().is_empty());
+    assert!(stopped["summary"]["pool"].as_u64().unwrap() > 0, "value entering the pool ends there");
+    assert!(stopped["endpoints"].as_array().unwrap().iter().any(|e| e["kind"] == "pool" && e["pool"] == "sapling"));
+
+    // Screening: the deshielding inherits the shielding funder's label through the link.
+    let labels = tmp.path().join("funder.csv");
+    std::fs::write(&labels, format!("address,label,category\n{funder},Funder,theft\n")).unwrap();
+    run(&["tags", "import", labels.to_str().unwrap(), "--json"]);
+    let screened = run(&["screen", link["deshield_txid"].as_str().unwrap(), "--json"]);
+    let exposure = screened["exposures"].as_array().unwrap();
+    assert!(exposure.iter().any(|e| e["category"] == "theft" && e["direction"] == "received"), "{screened}");
 }
 
 #[test]
@@ -330,9 +383,11 @@ fn the_zcash_demo_follows_the_theft_through_the_pool_to_the_exchange() {
     let out = chainsleuth(&["demo", "--chain", "zcash", "--out", tmp.path().to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("through the pool: shielding"), "{text}");
+    assert!(text.contains("through the sapling pool: shielding"), "{text}");
+    assert!(text.contains("confidence"), "{text}");
     let reached = text.lines().find(|l| l.contains("cash-outs at the exchange reached")).unwrap();
     assert!(!reached.trim_start().starts_with("0 "), "{reached}");
-    let trail: Value = serde_json::from_slice(&std::fs::read(tmp.path().join("zcash/trail.json")).unwrap()).unwrap();
-    assert!(trail["hops"].as_array().unwrap().iter().any(|h| h["kind"] == "pool"));
+    let report: Value = serde_json::from_slice(&std::fs::read(tmp.path().join("zcash/trace.json")).unwrap()).unwrap();
+    assert!(!report["pool_links"].as_array().unwrap().is_empty());
+    assert!(report["summary"]["service"].as_u64().unwrap() > 0, "{}", report["summary"]);
 }

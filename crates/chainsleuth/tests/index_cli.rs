@@ -97,7 +97,7 @@ fn block_and_status_answer() {
     assert_eq!(page["tx_count"], 31);
     let status = query(data.path(), &["status"]);
     assert_eq!(status["network"], "regtest");
-    assert_eq!(status["format_version"], 3);
+    assert_eq!(status["format_version"], 4);
     assert_eq!(status["tip"]["height"], 200);
     assert!(status["disk"]["bytes_per_io_core"].as_f64().unwrap() < 48.0);
 }

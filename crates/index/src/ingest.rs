@@ -1,6 +1,7 @@
 //! Ingest: bring the index up to the blocks directory's most-work chain.
 //!
-//! 1. Map the blocks directory from headers alone (`chain::block_map`).
+//! 1. Map the blocks directory from headers alone (`chain::block_map`, or
+//!    `zcash::walk` for zcashd's).
 //! 2. Find where the indexed chain and the node's chain part; roll back to that
 //!    point if the node reorganised.
 //! 3. A pipeline of three threads: read and decode the new blocks in parallel, in
@@ -12,13 +13,11 @@
 //! except the hashes compared to find the fork point.
 
 use crate::IndexError;
-use crate::address_key::AddressKey;
 use crate::manifest::{Counts, Manifest};
+use crate::source::{decode, main_chain};
 use crate::spends::{BlockSpends, SpendResolver};
-use crate::writer::{DecodedBlock, DecodedInput, DecodedOutput, DecodedTx, IndexWriter};
-use chain::block_map::BlockMap;
-use chain::tx::{TxIn, TxInfo, TxOut, TxVisitor};
-use chain::{BlockHash, BlockLocation, BlocksDir, ReadWarning, decode_block};
+use crate::writer::{DecodedBlock, IndexWriter};
+use chain::{BlockHash, BlockLocation, BlocksDir, ReadWarning};
 use rayon::prelude::*;
 use std::fs::File;
 use std::path::Path;
@@ -114,9 +113,7 @@ pub fn ingest(
         Some(m) => m,
         None => Manifest::new(network),
     };
-    let map = BlockMap::read(blocks)?;
-    let main: Vec<(u32, BlockLocation, BlockHash)> =
-        map.main_chain().map(|(h, n)| (h, n.location, n.header.hash)).collect();
+    let zcash::walk::MainChain { blocks: main, warnings: read_warnings } = main_chain(blocks)?;
     let mut writer = IndexWriter::open(data_dir, manifest)?;
 
     // Where the node's chain and the index part.
@@ -162,7 +159,7 @@ pub fn ingest(
             size = 0;
         }
     }
-    let mut warnings: Vec<ReadWarning> = map.warnings().to_vec();
+    let mut warnings: Vec<ReadWarning> = read_warnings;
     let (mut bytes_done, mut since_commit, mut blocks_since_commit) = (0u64, 0u64, 0u64);
     std::thread::scope(|scope| -> Result<(), IndexError> {
         let (sender, decoded) = mpsc::sync_channel::<Vec<Result<DecodedBlock, chain::ReadError>>>(2);
@@ -199,12 +196,14 @@ pub fn ingest(
                 let block = match block {
                     Ok(block) => block,
                     // The newest block may still be being written by the node.
-                    Err(chain::ReadError::Decode { path, offset, cause })
-                        if height_of(&path, offset, todo) == last_height =>
-                    {
+                    Err(
+                        chain::ReadError::Decode { ref path, offset, .. }
+                        | chain::ReadError::Undecodable { ref path, offset, .. },
+                    ) if height_of(path, offset, todo) == last_height => {
+                        let cause = block.err().map(|e| e.to_string()).unwrap_or_default();
                         let warning = ReadWarning {
-                            file: path,
-                            offset,
+                            file: blocks.file_path(todo[todo.len() - 1].1.file),
+                            offset: todo[todo.len() - 1].1.offset,
                             message: format!("tip block does not decode yet ({cause}); left for the next run"),
                         };
                         log::warn!("{warning}");
@@ -239,6 +238,7 @@ pub fn ingest(
         inputs: counts.inputs - after_rollback.inputs,
         outputs: counts.outputs - after_rollback.outputs,
         addresses: counts.addresses - after_rollback.addresses,
+        crossings: counts.crossings - after_rollback.crossings,
     };
     Ok(IngestReport {
         tip: writer.tip_height().and_then(|h| Some((h, writer.block_hash(h)?))),
@@ -256,63 +256,4 @@ pub fn ingest(
 fn height_of(path: &Path, offset: u64, blocks: &[(u32, BlockLocation, BlockHash)]) -> Option<u32> {
     let number = path.file_name()?.to_str()?.strip_prefix("blk")?.strip_suffix(".dat")?.parse::<u32>().ok()?;
     blocks.iter().find(|b| b.1.file == number && b.1.offset == offset).map(|b| b.0)
-}
-
-/// Collects a block's parts for the writer.
-#[derive(Default)]
-struct Collect {
-    txs: Vec<DecodedTx>,
-    inputs: Vec<DecodedInput>,
-    outputs: Vec<DecodedOutput>,
-}
-
-impl<'a> TxVisitor<'a> for Collect {
-    #[inline]
-    fn input(&mut self, _: usize, input: &TxIn<'a>) {
-        self.inputs.push(DecodedInput {
-            prev_txid: *input.prev_txid,
-            prev_vout: input.prev_vout,
-            sequence: input.sequence,
-        });
-    }
-
-    #[inline]
-    fn output(&mut self, _: usize, output: &TxOut<'a>) {
-        let destination = chain::script::classify(output.script_pubkey);
-        let key = AddressKey::of_destination(&destination, output.script_pubkey);
-        self.outputs.push(DecodedOutput { value: output.value, class: destination.class().code(), key });
-    }
-
-    #[inline]
-    fn tx_end(&mut self, _: usize, tx: &TxInfo<'a>) {
-        self.txs.push(DecodedTx {
-            txid: tx.txid.0,
-            inputs: tx.input_count as u32,
-            outputs: tx.output_count as u32,
-            size: tx.size() as u32,
-            weight: tx.weight() as u32,
-            version: tx.version,
-            lock_time: tx.lock_time,
-        });
-    }
-}
-
-/// Reads and decodes one block.
-fn decode(blocks: &BlocksDir, height: u32, location: BlockLocation) -> Result<DecodedBlock, chain::ReadError> {
-    let mut bytes = Vec::with_capacity(location.size as usize);
-    blocks.read_block(&location, &mut bytes)?;
-    let mut collect = Collect::default();
-    let info = decode_block(&bytes, &mut collect).map_err(|cause| chain::ReadError::Decode {
-        path: blocks.file_path(location.file),
-        offset: location.offset,
-        cause,
-    })?;
-    Ok(DecodedBlock {
-        height,
-        header: info.header,
-        location,
-        txs: collect.txs,
-        inputs: collect.inputs,
-        outputs: collect.outputs,
-    })
 }

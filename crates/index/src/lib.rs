@@ -1,4 +1,5 @@
-//! Blocks to columns: an embedded, memory-mapped index of a Bitcoin chain.
+//! Blocks to columns: an embedded, memory-mapped index of a Bitcoin or Zcash chain
+//! (Zcash's transparent graph, with every crossing into and out of its pools).
 //!
 //! Dense integer ids in chain order (heights, transactions, inputs, outputs;
 //! addresses by first appearance), fixed-width little-endian columns in their own
@@ -16,6 +17,7 @@ pub mod ingest;
 pub mod manifest;
 mod reader;
 pub mod schema;
+mod source;
 pub mod spends;
 pub mod table;
 mod usage;
@@ -25,7 +27,7 @@ pub use address_key::AddressKey;
 pub use ids::{AddrId, Height, InNum, OutNum, TxNum};
 pub use ingest::{IngestOptions, IngestProgress, IngestReport, ingest};
 pub use manifest::{Counts, FORMAT_VERSION, Manifest};
-pub use reader::{AddressSummary, BlockRow, Index, InputRow, OutputRow, Spent, TxRow};
+pub use reader::{AddressSummary, BlockRow, CrossingRow, Index, InputRow, OutputRow, Spent, TxRow};
 pub use usage::{DiskUsage, disk_usage};
 
 /// Replaces the file at `path` with `bytes` so that a crash leaves the old or the new
@@ -91,6 +93,17 @@ pub enum IndexError {
         /// The directory.
         path: PathBuf,
     },
+    /// A Zcash block would take a shielded pool below zero (ZIP 209 forbids it):
+    /// the blocks or their reading are wrong.
+    #[error("height {height}: the {pool} pool would hold {balance} zatoshis, below zero")]
+    NegativePool {
+        /// The block.
+        height: u32,
+        /// The pool's name.
+        pool: &'static str,
+        /// The balance it would have.
+        balance: i128,
+    },
     /// More items than a column's ids can number.
     #[error("too many items for the index format: {0}")]
     Limit(&'static str),
@@ -106,6 +119,17 @@ impl IndexError {
 /// (txids are uniformly distributed).
 pub fn txid_fingerprint(txid: &[u8; 32]) -> u64 {
     u64::from_le_bytes(txid[..8].try_into().unwrap_or_default())
+}
+
+/// The number of leading items in `0..len` for which `pred` holds (it must hold for
+/// a prefix): a binary search over a column.
+pub(crate) fn partition(len: u64, pred: impl Fn(u64) -> bool) -> u64 {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) { lo = mid + 1 } else { hi = mid }
+    }
+    lo
 }
 
 /// The default index directory of a network: `$XDG_DATA_HOME/chainsleuth/<network>`,

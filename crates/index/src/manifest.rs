@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// The on-disk format this build reads and writes. Bump it on any change to a
 /// column, table or segment layout (and say so in docs/format.md).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Row counts of the committed state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +24,8 @@ pub struct Counts {
     pub outputs: u64,
     /// Distinct addresses.
     pub addresses: u64,
+    /// Zcash pool crossings (transaction and pool pairs; none on Bitcoin).
+    pub crossings: u64,
 }
 
 /// A per-address history segment: a file covering a range of output numbers.

@@ -8,7 +8,7 @@ use crate::ids::{AddrId, Height, InNum, OutNum, TxNum};
 use crate::manifest::{Counts, Manifest};
 use crate::schema::{COINBASE, Columns, UNKNOWN_FEE, UNRESOLVED};
 use crate::table::Table;
-use crate::{IndexError, txid_fingerprint};
+use crate::{IndexError, partition, txid_fingerprint};
 use chain::script::ScriptClass;
 use chain::{BlockHash, Header, Network, Txid};
 use rayon::prelude::*;
@@ -82,6 +82,17 @@ impl TxRow {
     pub fn is_coinbase(&self, index: &Index) -> bool {
         self.inputs.start < self.inputs.end && index.columns.in_spent_output.get(self.inputs.start) == COINBASE
     }
+}
+
+/// Value a Zcash transaction moves across one shielded pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrossingRow {
+    /// The pool.
+    pub pool: zcash::Pool,
+    /// Zatoshis from the transparent side into the pool.
+    pub into: u64,
+    /// Zatoshis out of the pool (to transparent outputs, or the fee).
+    pub out_of: u64,
 }
 
 /// What an input spends.
@@ -378,10 +389,10 @@ impl Index {
         })
     }
 
-    /// The stored bytes of a transaction, read from the blocks directory last
-    /// ingested (for what the columns do not keep: scripts, the outpoints of
-    /// unresolved inputs). `None` if that directory or block is gone.
-    pub fn raw_tx(&self, t: TxNum) -> Option<Vec<u8>> {
+    /// The outpoints a transaction's inputs name, read from its block in the
+    /// blocks directory last ingested (the columns keep only what resolved
+    /// inputs spend). `None` if that directory or block is gone or changed.
+    pub fn input_outpoints(&self, t: TxNum) -> Option<Vec<(Txid, u32)>> {
         let height = self.tx_height(t);
         let row = u64::from(height.0 - self.manifest.start_height);
         let location = chain::BlockLocation {
@@ -395,19 +406,43 @@ impl Index {
             .as_ref()?;
         let mut bytes = Vec::new();
         blocks.read_block(&location, &mut bytes).ok()?;
-        struct Nth(usize, Option<(usize, usize)>);
-        impl chain::TxVisitor<'_> for Nth {
-            fn tx_end(&mut self, index: usize, tx: &chain::TxInfo<'_>) {
-                if index == self.0 {
-                    self.1 = Some((tx.offset, tx.bytes.len()));
-                }
+        let position = (t.0 - self.columns.block_first_tx.get(row)) as usize;
+        let (txid, outpoints) = crate::source::tx_outpoints(self.network().is_zcash(), &bytes, position)?;
+        (txid == self.columns.tx_txid.get(t.0)).then(|| outpoints.into_iter().map(|(t, v)| (Txid(t), v)).collect())
+    }
+
+    /// Zcash: what a transaction moves into and out of each shielded pool (none on
+    /// Bitcoin, nor for a transaction that crosses no pool).
+    pub fn crossings(&self, t: TxNum) -> Vec<CrossingRow> {
+        let c = &self.columns;
+        let n = self.counts().crossings;
+        let first = partition(n, |x| u64::from(c.cross_tx.get(x)) < t.0);
+        (first..n)
+            .take_while(|&x| u64::from(c.cross_tx.get(x)) == t.0)
+            .map(|x| CrossingRow {
+                pool: zcash::Pool::ALL[usize::from(c.cross_pool.get(x).min(2))],
+                into: c.cross_into.get(x),
+                out_of: c.cross_out.get(x),
+            })
+            .collect()
+    }
+
+    /// Zcash: zatoshis in each pool (as `zcash::Pool::ALL`) after the block at
+    /// `height`: the balances after its last crossing at or before that block.
+    /// `None` beyond the indexed chain or when the index does not start at
+    /// genesis. Always zero on Bitcoin.
+    pub fn pool_balances(&self, height: Height) -> Option<[u64; 3]> {
+        let end = self.block(height)?.txs.end;
+        let c = &self.columns;
+        let x = partition(self.counts().crossings, |x| u64::from(c.cross_tx.get(x)) < end);
+        let balances = match x.checked_sub(1) {
+            Some(last) => {
+                [c.cross_sprout_after.get(last), c.cross_sapling_after.get(last), c.cross_orchard_after.get(last)]
             }
-        }
-        let mut nth = Nth((t.0 - self.columns.block_first_tx.get(row)) as usize, None);
-        chain::decode_block(&bytes, &mut nth).ok()?;
-        let (offset, len) = nth.1?;
-        let tx = bytes[offset..offset + len].to_vec();
-        (chain::Transaction::decode(&tx).ok()?.info.txid.0 == self.columns.tx_txid.get(t.0)).then_some(tx)
+            None if self.manifest.start_height == 0 => [0; 3],
+            None => return None,
+        };
+        (!balances.contains(&crate::schema::UNKNOWN_BALANCE)).then_some(balances)
     }
 
     /// Runs `f` over ranges of `len` rows in parallel (for scans of a column) and
@@ -452,15 +487,4 @@ impl Index {
         }
         h.finalize().into()
     }
-}
-
-/// The number of leading items in `0..len` for which `pred` holds (it must hold for
-/// a prefix): a binary search.
-fn partition(len: u64, pred: impl Fn(u64) -> bool) -> u64 {
-    let (mut lo, mut hi) = (0, len);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if pred(mid) { lo = mid + 1 } else { hi = mid }
-    }
-    lo
 }

@@ -14,6 +14,8 @@ pub const UNRESOLVED: u64 = u64::MAX;
 pub const UNSPENT: u64 = u64::MAX;
 /// `tx_fee` when an input is unresolved.
 pub const UNKNOWN_FEE: u64 = u64::MAX;
+/// `cross_*_after` of a Zcash index that does not start at genesis.
+pub const UNKNOWN_BALANCE: u64 = u64::MAX;
 
 macro_rules! schema {
     ($( $count:ident { $( $(#[$doc:meta])* $name:ident : $t:ty ),* $(,)? } )*) => {
@@ -160,6 +162,25 @@ schema! {
         /// The first output paid to it.
         addr_first_output: u64,
     }
+    crossings {
+        /// Zcash: the transaction moving value into or out of a shielded pool
+        /// (rows in transaction order; none on Bitcoin).
+        cross_tx: u32,
+        /// The pool: 0 Sprout, 1 Sapling, 2 Orchard (`zcash::Pool::ALL`).
+        cross_pool: u8,
+        /// Zatoshis from the transparent side into the pool (shielding).
+        cross_into: u64,
+        /// Zatoshis out of the pool to the transparent side or the fee (deshielding).
+        cross_out: u64,
+        /// Zatoshis in the Sprout pool after this crossing (the turnstile; the
+        /// balance at a height is that of its last crossing). UNKNOWN_BALANCE when
+        /// the index does not start at genesis.
+        cross_sprout_after: u64,
+        /// Zatoshis in the Sapling pool after this crossing.
+        cross_sapling_after: u64,
+        /// Zatoshis in the Orchard pool after this crossing.
+        cross_orchard_after: u64,
+    }
 }
 
 #[cfg(test)]
@@ -175,7 +196,9 @@ mod tests {
              block_size:blocks:4 tx_txid:txs:32 tx_first_input:txs:8 tx_first_output:txs:8 tx_size:txs:4 tx_weight:txs:4 \
              tx_version:txs:4 tx_locktime:txs:4 tx_fee:txs:8 in_spent_output:inputs:8 in_sequence:inputs:4 in_tx:inputs:4 \
              out_value:outputs:8 out_address:outputs:4 out_spent_by:outputs:8 out_class:outputs:1 out_tx:outputs:4 \
-             addr_class:addresses:1 addr_payload:addresses:32 addr_first_output:addresses:8"
+             addr_class:addresses:1 addr_payload:addresses:32 addr_first_output:addresses:8 \
+             cross_tx:crossings:4 cross_pool:crossings:1 cross_into:crossings:8 cross_out:crossings:8 \
+             cross_sprout_after:crossings:8 cross_sapling_after:crossings:8 cross_orchard_after:crossings:8"
         );
     }
 }

@@ -82,8 +82,15 @@ impl SpendResolver {
             unresolved: 0,
         };
         let (mut inputs, mut outputs) = (block.inputs.iter(), block.outputs.iter());
-        for tx in &block.txs {
-            let (mut in_value, mut resolved, mut coinbase) = (0u64, true, false);
+        let mut crossings = block.crossings.iter().peekable();
+        for (position, tx) in block.txs.iter().enumerate() {
+            // Zcash: value out of the pools pays like an input, into them like an output.
+            let (mut from_pools, mut into_pools) = (0u64, 0u64);
+            while let Some(c) = crossings.next_if(|c| c.tx as usize == position) {
+                from_pools = from_pools.saturating_add(c.out_of);
+                into_pools = into_pools.saturating_add(c.into);
+            }
+            let (mut in_value, mut resolved, mut coinbase) = (from_pools, true, false);
             for input in inputs.by_ref().take(tx.inputs as usize) {
                 let spent = if input.prev_vout == u32::MAX && input.prev_txid == [0; 32] {
                     coinbase = true;
@@ -99,7 +106,7 @@ impl SpendResolver {
                 spends.spent.push(spent);
             }
             // After the inputs: a transaction cannot spend its own outputs.
-            let mut out_value = 0u64;
+            let mut out_value = into_pools;
             for (vout, output) in outputs.by_ref().take(tx.outputs as usize).enumerate() {
                 // OP_RETURN outputs can never be spent.
                 if output.class != ScriptClass::NullData.code() {

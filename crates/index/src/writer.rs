@@ -65,6 +65,20 @@ pub struct DecodedOutput {
     pub key: AddressKey,
 }
 
+/// Value a Zcash transaction moves across a shielded pool, as the decoder hands
+/// it to the writer.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodedCrossing {
+    /// The transaction's position in its block.
+    pub tx: u32,
+    /// The pool, as its position in `zcash::Pool::ALL`.
+    pub pool: u8,
+    /// Zatoshis into the pool.
+    pub into: u64,
+    /// Zatoshis out of the pool.
+    pub out_of: u64,
+}
+
 /// A block decoded for the writer: flat lists of its parts.
 #[derive(Debug, Clone)]
 pub struct DecodedBlock {
@@ -80,6 +94,8 @@ pub struct DecodedBlock {
     pub inputs: Vec<DecodedInput>,
     /// Every output, in order.
     pub outputs: Vec<DecodedOutput>,
+    /// Zcash: every pool crossing, in transaction order (empty on Bitcoin).
+    pub crossings: Vec<DecodedCrossing>,
 }
 
 /// Hashes a key by a fingerprint it already carries (the keys are hashes).
@@ -182,6 +198,7 @@ impl IndexWriter {
             inputs: self.columns.in_spent_output.len(),
             outputs: self.columns.out_value.len(),
             addresses: self.columns.addr_class.len(),
+            crossings: self.columns.cross_tx.len(),
         }
     }
 
@@ -228,13 +245,63 @@ impl IndexWriter {
         Ok(id)
     }
 
+    /// The pool balances after each of a block's crossings, which follow the last
+    /// crossing written: the turnstile of ZIP 209, refused below zero.
+    fn pool_balances(&self, block: &DecodedBlock) -> Result<Vec<[u64; 3]>, IndexError> {
+        use crate::schema::UNKNOWN_BALANCE;
+        if self.manifest.start_height > 0 {
+            return Ok(vec![[UNKNOWN_BALANCE; 3]; block.crossings.len()]);
+        }
+        let c = &self.columns;
+        let rows = c.cross_tx.len();
+        let mut balances: [i128; 3] = if rows == 0 {
+            [0; 3]
+        } else {
+            [
+                c.cross_sprout_after.get(rows - 1),
+                c.cross_sapling_after.get(rows - 1),
+                c.cross_orchard_after.get(rows - 1),
+            ]
+            .map(i128::from)
+        };
+        let mut out = Vec::with_capacity(block.crossings.len());
+        for crossing in &block.crossings {
+            let pool = usize::from(crossing.pool);
+            balances[pool] += i128::from(crossing.into) - i128::from(crossing.out_of);
+            let balance = balances[pool];
+            if balance < 0 {
+                return Err(IndexError::NegativePool {
+                    height: block.height,
+                    pool: zcash::Pool::ALL[pool].name(),
+                    balance,
+                });
+            }
+            out.push(balances.map(|b| b as u64));
+        }
+        Ok(out)
+    }
+
     /// Appends a main-chain block that extends the indexed tip, with what its
     /// inputs spend.
     ///
     /// # Errors
-    /// When ids would overflow their columns.
+    /// When ids would overflow their columns, or a Zcash pool would go negative.
     pub fn apply(&mut self, block: &DecodedBlock, spends: &BlockSpends) -> Result<(), IndexError> {
+        let balances = self.pool_balances(block)?;
+        let first_tx = self.columns.tx_txid.len();
         let c = &mut self.columns;
+        for (crossing, after) in block.crossings.iter().zip(balances) {
+            let Ok(t) = u32::try_from(first_tx + u64::from(crossing.tx)) else {
+                return Err(IndexError::Limit("transaction numbers (2^32)"));
+            };
+            c.cross_tx.push(t);
+            c.cross_pool.push(crossing.pool);
+            c.cross_into.push(crossing.into);
+            c.cross_out.push(crossing.out_of);
+            c.cross_sprout_after.push(after[0]);
+            c.cross_sapling_after.push(after[1]);
+            c.cross_orchard_after.push(after[2]);
+        }
         c.block_hash.push(block.header.hash.0);
         c.block_header.push(block.header.to_bytes());
         c.block_first_tx.push(c.tx_txid.len());
@@ -420,12 +487,9 @@ impl IndexWriter {
             (old.inputs, old.outputs)
         };
         // Address ids are given in order of first appearance: keep those first seen before.
-        let (mut lo, mut hi) = (0, old.addresses);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if c.addr_first_output.get(mid) < outputs { lo = mid + 1 } else { hi = mid }
-        }
-        let counts = Counts { blocks, txs, inputs, outputs, addresses: lo };
+        let addresses = crate::partition(old.addresses, |a| c.addr_first_output.get(a) < outputs);
+        let crossings = crate::partition(old.crossings, |x| u64::from(c.cross_tx.get(x)) < txs);
+        let counts = Counts { blocks, txs, inputs, outputs, addresses, crossings };
         let dropped_unresolved =
             (inputs..old.inputs).filter(|&i| c.in_spent_output.get(i) == UNRESOLVED).count() as u64;
         self.unresolved -= dropped_unresolved;

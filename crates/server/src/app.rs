@@ -69,6 +69,9 @@ pub struct AppState {
     pub limits: Limits,
     /// The audit log.
     pub audit: AuditLog,
+    /// Zcash: round-trip links through the shielded pools, for traces and screening
+    /// (empty on Bitcoin).
+    pub pool_links: trace::PoolLinks,
     keys: KeyCache,
     limiter: RateLimiter,
 }
@@ -90,11 +93,18 @@ impl AppState {
         let audit = AuditLog::open(&dir.join("audit.log"))?;
         let keys = KeyCache::load(&dir)?;
         let limiter = RateLimiter::new(limits.rate_per_second, limits.rate_burst);
-        Ok(Self { index, analysis, labels, config, limits, audit, keys, limiter })
+        let pool_links = trace::PoolLinks::from_index(&index, &zcash::links::LinkOptions::default());
+        Ok(Self { index, analysis, labels, config, limits, audit, pool_links, keys, limiter })
     }
 
     fn screener(&self) -> Screener<'_> {
-        Screener { index: &self.index, analysis: self.analysis.as_ref(), labels: &self.labels, config: &self.config }
+        Screener {
+            index: &self.index,
+            analysis: self.analysis.as_ref(),
+            labels: &self.labels,
+            config: &self.config,
+            pool_links: Some(&self.pool_links),
+        }
     }
 }
 
@@ -427,7 +437,7 @@ async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Json<Va
             stop_at_services: request.stop_at_services,
             until_height: request.until_height,
         };
-        let view = trace::IndexView::new(&s.index, s.analysis.as_ref());
+        let view = trace::IndexView::new(&s.index, s.analysis.as_ref()).with_pool_links(&s.pool_links);
         let flow = trace::trace(&view, &stops, &starts, options);
         let report = trace::Report::build(&flow, &s.index, s.analysis.as_ref(), &stops);
         Ok(Json(serde_json::to_value(&report).map_err(ApiError::internal)?))

@@ -2,7 +2,7 @@
 //! line (`chainsleuth tx|address|entity --json`) and the HTTP API.
 
 use analysis::Analysis;
-use chain::{Transaction, Txid};
+use chain::Txid;
 use index::{AddrId, AddressKey, InNum, Index, OutNum, Spent, TxNum};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -53,8 +53,7 @@ pub fn tx(index: &Index, analysis: Option<&Analysis>, txid: &str) -> Result<Valu
     let row = index.tx(t);
     let block_hash = index.block(row.height).map(|b| b.header.hash);
     // Outpoints of unresolved inputs are not in the columns: read them from the block.
-    let raw = index.raw_tx(t);
-    let decoded = raw.as_deref().and_then(|r| Transaction::decode(r).ok());
+    let outpoints = std::cell::OnceCell::new();
     let entity = |a: AddrId| analysis.and_then(|x| x.entity_of(a));
     let inputs: Vec<Value> = index
         .resolved_inputs(t)
@@ -68,10 +67,11 @@ pub fn tx(index: &Index, analysis: Option<&Analysis>, txid: &str) -> Result<Valu
                 }
                 (Spent::Coinbase, _) => (Value::Null, Value::Null, Value::Null, Value::Null),
                 _ => {
-                    let prev = decoded
+                    let prev = outpoints
+                        .get_or_init(|| index.input_outpoints(t))
                         .as_ref()
-                        .and_then(|d| d.inputs.get(n))
-                        .map(|i| format!("{}:{}", i.prev_txid(), i.prev_vout));
+                        .and_then(|o| o.get(n))
+                        .map(|(txid, vout)| format!("{txid}:{vout}"));
                     (json!(prev), Value::Null, Value::Null, Value::Null)
                 }
             };
@@ -103,8 +103,19 @@ pub fn tx(index: &Index, analysis: Option<&Analysis>, txid: &str) -> Result<Valu
         "coinbase": row.is_coinbase(index), "fee": row.fee, "size": row.size, "vsize": row.vsize(), "weight": row.weight,
         "version": row.version, "locktime": row.lock_time, "value_out": value_out,
         "coinjoin": coinjoin, "peel_chain": peel,
-        "inputs": inputs, "outputs": outputs,
+        "inputs": inputs, "outputs": outputs, "pool_crossings": pool_crossings(index, t),
     }))
+}
+
+/// Zcash: value the transaction moves into and out of each shielded pool, the
+/// pool being the pseudo-entity on the other side (empty on Bitcoin).
+fn pool_crossings(index: &Index, t: TxNum) -> Value {
+    let rows: Vec<Value> = index
+        .crossings(t)
+        .iter()
+        .map(|c| json!({"pool": c.pool.name(), "into_pool": c.into, "out_of_pool": c.out_of}))
+        .collect();
+    Value::Array(rows)
 }
 
 /// An address: class, entity, first and last seen, totals, unspent outputs and a

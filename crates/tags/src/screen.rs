@@ -139,6 +139,9 @@ pub struct Screener<'a> {
     pub labels: &'a LabelSet,
     /// The rules.
     pub config: &'a RiskConfig,
+    /// Zcash: round-trip links, so exposure reaches across shielded pools with
+    /// their confidence (`None`: value entering a pool stops there).
+    pub pool_links: Option<&'a trace::PoolLinks>,
 }
 
 /// The subject parsed: its outputs, and the address it is (for identifications).
@@ -221,7 +224,10 @@ impl Screener<'_> {
         let own_entity = parsed.address.and_then(|a| self.analysis?.entity_of(a));
         let identifications = self.identifications(&parsed, own_entity);
         let stops = Stops { screener: self, own_address: parsed.address.map(|a| a.0), own_entity };
-        let view = trace::IndexView::new(self.index, self.analysis);
+        let mut view = trace::IndexView::new(self.index, self.analysis);
+        if let Some(links) = self.pool_links {
+            view = view.with_pool_links(links);
+        }
         let mut exposures = Vec::new();
         let (mut received, mut sent) = (0u64, 0u64);
         for (flow, direction) in [(Flow::Received, Direction::Backward), (Flow::Sent, Direction::Forward)] {

@@ -6,12 +6,15 @@
 //!   transaction's values.
 //! - [`view`]: what the tracer reads of the chain ([`ChainView`]), implemented by the
 //!   index.
+//! - [`pools`]: Zcash's round-trip links, which carry a trace across a shielded
+//!   pool with their confidence.
 //! - [`services`]: where a trail meets an identity ([`Services`]), with a CSV labels
 //!   file as the simple source.
 //! - [`tracer`]: the traversal, giving a [`Flow`].
 //! - [`report`]: the flow named and summarised, as JSON, a table, CSV, DOT or HTML.
 
 pub mod policy;
+pub mod pools;
 pub mod queue;
 pub mod report;
 pub mod services;
@@ -19,6 +22,7 @@ pub mod tracer;
 pub mod view;
 
 pub use policy::{Policy, Taint};
+pub use pools::PoolLinks;
 pub use report::Report;
 pub use services::{LabelFile, NoServices, Service, Services};
 pub use tracer::{Direction, EndKind, Flow, TraceOptions, trace};

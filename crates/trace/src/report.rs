@@ -9,6 +9,7 @@ use crate::tracer::{Direction, EndKind, Flow};
 use index::{AddrId, Index, OutNum, TxNum};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use zcash::Pool;
 
 /// The report of a trace.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -36,8 +37,28 @@ pub struct Report {
     /// Transactions of the flow graph, by hop.
     pub nodes: Vec<NodeRow>,
     /// Edges of the flow graph: transaction to transaction, and transaction to the
-    /// address where a trail ends.
+    /// address (or Zcash pool) where a trail ends.
     pub edges: Vec<EdgeRow>,
+    /// Zcash: round-trip links the trace followed across a shielded pool.
+    pub pool_links: Vec<PoolLinkRow>,
+    /// The coin amounts are shown in (BTC or ZEC).
+    #[serde(skip)]
+    pub unit: &'static str,
+}
+
+/// A round-trip link a trace followed across a shielded pool.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PoolLinkRow {
+    /// The shielding txid.
+    pub shielding: String,
+    /// The deshielding txid.
+    pub deshielding: String,
+    /// The pool crossed.
+    pub pool: &'static str,
+    /// The link's confidence (the chance the coins out are the coins in).
+    pub confidence: f64,
+    /// Tainted value carried across, in the smallest unit.
+    pub value: u64,
 }
 
 /// Totals of a trace, in satoshis.
@@ -53,6 +74,9 @@ pub struct Summary {
     pub coinbase: u64,
     /// From before the indexed chain (backward).
     pub unresolved: u64,
+    /// Zcash: left in a shielded pool (forward) or came out of one (backward)
+    /// beyond what round-trip links carry.
+    pub pool: u64,
     /// Paid as fees.
     pub fees: u64,
     /// Most hops any trail took.
@@ -66,14 +90,16 @@ pub struct Summary {
 /// Value ending at one address for one reason.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EndpointRow {
-    /// The address (null for an unresolved source).
+    /// The address (null for an unresolved source or a pool).
     pub address: Option<String>,
     /// Its entity, when the index is clustered.
     pub entity: Option<u32>,
     /// Tainted satoshis.
     pub value: u64,
-    /// `unspent`, `service`, `limit`, `coinbase` or `unresolved`.
+    /// `unspent`, `service`, `limit`, `coinbase`, `unresolved` or `pool`.
     pub kind: &'static str,
+    /// The shielded pool, for `pool` (`sprout`, `sapling`, `orchard`).
+    pub pool: Option<&'static str>,
     /// The service's name, for `service`.
     pub service: Option<String>,
     /// The service's category, for `service`.
@@ -153,16 +179,28 @@ pub struct EdgeRow {
     pub value: u64,
 }
 
+impl EndpointRow {
+    /// Where the value sits, for people: the address, the pool, or before the index.
+    pub fn place(&self) -> String {
+        match (&self.address, self.pool) {
+            (Some(a), _) => a.clone(),
+            (None, Some(pool)) => format!("(in the {pool} pool)"),
+            (None, None) => "(before the index)".to_owned(),
+        }
+    }
+}
+
 impl Summary {
     /// Where the value is, with labels for people: unspent, at services, stopped by
-    /// limits, mined, from before the index, fees.
-    pub fn totals(&self) -> [(&'static str, u64); 6] {
+    /// limits, mined, from before the index, in shielded pools, fees.
+    pub fn totals(&self) -> [(&'static str, u64); 7] {
         [
             ("unspent", self.unspent),
             ("services", self.service),
             ("limits", self.limit),
             ("mined", self.coinbase),
             ("unresolved", self.unresolved),
+            ("pools", self.pool),
             ("fees", self.fees),
         ]
     }
@@ -207,6 +245,7 @@ impl Report {
                 EndKind::Limit => &mut summary.limit,
                 EndKind::Coinbase => &mut summary.coinbase,
                 EndKind::Unresolved => &mut summary.unresolved,
+                EndKind::Pool(_) => &mut summary.pool,
             };
             *total += sats(e.value);
         }
@@ -217,6 +256,10 @@ impl Report {
                 entity: address.and_then(|a| analysis?.entity_of(AddrId(a))),
                 value: sats(value),
                 kind: kind.name(),
+                pool: match kind {
+                    EndKind::Pool(p) => Some(p.name()),
+                    _ => None,
+                },
                 service: service.map(|s| services.service(s).name.clone()),
                 category: service.map(|s| services.service(s).category.clone()),
                 txid: txid(tx),
@@ -284,9 +327,12 @@ impl Report {
             .map(|&(a, b, v)| EdgeRow { from: txid(a), to: txid(b), to_type: "tx", value: sats(v) })
             .collect();
         let mut ends: BTreeMap<(u64, u32), f64> = BTreeMap::new();
+        let mut into_pools: BTreeMap<(u64, &'static str), f64> = BTreeMap::new();
         for e in &flow.endpoints {
             if let Some(a) = e.address {
                 *ends.entry((e.tx, a)).or_default() += e.value;
+            } else if let EndKind::Pool(p) = e.kind {
+                *into_pools.entry((e.tx, p.name())).or_default() += e.value;
             }
         }
         edges.extend(ends.into_iter().map(|((t, a), v)| EdgeRow {
@@ -295,6 +341,27 @@ impl Report {
             to_type: "address",
             value: sats(v),
         }));
+        edges.extend(into_pools.into_iter().map(|((t, pool), v)| EdgeRow {
+            from: txid(t),
+            to: format!("{pool} pool"),
+            to_type: "pool",
+            value: sats(v),
+        }));
+        let mut hops: BTreeMap<(u64, u64, Pool), (f64, f64)> = BTreeMap::new();
+        for h in &flow.pool_hops {
+            let entry = hops.entry((h.shielding, h.deshielding, h.pool)).or_insert((h.confidence, 0.0));
+            entry.1 += h.value;
+        }
+        let pool_links = hops
+            .into_iter()
+            .map(|((a, b, pool), (confidence, value))| PoolLinkRow {
+                shielding: txid(a),
+                deshielding: txid(b),
+                pool: pool.name(),
+                confidence,
+                value: sats(value),
+            })
+            .collect();
 
         Self {
             policy: flow.options.policy,
@@ -309,6 +376,8 @@ impl Report {
             coinjoins,
             nodes,
             edges,
+            pool_links,
+            unit: index.network().unit(),
         }
     }
 
@@ -324,7 +393,7 @@ impl Report {
             "trace       {direction}, {} policy, {} hops at most, shares under {} sats not followed",
             self.policy, self.max_hops, self.min_value
         );
-        let _ = writeln!(s, "traced      {} from {} outputs", btc(self.traced_value), self.starts.len());
+        let _ = writeln!(s, "traced      {} from {} outputs", coins(self.unit, self.traced_value), self.starts.len());
         let m = &self.summary;
         let _ = writeln!(
             s,
@@ -333,7 +402,7 @@ impl Report {
         );
         for (label, value) in m.totals() {
             if value > 0 {
-                let _ = writeln!(s, "  {label:<10} {:>20} {:>7}", btc(value), self.percent(value));
+                let _ = writeln!(s, "  {label:<10} {:>20} {:>7}", coins(self.unit, value), self.percent(value));
             }
         }
         if !self.services.is_empty() {
@@ -343,7 +412,7 @@ impl Report {
                     s,
                     "  {:<24} {:>20} {:>7} {:>8}  {}-{}",
                     format!("{} ({})", r.name, r.category),
-                    btc(r.value),
+                    coins(self.unit, r.value),
                     self.percent(r.value),
                     r.deposits,
                     r.first_height,
@@ -361,7 +430,21 @@ impl Report {
                     c.protocol,
                     c.height,
                     c.hop,
-                    btc(c.value)
+                    coins(self.unit, c.value)
+                );
+            }
+        }
+        if !self.pool_links.is_empty() {
+            let _ = writeln!(s, "\nthrough shielded pools (round-trip links)");
+            for l in self.pool_links.iter().take(rows) {
+                let _ = writeln!(
+                    s,
+                    "  {} -> {} {:<8} confidence {:.3} {}",
+                    l.shielding,
+                    l.deshielding,
+                    l.pool,
+                    l.confidence,
+                    coins(self.unit, l.value)
                 );
             }
         }
@@ -377,9 +460,9 @@ impl Report {
                 s,
                 "  {:<10} {:>20} {:>7}  {}  {}",
                 e.kind,
-                btc(e.value),
+                coins(self.unit, e.value),
                 self.percent(e.value),
-                e.address.as_deref().unwrap_or("(before the index)"),
+                e.place(),
                 who
             );
         }
@@ -432,7 +515,7 @@ impl Report {
                 &n.txid[..12],
                 n.hop,
                 n.height,
-                btc(n.value_out.max(n.value_in))
+                coins(self.unit, n.value_out.max(n.value_in))
             );
         }
         for e in &self.endpoints {
@@ -444,12 +527,18 @@ impl Report {
                 "  \"{address}\" [shape=ellipse, style=filled, fillcolor=\"{color}\", label=\"{}…\\n{}\\n{}\"];",
                 &address[..address.len().min(16)],
                 dot_escape(&label),
-                btc(e.value)
+                coins(self.unit, e.value)
             );
         }
         for e in &self.edges {
             let width = 1.0 + 7.0 * e.value as f64 / max;
-            let _ = writeln!(s, "  \"{}\" -> \"{}\" [penwidth={width:.2}, label=\"{}\"];", e.from, e.to, btc(e.value));
+            let _ = writeln!(
+                s,
+                "  \"{}\" -> \"{}\" [penwidth={width:.2}, label=\"{}\"];",
+                e.from,
+                e.to,
+                coins(self.unit, e.value)
+            );
         }
         s.push_str("}\n");
         s
@@ -472,7 +561,7 @@ impl Report {
         let _ = writeln!(
             s,
             "<p>Traced <b>{}</b> from {} output(s) under the <b>{}</b> policy, at most {} hops, shares under {} sats not followed. Went through {} transactions ({} CoinJoins), {} hops deep.</p>",
-            btc(self.traced_value),
+            coins(self.unit, self.traced_value),
             self.starts.len(),
             self.policy,
             self.max_hops,
@@ -486,7 +575,7 @@ impl Report {
             let _ = writeln!(
                 s,
                 "<tr><td>{label}</td><td class=n>{}</td><td class=n>{}</td></tr>",
-                btc(value),
+                coins(self.unit, value),
                 self.percent(value)
             );
         }
@@ -499,7 +588,7 @@ impl Report {
                     "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}-{}</td></tr>",
                     esc(&r.name),
                     esc(&r.category),
-                    btc(r.value),
+                    coins(self.unit, r.value),
                     self.percent(r.value),
                     r.deposits,
                     r.first_height,
@@ -518,7 +607,7 @@ impl Report {
                     c.protocol,
                     c.height,
                     c.hop,
-                    btc(c.value)
+                    coins(self.unit, c.value)
                 );
             }
             s.push_str("</table>\n");
@@ -533,15 +622,19 @@ impl Report {
                 "<tr><td><span class=\"k {}\">{}</span></td><td class=h>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=h>{}</td></tr>",
                 e.kind,
                 e.kind,
-                esc(e.address.as_deref().unwrap_or("(before the index)")),
+                esc(&e.place()),
                 esc(&who),
-                btc(e.value),
+                coins(self.unit, e.value),
                 self.percent(e.value),
                 e.height,
                 e.txid
             );
         }
-        s.push_str("</table>\n<p class=foot>Generated by chainsleuth. Values in BTC; shares of the traced value.</p>\n</body></html>\n");
+        let _ = write!(
+            s,
+            "</table>\n<p class=foot>Generated by chainsleuth. Values in {}; shares of the traced value.</p>\n</body></html>\n",
+            self.unit
+        );
         s
     }
 
@@ -602,7 +695,7 @@ impl Report {
                     esc(label),
                     x + 6.0,
                     y + 28.0,
-                    btc(*value),
+                    coins(self.unit, *value),
                     esc(key)
                 );
             }
@@ -619,7 +712,7 @@ impl Report {
             let _ = writeln!(
                 paths,
                 "<path d=\"M{sx:.0},{sy:.0} C{mid:.0},{sy:.0} {mid:.0},{ty:.0} {tx:.0},{ty:.0}\" stroke-width=\"{width:.1}\"><title>{}</title></path>",
-                btc(e.value)
+                coins(self.unit, e.value)
             );
         }
         let width = 40.0 + (columns.len().max(1)) as f64 * COL;
@@ -638,6 +731,7 @@ fn end_color(kind: &str) -> &'static str {
         "service" => "#e06666",
         "unspent" => "#93c47d",
         "coinbase" => "#ffd966",
+        "pool" => "#b4a7d6",
         _ => "#cccccc",
     }
 }
@@ -652,8 +746,9 @@ svg .edges path{fill:none;stroke:#6fa8dc;stroke-opacity:.55}svg rect{stroke:#555
 svg .cj rect{fill:#f6b26b}svg .service rect{fill:#e06666}svg .unspent rect{fill:#93c47d}\
 svg .limit rect{fill:#ddd}svg .coinbase rect{fill:#ffd966}.foot,.legend{color:#666}";
 
-fn btc(sats: u64) -> String {
-    format!("{}.{:08} BTC", sats / 100_000_000, sats % 100_000_000)
+/// An amount of the smallest unit shown as coins (`unit`: BTC or ZEC).
+fn coins(unit: &str, sats: u64) -> String {
+    format!("{}.{:08} {unit}", sats / 100_000_000, sats % 100_000_000)
 }
 
 fn esc(text: &str) -> String {

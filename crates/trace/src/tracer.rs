@@ -12,6 +12,7 @@ use crate::services::Services;
 use crate::view::{ChainView, Source};
 use analysis::Protocol;
 use rustc_hash::{FxHashMap, FxHashSet};
+use zcash::Pool;
 
 /// Which way to trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -55,8 +56,7 @@ impl Default for TraceOptions {
 }
 
 /// Why a trail ends where it does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EndKind {
     /// Forward: the value sits in an unspent output (at the tip, or at `--until-height`).
     Unspent,
@@ -68,6 +68,9 @@ pub enum EndKind {
     Coinbase,
     /// Backward: it came from an output before the indexed chain.
     Unresolved,
+    /// Zcash: it entered a shielded pool (forward) or came out of one (backward)
+    /// and no round-trip link, or only part of one, carries it further.
+    Pool(Pool),
 }
 
 impl EndKind {
@@ -79,6 +82,7 @@ impl EndKind {
             Self::Limit => "limit",
             Self::Coinbase => "coinbase",
             Self::Unresolved => "unresolved",
+            Self::Pool(_) => "pool",
         }
     }
 }
@@ -87,7 +91,7 @@ impl EndKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Endpoint {
     /// The output holding it (forward), or that it came from (backward); `None` for
-    /// an unresolved source.
+    /// an unresolved source or a pool.
     pub output: Option<u64>,
     /// That output's address.
     pub address: Option<u32>,
@@ -139,6 +143,42 @@ pub struct Flow {
     pub fees: f64,
     /// Transactions split (visits).
     pub visited: u64,
+    /// Zcash: round-trip links the trace followed across a pool, in the money's
+    /// direction.
+    pub pool_hops: Vec<PoolHop>,
+}
+
+/// Value carried across a shielded pool by a round-trip link.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoolHop {
+    /// The shielding transaction.
+    pub shielding: u64,
+    /// The deshielding transaction.
+    pub deshielding: u64,
+    /// The pool.
+    pub pool: Pool,
+    /// The link's confidence: the chance the deshielded coins are the shielded ones.
+    pub confidence: f64,
+    /// Tainted value carried (the share entering the pool times the confidence).
+    pub value: f64,
+}
+
+/// A transaction's side of the pools: value into each pool (placed after its
+/// outputs) and out of each (after its inputs), as the policies see them.
+#[derive(Default)]
+struct PoolSide {
+    into: Vec<(Pool, u64)>,
+    out_of: Vec<(Pool, u64)>,
+}
+
+/// Taint carried across a pool onto a coin of `value`: the amount, and under FIFO
+/// the coin's first satoshis (a pool keeps no order of its own).
+fn through_pool(policy: Policy, amount: f64, value: u64) -> Taint {
+    if policy != Policy::Fifo {
+        return Taint::amount(amount);
+    }
+    let n = (amount.round() as u64).min(value);
+    Taint { amount: n as f64, ranges: if n > 0 { vec![(0, n)] } else { Vec::new() } }
 }
 
 /// Traces from `starts` (output numbers, each tainted whole).
@@ -159,6 +199,7 @@ pub fn trace(view: &impl ChainView, services: &dyn Services, starts: &[u64], opt
             endpoints: Vec::new(),
             fees: 0.0,
             visited: 0,
+            pool_hops: Vec::new(),
         },
         pending: FxHashMap::default(),
         start_set: starts.iter().copied().collect(),
@@ -265,14 +306,19 @@ impl<V: ChainView> Tracer<'_, V> {
             let Some(p) = self.pending.remove(&t) else { continue };
             self.flow.visited += 1;
             let outs = self.view.outputs(t);
+            let side = self.pool_side(t);
             values.clear();
             values.extend(outs.clone().map(|o| self.view.value(o)));
+            values.extend(side.into.iter().map(|p| p.1));
             inputs.clear();
             // Only FIFO needs each input's value; the others need the total, which
             // the fee gives without reading the spent outputs.
             match self.view.fee(t).filter(|_| self.options.policy != Policy::Fifo) {
                 Some(fee) => inputs.push(values.iter().sum::<u64>() + fee),
-                None => inputs.extend(self.view.inputs(t).map(|i| self.source_value(i))),
+                None => {
+                    inputs.extend(self.view.inputs(t).map(|i| self.source_value(i)));
+                    inputs.extend(side.out_of.iter().map(|p| p.1));
+                }
             }
             policy::forward_into(self.options.policy, &inputs, &p.parts, &values, &mut split);
             let tainted_in: f64 = p.parts.iter().map(|(_, t)| t.amount).sum();
@@ -280,7 +326,8 @@ impl<V: ChainView> Tracer<'_, V> {
             let coinjoin = self.view.coinjoin(t);
             self.flow.nodes.push((t, TxNode { hop: p.hop, tainted_in, tainted_out, fee: split.fee, coinjoin }));
             self.flow.fees += split.fee;
-            for (o, share) in outs.zip(split.outputs.drain(..)) {
+            let mut shares = split.outputs.drain(..);
+            for (o, share) in outs.zip(shares.by_ref()) {
                 // A starting output is tainted whole already.
                 if let Some(share) = share.filter(|s| s.amount > 0.0 && !self.start_set.contains(&o))
                     && let Some(next) = self.follow(o, share, t, p.hop)
@@ -288,6 +335,70 @@ impl<V: ChainView> Tracer<'_, V> {
                     queue.push(next);
                 }
             }
+            for (&(pool, _), share) in side.into.iter().zip(shares) {
+                if let Some(share) = share.filter(|s| s.amount > 0.0) {
+                    self.cross_pool(t, pool, share.amount, p.hop, &mut queue);
+                }
+            }
+        }
+    }
+
+    /// What transaction `t` moves across the pools (nothing on Bitcoin).
+    fn pool_side(&self, t: u64) -> PoolSide {
+        let mut side = PoolSide::default();
+        for c in self.view.crossings(t) {
+            if c.into > 0 {
+                side.into.push((c.pool, c.into));
+            }
+            if c.out_of > 0 {
+                side.out_of.push((c.pool, c.out_of));
+            }
+        }
+        side
+    }
+
+    /// Taint crossing `pool` at transaction `t` goes on along the round-trip
+    /// links, each share scaled by the link's confidence: forward from a shielding
+    /// to later deshieldings, backward from a deshielding to the earlier shieldings
+    /// that may have funded it. What no link carries ends in the pool.
+    fn cross_pool(&mut self, t: u64, pool: Pool, amount: f64, hop: u32, queue: &mut TxQueue) {
+        let view = self.view;
+        let forward = self.options.direction == Direction::Forward;
+        let links = if forward { view.links_onward(t, pool) } else { view.links_back(t, pool) };
+        let mut left = amount;
+        for &(other, confidence) in links {
+            let beyond = self
+                .options
+                .until_height
+                .is_some_and(|h| if forward { view.height(other) > h } else { view.height(other) < h });
+            // A note cannot be spent in the block that creates it, nor before.
+            if (forward && (other <= t || beyond)) || (!forward && other >= t) {
+                continue;
+            }
+            // The other transaction's leg of the pool: an input forward (value out
+            // of the pool), an output backward (value into it).
+            let side = self.pool_side(other);
+            let (legs, before) =
+                if forward { (&side.out_of, view.inputs(other)) } else { (&side.into, view.outputs(other)) };
+            let Some(k) = legs.iter().position(|p| p.0 == pool) else { continue };
+            let carried = amount * confidence.clamp(0.0, 1.0);
+            if hop >= self.options.max_hops || carried < self.options.min_value as f64 || beyond {
+                self.end(None, t, carried, EndKind::Limit, hop);
+                left -= carried;
+                continue;
+            }
+            let taint = through_pool(self.options.policy, carried, legs[k].1);
+            left -= taint.amount;
+            let (shielding, deshielding) = if forward { (t, other) } else { (other, t) };
+            self.flow.edges.push((shielding, deshielding, taint.amount));
+            self.flow.pool_hops.push(PoolHop { shielding, deshielding, pool, confidence, value: taint.amount });
+            let position = (before.end - before.start) as usize + k;
+            if self.wait(other, hop + 1, position, taint) {
+                queue.push(other);
+            }
+        }
+        if left > 1e-9 {
+            self.end(None, t, left, EndKind::Pool(pool), hop);
         }
     }
 
@@ -337,19 +448,30 @@ impl<V: ChainView> Tracer<'_, V> {
             let tainted_out: f64 = p.parts.iter().map(|(_, t)| t.amount).sum();
             let coinjoin = self.view.coinjoin(t);
             let mut node = TxNode { hop: p.hop, tainted_out, coinjoin, ..TxNode::default() };
-            if self.view.source(ins.start) == Source::Coinbase {
+            if !ins.is_empty() && self.view.source(ins.start) == Source::Coinbase {
                 node.tainted_in = tainted_out;
                 self.flow.nodes.push((t, node));
                 for (k, taint) in p.parts {
-                    self.end(Some(outs.start + k as u64), t, taint.amount, EndKind::Coinbase, p.hop);
+                    // A Zcash coinbase may pay into a pool too: no output holds that part.
+                    let output = Some(outs.start + k as u64).filter(|o| outs.contains(o));
+                    self.end(output, t, taint.amount, EndKind::Coinbase, p.hop);
                 }
                 continue;
             }
-            let inputs: Vec<u64> = ins.clone().map(|i| self.source_value(i)).collect();
-            let values: Vec<u64> = outs.map(|o| self.view.value(o)).collect();
-            let shares = policy::backward(self.options.policy, &inputs, &values, &p.parts);
+            let side = self.pool_side(t);
+            let mut inputs: Vec<u64> = ins.clone().map(|i| self.source_value(i)).collect();
+            inputs.extend(side.out_of.iter().map(|p| p.1));
+            let mut values: Vec<u64> = outs.map(|o| self.view.value(o)).collect();
+            values.extend(side.into.iter().map(|p| p.1));
+            let mut shares = policy::backward(self.options.policy, &inputs, &values, &p.parts);
             node.tainted_in = shares.iter().flatten().map(|s| s.amount).sum();
             self.flow.nodes.push((t, node));
+            let from_pools = shares.split_off(inputs.len() - side.out_of.len());
+            for (&(pool, _), share) in side.out_of.iter().zip(from_pools) {
+                if let Some(share) = share.filter(|s| s.amount > 0.0) {
+                    self.cross_pool(t, pool, share.amount, p.hop, &mut queue);
+                }
+            }
             for (i, share) in ins.zip(shares) {
                 let Some(share) = share.filter(|s| s.amount > 0.0) else { continue };
                 let Source::Output(o) = self.view.source(i) else {

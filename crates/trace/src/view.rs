@@ -1,10 +1,12 @@
 //! What the tracer reads of the chain, as a trait: the index implements it for real
 //! traces, and tests implement it for small hand-built graphs.
 
+use crate::pools::PoolLinks;
 use analysis::Protocol;
 use index::schema::{COINBASE, UNKNOWN_FEE, UNRESOLVED};
-use index::{InNum, Index, OutNum, TxNum};
+use index::{CrossingRow, InNum, Index, OutNum, TxNum};
 use std::ops::Range;
+use zcash::Pool;
 
 /// What an input spends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,20 @@ pub trait ChainView {
     fn height(&self, t: u64) -> u32;
     /// The CoinJoin protocol of transaction `t`, if it is one.
     fn coinjoin(&self, t: u64) -> Option<Protocol>;
+    /// Zcash: what transaction `t` moves into and out of the shielded pools (none
+    /// on Bitcoin).
+    fn crossings(&self, _t: u64) -> Vec<CrossingRow> {
+        Vec::new()
+    }
+    /// Zcash: the deshieldings that value shielded by `t` into `pool` may have
+    /// become, with the confidence of each round-trip link.
+    fn links_onward(&self, _t: u64, _pool: Pool) -> &[(u64, f64)] {
+        &[]
+    }
+    /// Zcash: the shieldings that may have funded deshielding `t` out of `pool`.
+    fn links_back(&self, _t: u64, _pool: Pool) -> &[(u64, f64)] {
+        &[]
+    }
 }
 
 /// The index as a chain view, with CoinJoins from the saved clustering where it
@@ -47,12 +63,20 @@ pub trait ChainView {
 pub struct IndexView<'a> {
     index: &'a Index,
     analysis: Option<&'a analysis::Analysis>,
+    links: Option<&'a PoolLinks>,
 }
 
 impl<'a> IndexView<'a> {
     /// A view of `index`, reading CoinJoin verdicts from `analysis` when given.
     pub fn new(index: &'a Index, analysis: Option<&'a analysis::Analysis>) -> Self {
-        Self { index, analysis }
+        Self { index, analysis, links: None }
+    }
+
+    /// Follows value through Zcash's pools along `links` (without them, value
+    /// entering a pool ends there).
+    pub fn with_pool_links(mut self, links: &'a PoolLinks) -> Self {
+        self.links = Some(links);
+        self
     }
 
     /// The index.
@@ -118,5 +142,17 @@ impl ChainView for IndexView<'_> {
         facts.load(self.index, TxNum(t), None);
         facts.set_height(self.height(t));
         analysis::coinjoin::classify(&facts.shape()).map(|v| v.protocol)
+    }
+
+    fn crossings(&self, t: u64) -> Vec<CrossingRow> {
+        self.index.crossings(TxNum(t))
+    }
+
+    fn links_onward(&self, t: u64, pool: Pool) -> &[(u64, f64)] {
+        self.links.map_or(&[], |l| l.onward(t, pool))
+    }
+
+    fn links_back(&self, t: u64, pool: Pool) -> &[(u64, f64)] {
+        self.links.map_or(&[], |l| l.back(t, pool))
     }
 }

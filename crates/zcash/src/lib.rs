@@ -8,7 +8,6 @@
 //! - [`encode`]: the write side (v4 transactions and blocks) for the simulator.
 //! - [`pools`]: value crossing into and out of each shielded pool, and the turnstile.
 //! - [`links`]: round trips through a pool, linked by value with a confidence.
-//! - [`trail`]: coins followed along spends and through pools along the links.
 //! - [`walk`]: the most-work chain of a zcashd blocks directory in height order.
 //! - [`scan`]: zcashd's blocks directory under `chain`'s scan.
 //! - [`json`]: JSON shaped like zcashd's `decoderawtransaction` and `getblock`.
@@ -29,7 +28,6 @@ pub mod links;
 pub mod pools;
 mod reader;
 pub mod scan;
-pub mod trail;
 pub mod tx;
 pub mod txid;
 pub mod walk;

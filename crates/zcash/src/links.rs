@@ -12,7 +12,7 @@ use crate::block::Block;
 use crate::pools::{Pool, crossings};
 use serde::Serialize;
 
-/// A crossing into or out of a pool, with the transparent side's scripts.
+/// A crossing into or out of a pool.
 #[derive(Debug, Clone)]
 pub struct Crossing {
     /// The transaction (internal order).
@@ -23,9 +23,6 @@ pub struct Crossing {
     pub pool: Pool,
     /// Zatoshis into (shielding) or out of (deshielding) the pool.
     pub value: u64,
-    /// Scripts paid (deshielding) or, for shieldings, unknown here (inputs name
-    /// outpoints; the index resolves them).
-    pub scripts: Vec<Vec<u8>>,
     /// A shielding that spends only coinbase outputs: a miner shielding its reward
     /// (which Zcash required before Heartwood).
     pub from_coinbase: bool,
@@ -125,6 +122,11 @@ pub struct Crossings {
 }
 
 impl Crossings {
+    /// Crossings gathered elsewhere (an index), each list in height order.
+    pub fn from_lists(shieldings: Vec<Crossing>, deshieldings: Vec<Crossing>) -> Self {
+        Self { shieldings, deshieldings, coinbases: Default::default() }
+    }
+
     /// Adds a block's crossings (blocks in height order). A transaction that only
     /// pays its fee out of a pool is not a deshielding.
     pub fn add_block(&mut self, height: u32, block: &Block<'_>) {
@@ -137,12 +139,11 @@ impl Crossings {
             for (pool, c) in Pool::ALL.into_iter().zip(crossings(tx)) {
                 if c.into > 0 && !tx.inputs.is_empty() {
                     let (txid, value) = (tx.txid, c.into);
-                    self.shieldings.push(Crossing { txid, height, pool, value, scripts: Vec::new(), from_coinbase });
+                    self.shieldings.push(Crossing { txid, height, pool, value, from_coinbase });
                 }
                 if c.out_of > 0 && !tx.outputs.is_empty() {
-                    let scripts = tx.outputs.iter().map(|o| o.script_pubkey.to_vec()).collect();
                     let (txid, value) = (tx.txid, c.out_of);
-                    self.deshieldings.push(Crossing { txid, height, pool, value, scripts, from_coinbase: false });
+                    self.deshieldings.push(Crossing { txid, height, pool, value, from_coinbase: false });
                 }
             }
         }

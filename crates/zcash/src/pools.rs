@@ -32,6 +32,15 @@ impl Pool {
             Self::Orchard => "orchard",
         }
     }
+
+    /// Its name for people: `Sprout`, `Sapling`, `Orchard`.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::Sprout => "Sprout",
+            Self::Sapling => "Sapling",
+            Self::Orchard => "Orchard",
+        }
+    }
 }
 
 /// Value a transaction moves into and out of one pool, in zatoshis. Sapling and

@@ -4,16 +4,26 @@
 use crate::block::Block;
 use crate::header::Header;
 use chain::headers::HeaderTree;
-use chain::{BlockLocation, BlocksDir, ReadError};
+use chain::{BlockHash, BlockLocation, BlocksDir, ReadError, ReadWarning};
 
-/// The main chain's blocks: height and where each is stored.
+/// The most-work chain of a blocks directory.
+#[derive(Debug, Default)]
+pub struct MainChain {
+    /// Its blocks in height order: height, where stored, hash.
+    pub blocks: Vec<(u32, BlockLocation, BlockHash)>,
+    /// What the blk reader skipped.
+    pub warnings: Vec<ReadWarning>,
+}
+
+/// The main chain's blocks: height, where each is stored and its hash.
 ///
 /// # Errors
 /// On I/O errors, records of another network, or headers that do not decode.
-pub fn main_chain(dir: &BlocksDir) -> Result<Vec<(u32, BlockLocation)>, ReadError> {
+pub fn main_chain(dir: &BlocksDir) -> Result<MainChain, ReadError> {
     let mut tree = HeaderTree::new();
+    let mut warnings = Vec::new();
     for i in 0..dir.files().len() {
-        let file = dir.read_file(i)?;
+        let mut file = dir.read_file(i)?;
         for location in &file.blocks {
             let header = Header::decode(file.block(location)).map_err(|e| ReadError::Undecodable {
                 path: file.path.clone(),
@@ -22,6 +32,7 @@ pub fn main_chain(dir: &BlocksDir) -> Result<Vec<(u32, BlockLocation)>, ReadErro
             })?;
             tree.insert(header.as_bitcoin(), *location);
         }
+        warnings.append(&mut file.warnings);
     }
     // Only a block whose parent is missing needs its height, from its coinbase.
     let mut buf = Vec::new();
@@ -29,7 +40,9 @@ pub fn main_chain(dir: &BlocksDir) -> Result<Vec<(u32, BlockLocation)>, ReadErro
         dir.read_block(&node.location, &mut buf).ok()?;
         Block::decode(&buf).ok()?.height()
     });
-    Ok(best.blocks.iter().map(|&n| (tree.height(n), tree.node(n).location)).collect())
+    let blocks =
+        best.blocks.iter().map(|&n| (tree.height(n), tree.node(n).location, tree.node(n).header.hash)).collect();
+    Ok(MainChain { blocks, warnings })
 }
 
 /// Calls `f` with every main-chain block in height order.
@@ -41,7 +54,7 @@ pub fn for_each_block(
     mut f: impl FnMut(u32, &Block<'_>) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
     let mut buf = Vec::new();
-    for (height, location) in main_chain(dir)? {
+    for (height, location, _) in main_chain(dir)?.blocks {
         dir.read_block(&location, &mut buf)?;
         let block = Block::decode(&buf).map_err(|e| ReadError::Undecodable {
             path: dir.file_path(location.file),

@@ -151,7 +151,13 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
 
     // 7. Screen the deposits the trail reached.
     let config = tags::RiskConfig::default();
-    let screener = tags::Screener { index: &index, analysis: Some(&entities), labels: &label_set, config: &config };
+    let screener = tags::Screener {
+        index: &index,
+        analysis: Some(&entities),
+        labels: &label_set,
+        config: &config,
+        pool_links: None,
+    };
     let mut deposits: Vec<&trace::report::EndpointRow> =
         report.endpoints.iter().filter(|e| e.kind == "service").collect();
     let what = if deposits.is_empty() {

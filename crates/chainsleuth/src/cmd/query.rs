@@ -18,6 +18,7 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
     let index = open(&args.index)?;
     let analysis = analysis::Analysis::open(&index)?;
     let json = server::views::tx(&index, analysis.as_ref(), &args.txid)?;
+    let unit = index.network().unit();
     if args.json {
         return print_json(&json);
     }
@@ -35,7 +36,7 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
         "coinbase".to_owned()
     } else {
         json["fee"].as_u64().map_or("unknown (unresolved inputs)".to_owned(), |f| {
-            format!("{} BTC ({:.1} sat/vB)", btc(f), f as f64 / vsize as f64)
+            format!("{} {unit} ({:.1} sat/vB)", btc(f), f as f64 / vsize as f64)
         })
     };
     let _ = writeln!(s, "fee         {fee}");
@@ -54,7 +55,15 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
     if let Some(p) = json["peel_chain"].as_object() {
         let _ = writeln!(s, "peel chain  hop {} of {}", p["position"], p["length"]);
     }
-    let mut t_in = Table::new(&["in", "prevout", "value (BTC)", "address"]);
+    for c in json["pool_crossings"].as_array().into_iter().flatten() {
+        let pool = c["pool"].as_str().unwrap_or("");
+        for (field, way) in [("into_pool", "into"), ("out_of_pool", "out of")] {
+            if let Some(v) = c[field].as_u64().filter(|&v| v > 0) {
+                let _ = writeln!(s, "pool        {} {unit} {way} the {pool} pool", btc(v));
+            }
+        }
+    }
+    let mut t_in = Table::new(&["in", "prevout", &format!("value ({unit})"), "address"]);
     for i in json["inputs"].as_array().into_iter().flatten() {
         let prevout =
             i["prevout"].as_str().map_or_else(|| i["status"].as_str().unwrap_or("").to_owned(), str::to_owned);
@@ -65,7 +74,7 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
             i["address"].as_str().unwrap_or("").to_owned(),
         ]);
     }
-    let mut t_out = Table::new(&["out", "value (BTC)", "address", "spent by"]);
+    let mut t_out = Table::new(&["out", &format!("value ({unit})"), "address", "spent by"]);
     for o in json["outputs"].as_array().into_iter().flatten() {
         let spent = match &o["spent_by"] {
             Value::Null => "unspent".to_owned(),
@@ -87,6 +96,7 @@ pub fn address(args: &AddressArgs) -> anyhow::Result<()> {
     let index = open(&args.index)?;
     let analysis = analysis::Analysis::open(&index)?;
     let json = server::views::address(&index, analysis.as_ref(), &args.address, args.page.limit, args.page.offset)?;
+    let unit = index.network().unit();
     if args.json {
         return print_json(&json);
     }
@@ -106,10 +116,10 @@ pub fn address(args: &AddressArgs) -> anyhow::Result<()> {
     let _ = writeln!(s, "last seen   {}", seen(&json["last_seen"]));
     let _ = writeln!(s, "txs         {}", json["tx_count"]);
     let amount = |field: &str| btc(json[field].as_u64().unwrap_or(0));
-    let _ = writeln!(s, "received    {} BTC in {} outputs", amount("total_received"), json["output_count"]);
-    let _ = writeln!(s, "sent        {} BTC", amount("total_sent"));
-    let _ = writeln!(s, "balance     {} BTC in {} unspent outputs", amount("balance"), json["unspent_count"]);
-    let mut table = Table::new(&["height", "txid", "received (BTC)", "sent (BTC)"]);
+    let _ = writeln!(s, "received    {} {unit} in {} outputs", amount("total_received"), json["output_count"]);
+    let _ = writeln!(s, "sent        {} {unit}", amount("total_sent"));
+    let _ = writeln!(s, "balance     {} {unit} in {} unspent outputs", amount("balance"), json["unspent_count"]);
+    let mut table = Table::new(&["height", "txid", &format!("received ({unit})"), &format!("sent ({unit})")]);
     let history = json["history"].as_array().cloned().unwrap_or_default();
     for h in &history {
         table.row(vec![
@@ -164,7 +174,11 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<()> {
     let _ = writeln!(s, "time        {}  version {:08x}  bits {:08x}  nonce {}", h.time, h.version, h.bits, h.nonce);
     let _ = writeln!(s, "size        {} bytes", row.size);
     let _ = writeln!(s, "txs         {}", row.txs.end - row.txs.start);
-    let _ = writeln!(s, "fees        {}", row.fees.map_or("unknown".to_owned(), |f| format!("{} BTC", btc(f))));
+    let _ = writeln!(
+        s,
+        "fees        {}",
+        row.fees.map_or("unknown".to_owned(), |f| format!("{} {}", btc(f), index.network().unit()))
+    );
     for txid in &txids {
         let _ = writeln!(s, "  {txid}");
     }

@@ -123,7 +123,14 @@ pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
     let analysis = analysis::Analysis::open(&index)?;
     let labels = LabelSet::load(&dir, &index, analysis.as_ref())?;
     let config = risk_config(args.config.as_deref())?;
-    let screener = Screener { index: &index, analysis: analysis.as_ref(), labels: &labels, config: &config };
+    let links = trace::PoolLinks::from_index(&index, &zcash::links::LinkOptions::default());
+    let screener = Screener {
+        index: &index,
+        analysis: analysis.as_ref(),
+        labels: &labels,
+        config: &config,
+        pool_links: Some(&links),
+    };
     let directions = match args.direction.as_str() {
         "received" => Directions::Received,
         "sent" => Directions::Sent,

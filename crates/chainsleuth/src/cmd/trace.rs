@@ -42,7 +42,19 @@ pub fn run(args: &TraceArgs) -> anyhow::Result<()> {
         stop_at_services: args.stop_at_services,
         until_height: args.until_height,
     };
-    let view = trace::IndexView::new(&index, analysis.as_ref());
+    if !(0.0..=1.0).contains(&args.link_min_confidence) {
+        return Err(anyhow!("--link-min-confidence {}: between 0 and 1", args.link_min_confidence));
+    }
+    let link_options = zcash::links::LinkOptions {
+        window: args.link_window,
+        min_confidence: args.link_min_confidence,
+        ..zcash::links::LinkOptions::default()
+    };
+    let links = (!args.no_pool_links).then(|| trace::PoolLinks::from_index(&index, &link_options));
+    let mut view = trace::IndexView::new(&index, analysis.as_ref());
+    if let Some(links) = &links {
+        view = view.with_pool_links(links);
+    }
     let flow = trace::trace(&view, services, &starts, options);
     let report = Report::build(&flow, &index, analysis.as_ref(), services);
     let format = if args.json { "json" } else { args.format.as_str() };

@@ -1,11 +1,14 @@
-//! `chainsleuth zcash ...`: pool balances and round-trip links, read straight
-//! from a zcashd blocks directory (the Zcash index is not built yet).
+//! `chainsleuth zcash ...`: pool balances and round-trip links, from the index
+//! (or read straight from a zcashd blocks directory with `--blocks-dir`); and
+//! the Zcash demo.
 
-use crate::cli::{ZcashBlocksArgs, ZcashCommand, ZcashLinksArgs, ZcashPoolsArgs};
+use crate::cli::{ZcashCommand, ZcashLinksArgs, ZcashPoolsArgs, ZcashSourceArgs};
 use crate::output::{Table, print_json, print_text};
 use anyhow::{Context, bail};
 use chain::{BlocksDir, Network};
+use index::{AddrId, AddressKey, Height, Index, OutNum};
 use serde_json::json;
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use zcash::links::{Crossings, LinkOptions, evaluate};
 use zcash::pools::{Pool, Turnstile, block_deltas};
@@ -18,40 +21,112 @@ pub fn run(command: ZcashCommand) -> anyhow::Result<()> {
     }
 }
 
-fn open(args: &ZcashBlocksArgs) -> anyhow::Result<BlocksDir> {
+/// Where a `zcash` subcommand reads the chain.
+enum Source {
+    /// The index.
+    Index(Box<Index>),
+    /// A blocks directory, read block by block.
+    Blocks(BlocksDir),
+}
+
+fn open(args: &ZcashSourceArgs) -> anyhow::Result<Source> {
     let network = Network::of_chain("zcash", &args.network).map_err(|e| anyhow::anyhow!("--network: {e}"))?;
-    BlocksDir::open(&args.blocks_dir, network).context("cannot open blocks directory")
+    if let Some(blocks) = &args.blocks_dir {
+        return Ok(Source::Blocks(BlocksDir::open(blocks, network).context("cannot open blocks directory")?));
+    }
+    let dir = args.data_dir.clone().unwrap_or_else(|| index::default_data_dir(network));
+    let index = Index::open(&dir).with_context(|| format!("cannot open the index at {}", dir.display()))?;
+    if !index.network().is_zcash() {
+        bail!("{}: the index is of {}, not Zcash", dir.display(), index.network());
+    }
+    Ok(Source::Index(Box::new(index)))
+}
+
+fn zec(zat: u64) -> String {
+    format!("{}.{:08}", zat / 100_000_000, zat % 100_000_000)
+}
+
+/// What each pool, as a pseudo-entity, took in and paid out up to a height.
+#[derive(Default, Clone, Copy)]
+struct PoolFlows {
+    into: u64,
+    out_of: u64,
+    crossings: u64,
 }
 
 fn pools(args: &ZcashPoolsArgs) -> anyhow::Result<()> {
-    let dir = open(&args.blocks)?;
-    let mut turnstile = Turnstile::default();
-    let mut height = None;
-    zcash::walk::for_each_block(&dir, |h, block| {
-        if args.at.is_some_and(|at| h > at) {
-            return Ok(());
+    let (height, balances, flows) = match open(&args.source)? {
+        Source::Blocks(dir) => {
+            let mut turnstile = Turnstile::default();
+            let mut height = None;
+            zcash::walk::for_each_block(&dir, |h, block| {
+                if args.at.is_some_and(|at| h > at) {
+                    return Ok(());
+                }
+                height = Some(h);
+                turnstile.apply(h, block_deltas(&block.txs)).map_err(|e| chain::ReadError::Undecodable {
+                    path: dir.path().to_owned(),
+                    offset: 0,
+                    message: e.to_string(),
+                })
+            })?;
+            let Some(height) = height else { bail!("{}: no blocks at or below that height", dir.path().display()) };
+            (height, turnstile.balances.map(|b| b as u64), None)
         }
-        height = Some(h);
-        turnstile.apply(h, block_deltas(&block.txs)).map_err(|e| chain::ReadError::Undecodable {
-            path: dir.path().to_owned(),
-            offset: 0,
-            message: e.to_string(),
-        })
-    })?;
-    let Some(height) = height else { bail!("{}: no blocks at or below that height", dir.path().display()) };
-    let balances: Vec<serde_json::Value> = Pool::ALL
+        Source::Index(index) => {
+            let Some((tip, _)) = index.tip() else { bail!("{}: the index holds no blocks", index.dir().display()) };
+            let height = args.at.unwrap_or(tip.0);
+            if height > tip.0 {
+                bail!("--at {height}: the index ends at height {}", tip.0);
+            }
+            let balances = index.pool_balances(Height(height)).with_context(|| {
+                format!("the index starts at height {}: pool balances unknown", index.manifest.start_height)
+            })?;
+            (height, balances, Some(pool_flows(&index, Height(height))))
+        }
+    };
+    let rows: Vec<serde_json::Value> = Pool::ALL
         .iter()
-        .zip(turnstile.balances)
-        .map(|(p, b)| json!({"id": p.name(), "chainValueZat": b, "chainValue": zcash::json::Zec(b)}))
+        .enumerate()
+        .map(|(i, p)| {
+            let mut row = json!({"id": p.name(), "chainValueZat": balances[i], "chainValue": zcash::json::Zec(balances[i] as i64)});
+            if let Some(f) = flows {
+                row["intoZat"] = json!(f[i].into);
+                row["outOfZat"] = json!(f[i].out_of);
+                row["crossings"] = json!(f[i].crossings);
+            }
+            row
+        })
         .collect();
-    if args.blocks.json {
-        return print_json(&json!({"height": height, "valuePools": balances}));
+    if args.source.json {
+        return print_json(&json!({"height": height, "valuePools": rows}));
     }
-    let mut t = Table::new(&["pool", "balance (ZEC)"]);
-    for (p, b) in Pool::ALL.iter().zip(turnstile.balances) {
-        t.row(vec![p.name().to_owned(), format!("{}.{:08}", b / 100_000_000, b % 100_000_000)]);
+    let mut t = Table::new(&["pool", "balance (ZEC)", "into (ZEC)", "out of (ZEC)", "crossings"]);
+    for (i, p) in Pool::ALL.iter().enumerate() {
+        let f = flows.map(|f| f[i]);
+        t.row(vec![
+            p.title().to_owned(),
+            zec(balances[i]),
+            f.map_or(String::new(), |f| zec(f.into)),
+            f.map_or(String::new(), |f| zec(f.out_of)),
+            f.map_or(String::new(), |f| f.crossings.to_string()),
+        ]);
     }
     print_text(&format!("pool balances after height {height} (never negative on the way)\n{}", t.render()))
+}
+
+/// Each pool's value in and out, and its crossings, up to and including `height`.
+fn pool_flows(index: &Index, height: Height) -> [PoolFlows; 3] {
+    let end = index.block(height).map_or(0, |b| b.txs.end);
+    let c = &index.columns;
+    let mut flows = [PoolFlows::default(); 3];
+    for x in (0..index.counts().crossings).take_while(|&x| u64::from(c.cross_tx.get(x)) < end) {
+        let f = &mut flows[usize::from(c.cross_pool.get(x).min(2))];
+        f.into += c.cross_into.get(x);
+        f.out_of += c.cross_out.get(x);
+        f.crossings += 1;
+    }
+    flows
 }
 
 /// `chainsleuth eval --chain zcash --blocks-dir D --ground-truth F`: linking
@@ -82,32 +157,44 @@ fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.min_confidence) {
         bail!("--min-confidence {}: between 0 and 1", args.min_confidence);
     }
-    let dir = open(&args.blocks)?;
-    let network = dir.network();
-    let script = match &args.address {
-        Some(a) => Some(chain::address::to_script(a, network).with_context(|| format!("--address {a}"))?),
-        None => None,
+    let source = open(&args.source)?;
+    // Transactions paying --address, to keep the links whose deshielding pays it.
+    let mut paying: HashSet<String> = HashSet::new();
+    let crossings = match &source {
+        Source::Blocks(dir) => {
+            let script = match &args.address {
+                Some(a) => Some(chain::address::to_script(a, dir.network()).with_context(|| format!("--address {a}"))?),
+                None => None,
+            };
+            let mut crossings = Crossings::default();
+            zcash::walk::for_each_block(dir, |h, block| {
+                crossings.add_block(h, block);
+                if let Some(script) = &script {
+                    let pays =
+                        |tx: &&zcash::Transaction<'_>| tx.outputs.iter().any(|o| o.script_pubkey == script.as_slice());
+                    paying.extend(block.txs.iter().filter(pays).map(|tx| tx.txid_hex()));
+                }
+                Ok(())
+            })?;
+            crossings
+        }
+        Source::Index(index) => {
+            if let Some(a) = &args.address {
+                let key = AddressKey::parse(a, index.network()).map_err(|e| anyhow::anyhow!("--address {a}: {e}"))?;
+                let id: Option<AddrId> = index.address_by_key(&key);
+                let outputs = id.map(|id| index.address_outputs(id)).unwrap_or_default();
+                paying.extend(outputs.into_iter().map(|o: OutNum| index.tx(index.output_tx(o)).txid.to_string()));
+            }
+            let (shieldings, deshieldings) = trace::pools::index_crossings(index);
+            Crossings::from_lists(shieldings, deshieldings)
+        }
     };
-    let mut crossings = Crossings::default();
-    zcash::walk::for_each_block(&dir, |h, block| {
-        crossings.add_block(h, block);
-        Ok(())
-    })?;
     let opts = LinkOptions { window: args.window, min_confidence: args.min_confidence, ..LinkOptions::default() };
     let all = crossings.links(&opts);
-    let paying: std::collections::HashSet<String> = match &script {
-        Some(s) => crossings
-            .deshieldings
-            .iter()
-            .filter(|d| d.scripts.iter().any(|x| x == s))
-            .map(|d| zcash::header::display_hex(&d.txid))
-            .collect(),
-        None => Default::default(),
-    };
     let chosen: Vec<&zcash::links::Link> = all
         .iter()
         .filter(|l| args.tx.as_ref().is_none_or(|t| &l.shield_txid == t || &l.deshield_txid == t))
-        .filter(|l| script.is_none() || paying.contains(&l.deshield_txid))
+        .filter(|l| args.address.is_none() || paying.contains(&l.deshield_txid))
         .collect();
     let eval = match &args.ground_truth {
         Some(p) => {
@@ -118,7 +205,7 @@ fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    if args.blocks.json {
+    if args.source.json {
         return print_json(&json!({"links": chosen, "shieldings": crossings.shieldings.len(),
             "deshieldings": crossings.deshieldings.len(), "eval": eval}));
     }
@@ -152,8 +239,8 @@ fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
     print_text(&s)
 }
 
-/// `chainsleuth demo --chain zcash`: simulate a shielding economy, read it back,
-/// check the pools, link round trips, and follow the theft through the Sapling
+/// `chainsleuth demo --chain zcash`: simulate a shielding economy, index it,
+/// check the pools, link round trips, and trace the theft through the Sapling
 /// pool to the exchange where it is cashed out.
 pub fn demo(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
     let out = out.join("zcash");
@@ -167,75 +254,84 @@ pub fn demo(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
         summary.transactions,
         summary.bytes as f64 / 1e6
     );
-    let dir = BlocksDir::open(&out.join("blocks"), Network::ZcashRegtest)?;
-    let scan = zcash::scan::scan(&dir, chain::scan::ScanOptions { verify: true }, &|_| {})?;
+    let blocks = BlocksDir::open(&out.join("blocks"), Network::ZcashRegtest)?;
+    let data_dir = out.join("index");
+    let report = index::ingest(&blocks, &data_dir, &index::IngestOptions::default(), &|_| {})?;
+    let index = Index::open(&data_dir)?;
+    let c = report.counts;
     let _ = writeln!(
         s,
-        "2. chainsleuth scan --network zcash-regtest --verify: {} blocks on the main chain, {} txs, {:.0} MB/s",
-        scan.main_chain_blocks,
-        scan.transactions,
-        scan.mb_per_sec()
+        "2. chainsleuth ingest --network zcash-regtest: {} blocks, {} txs, {} addresses, {} pool crossings in {:.2} s",
+        c.blocks, c.txs, c.addresses, c.crossings, report.elapsed_secs
     );
-    let (mut turnstile, mut crossings, mut graph) =
-        (Turnstile::default(), Crossings::default(), zcash::trail::Graph::default());
-    zcash::walk::for_each_block(&dir, |h, block| {
-        crossings.add_block(h, block);
-        graph.add_block(block);
-        turnstile.apply(h, block_deltas(&block.txs)).map_err(|e| chain::ReadError::Undecodable {
-            path: dir.path().to_owned(),
-            offset: 0,
-            message: e.to_string(),
-        })
-    })?;
-    let b = turnstile.balances[1];
+    let tip = index.tip().map_or(Height(0), |t| t.0);
+    let sapling = index.pool_balances(tip).map_or(0, |b| b[1]);
     let _ = writeln!(
         s,
-        "3. chainsleuth zcash pools: Sapling holds {}.{:08} ZEC at the tip, never negative on the way",
-        b / 100_000_000,
-        b % 100_000_000
+        "3. chainsleuth zcash pools: Sapling holds {} ZEC at the tip (the turnstile checked at every block)",
+        zec(sapling)
     );
-    let links = crossings.links(&LinkOptions::default());
+    let link_options = LinkOptions::default();
+    let links = trace::PoolLinks::from_index(&index, &link_options);
     let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("ground_truth.json"))?)?;
-    let e = evaluate(&links, &truth).map_err(|e| anyhow::anyhow!(e))?;
+    let e = evaluate(&links.links, &truth).map_err(|e| anyhow::anyhow!(e))?;
     let _ = writeln!(
         s,
         "4. chainsleuth zcash links --ground-truth: {} links; precision {:.3}, recall {:.3} of the {} round trips linkable by value",
         e.links, e.precision, e.recall, e.linkable
     );
     let theft = &truth["theft"];
-    let Some(start) = theft["txid"].as_str().and_then(|t| t.parse::<chain::Txid>().ok()).map(|t| t.0) else {
+    let Some(theft_txid) = theft["txid"].as_str().filter(|t| !t.is_empty()) else {
         bail!("the simulated chain has no theft");
     };
     let exchange = theft["exchange_address"].as_str().unwrap_or_default();
-    let watched: std::collections::HashSet<Vec<u8>> =
-        chain::address::to_script(exchange, Network::ZcashRegtest).into_iter().collect();
-    let trail = graph.follow(start, &links, &watched, 8);
+    let labels = out.join("labels.csv");
+    std::fs::write(&labels, format!("address,label,category\n{exchange},Exchange,exchange\n"))?;
+    let services = trace::LabelFile::read(&labels, &index, None)?;
+    let starts = trace::start_outputs(&index, theft_txid)?;
+    let options = trace::TraceOptions { max_hops: 8, stop_at_services: true, ..trace::TraceOptions::default() };
+    let flow = trace::trace(&trace::IndexView::new(&index, None).with_pool_links(&links), &services, &starts, options);
+    let report = trace::Report::build(&flow, &index, None, &services);
     let _ = writeln!(
         s,
-        "5. the theft {}… followed through the Sapling pool (max 8 hops), watching the exchange's deposit address {exchange}:",
-        &theft["txid"].as_str().unwrap_or_default()[..12]
+        "5. chainsleuth trace --from {}… --stop-at-services --labels labels.csv (haircut, 8 hops):",
+        &theft_txid[..12]
     );
-    let mut t = Table::new(&["ends at", "how", "confidence"]);
-    for end in trail.ends.iter().take(12) {
-        t.row(vec![
-            end.txid.clone(),
-            end.reason.replace("labelled", "cash-out at the exchange"),
-            format!("{:.3}", end.probability),
-        ]);
-    }
-    s.push_str(&t.render());
-    for h in trail.hops.iter().filter(|h| h.kind == "pool") {
+    for l in &report.pool_links {
         let _ = writeln!(
             s,
-            "   through the pool: shielding {}… -> deshielding {}… (confidence {:.3})",
-            &h.from_txid[..12],
-            &h.to_txid[..12],
-            h.probability
+            "   through the {} pool: shielding {}… -> deshielding {}…, confidence {:.3}, {} ZEC",
+            l.pool,
+            &l.shielding[..12],
+            &l.deshielding[..12],
+            l.confidence,
+            zec(l.value)
         );
     }
-    let cashed = trail.ends.iter().filter(|e| e.reason == "labelled").count();
-    let best = trail.ends.iter().filter(|e| e.reason == "labelled").map(|e| e.probability).fold(0.0, f64::max);
-    let _ = writeln!(s, "   {cashed} cash-outs at the exchange reached; the surest at confidence {best:.3}");
-    std::fs::write(out.join("trail.json"), serde_json::to_vec_pretty(&trail)?)?;
+    let m = &report.summary;
+    let share = |v: u64| 100.0 * v as f64 / report.traced_value.max(1) as f64;
+    let _ = writeln!(
+        s,
+        "   of {} ZEC stolen: {} ZEC ({:.1}%) reached the exchange {exchange}; {} ZEC ({:.1}%) left in a pool; {} ZEC unspent",
+        zec(report.traced_value),
+        zec(m.service),
+        share(m.service),
+        zec(m.pool),
+        share(m.pool),
+        zec(m.unspent),
+    );
+    let reached: HashSet<String> = flow
+        .endpoints
+        .iter()
+        .filter(|e| e.kind == trace::EndKind::Service)
+        .map(|e| index.tx(index::TxNum(e.tx)).txid.to_string())
+        .collect();
+    let cash_outs: Vec<&str> =
+        theft["cash_out_txids"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
+    let found = cash_outs.iter().filter(|t| reached.contains(**t)).count();
+    let _ = writeln!(s, "   {found} of the truth's {} cash-outs at the exchange reached", cash_outs.len());
+    std::fs::write(out.join("trace.json"), serde_json::to_vec_pretty(&report)?)?;
+    std::fs::write(out.join("trace.html"), report.to_html(60))?;
+    let _ = writeln!(s, "   report: {}", out.join("trace.html").display());
     print_text(&s)
 }

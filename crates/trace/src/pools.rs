@@ -1,0 +1,76 @@
+//! Zcash: the round-trip links that let a trace cross a shielded pool. Value
+//! entering a pool goes on along the links from its shielding (each with its
+//! confidence, `zcash::links`) and the rest stays there, reported as having
+//! entered the pool; backward, likewise from a deshielding to the shieldings
+//! that may have funded it.
+
+use index::{Index, Spent, TxNum};
+use rustc_hash::FxHashMap;
+use zcash::Pool;
+use zcash::links::{Crossing, Crossings, Link, LinkOptions};
+
+/// Round-trip links by transaction number, both ways.
+#[derive(Debug, Default)]
+pub struct PoolLinks {
+    onward: FxHashMap<(u64, Pool), Vec<(u64, f64)>>,
+    back: FxHashMap<(u64, Pool), Vec<(u64, f64)>>,
+    /// Every link, as `zcash::links` gives them.
+    pub links: Vec<Link>,
+}
+
+impl PoolLinks {
+    /// Links every crossing of a Zcash index (none for Bitcoin's).
+    pub fn from_index(index: &Index, options: &LinkOptions) -> Self {
+        let (shieldings, deshieldings) = index_crossings(index);
+        if shieldings.is_empty() || deshieldings.is_empty() {
+            return Self::default();
+        }
+        let links = Crossings::from_lists(shieldings, deshieldings).links(options);
+        let mut out = Self::default();
+        let number = |hex: &str| Some(index.tx_by_txid(&hex.parse().ok()?)?.0);
+        for link in &links {
+            let (Some(s), Some(d)) = (number(&link.shield_txid), number(&link.deshield_txid)) else { continue };
+            out.onward.entry((s, link.pool)).or_default().push((d, link.confidence));
+            out.back.entry((d, link.pool)).or_default().push((s, link.confidence));
+        }
+        out.links = links;
+        out
+    }
+
+    /// Deshieldings that value shielded by transaction `t` into `pool` may have
+    /// become, with each link's confidence.
+    pub fn onward(&self, t: u64, pool: Pool) -> &[(u64, f64)] {
+        self.onward.get(&(t, pool)).map_or(&[], Vec::as_slice)
+    }
+
+    /// Shieldings that may have funded deshielding `t` out of `pool`.
+    pub fn back(&self, t: u64, pool: Pool) -> &[(u64, f64)] {
+        self.back.get(&(t, pool)).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The shieldings (value from transparent inputs into a pool, a shielding of
+/// coinbase outputs marked) and deshieldings (value out of a pool to transparent
+/// outputs) of an index, in chain order.
+pub fn index_crossings(index: &Index) -> (Vec<Crossing>, Vec<Crossing>) {
+    let c = &index.columns;
+    let (mut shieldings, mut deshieldings) = (Vec::new(), Vec::new());
+    for x in 0..index.counts().crossings {
+        let t = TxNum(u64::from(c.cross_tx.get(x)));
+        let row = index.tx(t);
+        let pool = Pool::ALL[usize::from(c.cross_pool.get(x).min(2))];
+        let (into, out_of) = (c.cross_into.get(x), c.cross_out.get(x));
+        let (txid, height) = (row.txid.0, row.height.0);
+        if into > 0 && !row.inputs.is_empty() && !row.is_coinbase(index) {
+            let from_coinbase = index.resolved_inputs(t).all(|(input, _)| match input.spent {
+                Spent::Output(o) => index.tx(index.output_tx(o)).is_coinbase(index),
+                Spent::Coinbase | Spent::Unresolved => false,
+            });
+            shieldings.push(Crossing { txid, height, pool, value: into, from_coinbase });
+        }
+        if out_of > 0 && !row.outputs.is_empty() {
+            deshieldings.push(Crossing { txid, height, pool, value: out_of, from_coinbase: false });
+        }
+    }
+    (shieldings, deshieldings)
+}
