@@ -239,6 +239,10 @@ pub struct TraceArgs {
     /// Zcash: round-trip links below this confidence are not followed.
     #[arg(long, default_value_t = 0.5)]
     pub link_min_confidence: f64,
+    /// Zcash: also link by address reuse (a deshielding paying an address a
+    /// shielding spent from; it ties owners more than coins).
+    #[arg(long)]
+    pub link_by_address: bool,
 }
 
 /// `chainsleuth cluster`.
@@ -518,6 +522,10 @@ pub struct ZcashLinksArgs {
     /// Links below this confidence are left out.
     #[arg(long, default_value_t = 0.5)]
     pub min_confidence: f64,
+    /// Also link by address reuse (a deshielding paying an address a shielding of
+    /// the window spent from).
+    #[arg(long)]
+    pub by_address: bool,
     /// Score the links against a simulator's ground truth (precision and recall).
     #[arg(long)]
     pub ground_truth: Option<PathBuf>,

@@ -4,7 +4,7 @@
 //! entered the pool; backward, likewise from a deshielding to the shieldings
 //! that may have funded it.
 
-use index::{Index, Spent, TxNum};
+use index::{AddrId, Index, OutNum, TxNum};
 use rustc_hash::FxHashMap;
 use zcash::Pool;
 use zcash::links::{Crossing, Crossings, Link, LinkOptions};
@@ -49,11 +49,11 @@ impl PoolLinks {
     }
 }
 
-/// The shieldings (value from transparent inputs into a pool, a shielding of
-/// coinbase outputs marked) and deshieldings (value out of a pool to transparent
+/// The shieldings (value from transparent inputs into a pool; shieldings of
+/// coinbase and of founders' reward outputs marked) and deshieldings (value out of a pool to transparent
 /// outputs) of an index, in chain order.
 pub fn index_crossings(index: &Index) -> (Vec<Crossing>, Vec<Crossing>) {
-    let c = &index.columns;
+    let (c, network) = (&index.columns, index.network());
     let (mut shieldings, mut deshieldings) = (Vec::new(), Vec::new());
     for x in 0..index.counts().crossings {
         let t = TxNum(u64::from(c.cross_tx.get(x)));
@@ -62,15 +62,43 @@ pub fn index_crossings(index: &Index) -> (Vec<Crossing>, Vec<Crossing>) {
         let (into, out_of) = (c.cross_into.get(x), c.cross_out.get(x));
         let (txid, height) = (row.txid.0, row.height.0);
         if into > 0 && !row.inputs.is_empty() && !row.is_coinbase(index) {
-            let from_coinbase = index.resolved_inputs(t).all(|(input, _)| match input.spent {
-                Spent::Output(o) => index.tx(index.output_tx(o)).is_coinbase(index),
-                Spent::Coinbase | Spent::Unresolved => false,
-            });
-            shieldings.push(Crossing { txid, height, pool, value: into, from_coinbase });
+            // What each input spends: its address, from a coinbase, a founders' reward output.
+            let spent: Vec<(String, bool, bool)> = index
+                .resolved_inputs(t)
+                .map(|(_, output)| match output {
+                    Some(o) => {
+                        let address = t_address(index, o.address);
+                        let coinbase = index.tx(index.output_tx(o.num)).is_coinbase(index);
+                        let founders = coinbase && zcash::founders::is_founders(network, &address);
+                        (address, coinbase, founders)
+                    }
+                    None => (String::new(), false, false),
+                })
+                .collect();
+            let from_coinbase = spent.iter().all(|s| s.1);
+            let from_founders = spent.iter().all(|s| s.2);
+            let addresses = spent.into_iter().map(|s| s.0).filter(|a| !a.is_empty()).collect();
+            let value = into;
+            shieldings.push(Crossing { txid, height, pool, value, from_coinbase, from_founders, addresses });
         }
         if out_of > 0 && !row.outputs.is_empty() {
-            deshieldings.push(Crossing { txid, height, pool, value: out_of, from_coinbase: false });
+            let (from_coinbase, from_founders) = (false, false);
+            let addresses = row
+                .outputs
+                .clone()
+                .map(|o| t_address(index, index.output(OutNum(o)).address))
+                .filter(|a| !a.is_empty())
+                .collect();
+            let value = out_of;
+            deshieldings.push(Crossing { txid, height, pool, value, from_coinbase, from_founders, addresses });
         }
     }
     (shieldings, deshieldings)
+}
+
+/// The transparent address (P2PKH or P2SH) of an address id, as the blocks
+/// path of `zcash::links` names it; empty for other scripts.
+fn t_address(index: &Index, a: AddrId) -> String {
+    use chain::script::ScriptClass::{P2pkh, P2sh};
+    if matches!(index.address_key(a).class, P2pkh | P2sh) { index.address_text(a) } else { String::new() }
 }

@@ -7,6 +7,7 @@
 //! - [`block`]: blocks and their merkle roots.
 //! - [`encode`]: the write side (v4 transactions and blocks) for the simulator.
 //! - [`pools`]: value crossing into and out of each shielded pool, and the turnstile.
+//! - [`founders`]: the founders' reward schedule and addresses.
 //! - [`links`]: round trips through a pool, linked by value with a confidence.
 //! - [`walk`]: the most-work chain of a zcashd blocks directory in height order.
 //! - [`scan`]: zcashd's blocks directory under `chain`'s scan.
@@ -22,6 +23,7 @@
 pub mod block;
 pub mod encode;
 pub mod error;
+pub mod founders;
 pub mod header;
 pub mod json;
 pub mod links;

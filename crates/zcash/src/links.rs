@@ -26,6 +26,11 @@ pub struct Crossing {
     /// A shielding that spends only coinbase outputs: a miner shielding its reward
     /// (which Zcash required before Heartwood).
     pub from_coinbase: bool,
+    /// A shielding that spends only founders' reward outputs (`crate::founders`).
+    pub from_founders: bool,
+    /// Transparent addresses on its side: those a shielding spends from, those a
+    /// deshielding pays (for the address-reuse heuristic).
+    pub addresses: Vec<String>,
 }
 
 /// How to link.
@@ -39,6 +44,11 @@ pub struct LinkOptions {
     pub fees: &'static [u64],
     /// Links below this confidence are not reported.
     pub min_confidence: f64,
+    /// Link by value (unique-value round trips).
+    pub by_value: bool,
+    /// Link by address reuse: a deshielding that pays an address a shielding of
+    /// the window spent from (the owner taking coins back to where they were).
+    pub by_address: bool,
 }
 
 /// Shielding values per pool, sorted, for the chance of a coincidental match.
@@ -83,7 +93,14 @@ impl Default for LinkOptions {
     /// A day of 75-second blocks; zcashd's conventional fee; links at least as
     /// likely right as wrong.
     fn default() -> Self {
-        Self { window: 1_152, fees: &[0, 1_000, 5_000, 10_000, 15_000, 20_000], min_confidence: 0.5 }
+        Self {
+            window: 1_152,
+            fees: &[0, 1_000, 5_000, 10_000, 15_000, 20_000],
+            min_confidence: 0.5,
+            by_value: true,
+            // Off by default: it links owners more than coins (docs/zcash.md).
+            by_address: false,
+        }
     }
 }
 
@@ -102,8 +119,13 @@ pub struct Link {
     pub value_out: u64,
     /// Blocks between them.
     pub blocks_apart: u32,
-    /// The shielding spent only coinbase outputs (a miner shielding its reward).
+    /// The shielding spent only coinbase outputs, not the founders' (a miner
+    /// shielding its reward).
     pub miner_shielding: bool,
+    /// The shielding spent only founders' reward outputs.
+    pub founders_shielding: bool,
+    /// What links them: `value`, `address` or `value+address`.
+    pub evidence: &'static str,
     /// See the module's documentation.
     pub confidence: f64,
     /// Why: the candidate counts.
@@ -119,45 +141,114 @@ pub struct Crossings {
     pub deshieldings: Vec<Crossing>,
     /// Coinbase transactions seen.
     coinbases: std::collections::HashSet<[u8; 32]>,
+    /// Founders' reward outputs seen.
+    founders: std::collections::HashSet<([u8; 32], u32)>,
+    /// The network, for its founders' addresses and for naming addresses (none:
+    /// no founders' rewards, no addresses).
+    network: Option<chain::Network>,
+    /// The address of every unspent transparent output, for shieldings' inputs.
+    unspent: std::collections::HashMap<([u8; 32], u32), String>,
 }
 
 impl Crossings {
     /// Crossings gathered elsewhere (an index), each list in height order.
     pub fn from_lists(shieldings: Vec<Crossing>, deshieldings: Vec<Crossing>) -> Self {
-        Self { shieldings, deshieldings, coinbases: Default::default() }
+        Self { shieldings, deshieldings, ..Self::default() }
+    }
+
+    /// No crossings yet, on `network` (whose founders' reward outputs it marks and
+    /// whose addresses it names).
+    pub fn for_network(network: chain::Network) -> Self {
+        Self { network: Some(network), ..Self::default() }
     }
 
     /// Adds a block's crossings (blocks in height order). A transaction that only
     /// pays its fee out of a pool is not a deshielding.
     pub fn add_block(&mut self, height: u32, block: &Block<'_>) {
+        let founder =
+            self.network.and_then(|n| chain::address::to_script(crate::founders::address_at(n, height)?, n).ok());
         for tx in &block.txs {
+            let spent: Vec<String> =
+                tx.inputs.iter().filter_map(|i| self.unspent.remove(&(*i.prev_txid, i.prev_vout))).collect();
+            // Only P2PKH and P2SH outputs have t-addresses; the rest are left empty.
+            let t_address = |script: &[u8], n| match chain::script::script_class(script) {
+                chain::script::ScriptClass::P2pkh | chain::script::ScriptClass::P2sh => {
+                    chain::address::of_script(script, n).unwrap_or_default()
+                }
+                _ => String::new(),
+            };
+            let paid: Vec<String> = match self.network {
+                Some(n) => tx.outputs.iter().map(|o| t_address(o.script_pubkey, n)).collect(),
+                None => Vec::new(),
+            };
+            for (vout, address) in paid.iter().enumerate() {
+                if !address.is_empty() {
+                    self.unspent.insert((tx.txid, vout as u32), address.clone());
+                }
+            }
             if tx.is_coinbase() {
                 self.coinbases.insert(tx.txid);
+                for (vout, o) in tx.outputs.iter().enumerate() {
+                    if founder.as_deref() == Some(o.script_pubkey) {
+                        self.founders.insert((tx.txid, vout as u32));
+                    }
+                }
                 continue;
             }
             let from_coinbase = !tx.inputs.is_empty() && tx.inputs.iter().all(|i| self.coinbases.contains(i.prev_txid));
+            let from_founders =
+                !tx.inputs.is_empty() && tx.inputs.iter().all(|i| self.founders.contains(&(*i.prev_txid, i.prev_vout)));
             for (pool, c) in Pool::ALL.into_iter().zip(crossings(tx)) {
                 if c.into > 0 && !tx.inputs.is_empty() {
                     let (txid, value) = (tx.txid, c.into);
-                    self.shieldings.push(Crossing { txid, height, pool, value, from_coinbase });
+                    let addresses = spent.clone();
+                    self.shieldings.push(Crossing {
+                        txid,
+                        height,
+                        pool,
+                        value,
+                        from_coinbase,
+                        from_founders,
+                        addresses,
+                    });
                 }
                 if c.out_of > 0 && !tx.outputs.is_empty() {
                     let (txid, value) = (tx.txid, c.out_of);
-                    self.deshieldings.push(Crossing { txid, height, pool, value, from_coinbase: false });
+                    let addresses = paid.iter().filter(|a| !a.is_empty()).cloned().collect();
+                    let (from_coinbase, from_founders) = (false, false);
+                    self.deshieldings.push(Crossing {
+                        txid,
+                        height,
+                        pool,
+                        value,
+                        from_coinbase,
+                        from_founders,
+                        addresses,
+                    });
                 }
             }
         }
     }
 
-    /// Shieldings that could explain deshielding `d`.
-    fn explaining(&self, d: &Crossing, opts: &LinkOptions) -> Vec<usize> {
+    /// Shieldings of `d`'s pool within the window before deshielding `d` that
+    /// hold at least its value.
+    fn window(&self, d: &Crossing, opts: &LinkOptions) -> impl Iterator<Item = usize> {
         let from = self.shieldings.partition_point(|s| s.height + opts.window < d.height);
-        (from..self.shieldings.len())
-            .take_while(|&i| self.shieldings[i].height <= d.height)
-            .filter(|&i| {
-                let s = &self.shieldings[i];
-                s.pool == d.pool && s.txid != d.txid && s.value >= d.value && opts.fees.contains(&(s.value - d.value))
-            })
+        (from..self.shieldings.len()).take_while(move |&i| self.shieldings[i].height <= d.height).filter(move |&i| {
+            let s = &self.shieldings[i];
+            s.pool == d.pool && s.txid != d.txid && s.value >= d.value
+        })
+    }
+
+    /// Shieldings whose value, less a usual fee, is deshielding `d`'s.
+    fn explaining(&self, d: &Crossing, opts: &LinkOptions) -> Vec<usize> {
+        self.window(d, opts).filter(|&i| opts.fees.contains(&(self.shieldings[i].value - d.value))).collect()
+    }
+
+    /// Shieldings that spent from an address deshielding `d` pays.
+    fn reusing(&self, d: &Crossing, opts: &LinkOptions) -> Vec<usize> {
+        self.window(d, opts)
+            .filter(|&i| self.shieldings[i].addresses.iter().any(|a| !a.is_empty() && d.addresses.contains(a)))
             .collect()
     }
 
@@ -173,19 +264,42 @@ impl Crossings {
             .count()
     }
 
-    /// Every link at or above `min_confidence`, by deshielding height.
+    /// Every link at or above `min_confidence`, by deshielding height. Value and
+    /// address reuse are independent evidence: a pair linked by both has
+    /// confidence `1 - (1 - c_value) * (1 - c_address)`, where `c_address` is one
+    /// over the shieldings of the window that spent from an address it pays.
     pub fn links(&self, opts: &LinkOptions) -> Vec<Link> {
         let popularity = Popularity::of(&self.shieldings);
         let mut out = Vec::new();
         for d in &self.deshieldings {
-            let candidates = self.explaining(d, opts);
+            let by_value = if opts.by_value { self.explaining(d, opts) } else { Vec::new() };
+            let by_address = if opts.by_address { self.reusing(d, opts) } else { Vec::new() };
             let expected = popularity.expected(d.pool, d.value, opts);
-            for &i in &candidates {
+            let mut candidates: Vec<usize> = by_value.iter().chain(&by_address).copied().collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            for i in candidates {
                 let s = &self.shieldings[i];
-                let back = self.explained(s, opts);
-                let confidence = 1.0 / (candidates.len() * back.max(1)) as f64 / (1.0 + expected);
+                let value = by_value.contains(&i).then(|| {
+                    let back = self.explained(s, opts);
+                    (1.0 / (by_value.len() * back.max(1)) as f64 / (1.0 + expected), back)
+                });
+                let address = by_address.contains(&i).then(|| 1.0 / by_address.len() as f64);
+                let confidence = 1.0 - (1.0 - value.map_or(0.0, |v| v.0)) * (1.0 - address.unwrap_or(0.0));
                 if confidence + 1e-12 < opts.min_confidence {
                     continue;
+                }
+                let mut reasons = Vec::new();
+                if let Some((_, back)) = value {
+                    reasons.push(format!(
+                        "{} shielding(s) within {} blocks before could explain the deshielding by value, {back} deshielding(s) after the shielding; {expected:.2} of that value expected by chance",
+                        by_value.len(),
+                        opts.window
+                    ));
+                }
+                if address.is_some() {
+                    reasons
+                        .push(format!("it pays an address {} shielding(s) of the window spent from", by_address.len()));
                 }
                 out.push(Link {
                     shield_txid: crate::header::display_hex(&s.txid),
@@ -194,14 +308,15 @@ impl Crossings {
                     value_in: s.value,
                     value_out: d.value,
                     blocks_apart: d.height - s.height,
-                    miner_shielding: s.from_coinbase,
+                    miner_shielding: s.from_coinbase && !s.from_founders,
+                    founders_shielding: s.from_founders,
+                    evidence: match (value.is_some(), address.is_some()) {
+                        (true, true) => "value+address",
+                        (true, false) => "value",
+                        _ => "address",
+                    },
                     confidence,
-                    reason: format!(
-                        "{} shielding(s) within {} blocks before could explain the deshielding, {} deshielding(s) after the shielding; {expected:.2} of that value expected by chance",
-                        candidates.len(),
-                        opts.window,
-                        back
-                    ),
+                    reason: reasons.join("; "),
                 });
             }
         }
@@ -226,6 +341,18 @@ pub struct LinkEval {
     pub recall: f64,
     /// Deshieldings of part of a note (not linkable by value).
     pub partial: usize,
+    /// Round trips the truth marks linkable by address (the owner deshields to
+    /// the address it shielded from).
+    pub linkable_by_address: usize,
+    /// Of those, found.
+    pub found_by_address: usize,
+    /// found_by_address / linkable_by_address.
+    pub recall_by_address: f64,
+    /// Links whose shielding and deshielding the truth gives one owner (the
+    /// same wallet, if not the same coins).
+    pub same_owner: usize,
+    /// same_owner / links.
+    pub owner_precision: f64,
 }
 
 /// Scores `links` against a ground truth's `round_trips` (JSON as
@@ -237,11 +364,20 @@ pub fn evaluate(links: &[Link], truth: &serde_json::Value) -> Result<LinkEval, S
     let trips = truth["round_trips"].as_array().ok_or("the ground truth has no round_trips list")?;
     let mut from = std::collections::HashMap::new();
     let (mut linkable, mut partial) = (std::collections::HashSet::new(), 0);
+    let mut by_address = std::collections::HashSet::new();
+    let mut owner = std::collections::HashMap::new();
     for t in trips {
         let (Some(s), Some(d)) = (t["shield_txid"].as_str(), t["deshield_txid"].as_str()) else {
             return Err("a round trip without shield_txid and deshield_txid".to_owned());
         };
         from.insert(d.to_owned(), s.to_owned());
+        if let Some(o) = t["owner"].as_str() {
+            owner.insert(s.to_owned(), o.to_owned());
+            owner.insert(d.to_owned(), o.to_owned());
+        }
+        if t["linkable_by_address"] == true {
+            by_address.insert((s.to_owned(), d.to_owned()));
+        }
         if t["linkable_by_value"] == true {
             linkable.insert((s.to_owned(), d.to_owned()));
         } else {
@@ -249,7 +385,14 @@ pub fn evaluate(links: &[Link], truth: &serde_json::Value) -> Result<LinkEval, S
         }
     }
     let correct = links.iter().filter(|l| from.get(&l.deshield_txid) == Some(&l.shield_txid)).count();
-    let found = links.iter().filter(|l| linkable.contains(&(l.shield_txid.clone(), l.deshield_txid.clone()))).count();
+    let found_in = |set: &std::collections::HashSet<(String, String)>| {
+        links.iter().filter(|l| set.contains(&(l.shield_txid.clone(), l.deshield_txid.clone()))).count()
+    };
+    let (found, found_by_address) = (found_in(&linkable), found_in(&by_address));
+    let same_owner = links
+        .iter()
+        .filter(|l| owner.get(&l.shield_txid).is_some_and(|o| owner.get(&l.deshield_txid) == Some(o)))
+        .count();
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     Ok(LinkEval {
         links: links.len(),
@@ -259,5 +402,10 @@ pub fn evaluate(links: &[Link], truth: &serde_json::Value) -> Result<LinkEval, S
         found,
         recall: ratio(found, linkable.len()),
         partial,
+        linkable_by_address: by_address.len(),
+        found_by_address,
+        recall_by_address: ratio(found_by_address, by_address.len()),
+        same_owner,
+        owner_precision: ratio(same_owner, links.len()),
     })
 }

@@ -257,3 +257,31 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn every_real_coinbase_before_canopy_pays_the_founders_address_of_its_height() {
+    let (mut checked, mut after) = (0, 0);
+    for entry in index().iter().filter(|e| e["file"].as_str().unwrap().starts_with("blocks/")) {
+        let height = entry["height"].as_u64().unwrap() as u32;
+        let bytes = block_bytes(entry);
+        let block = zcash::Block::decode(&bytes).unwrap();
+        let coinbase = &block.txs[0];
+        let pays = |address: &str| {
+            let script = chain::address::to_script(address, Network::ZcashMainnet).unwrap();
+            coinbase.outputs.iter().any(|o| o.script_pubkey == script.as_slice())
+        };
+        match zcash::founders::address_at(Network::ZcashMainnet, height) {
+            Some(address) => {
+                assert!(pays(address), "height {height}: the coinbase does not pay {address}");
+                checked += 1;
+            }
+            None => {
+                assert!(!zcash::founders::MAINNET.iter().any(|a| pays(a)), "height {height} pays a founder");
+                after += 1;
+            }
+        }
+    }
+    // Heights 396, 347,500, 419,200-1, 653,600 (Blossom) and 903,000 are in the
+    // schedule; the genesis block and those from Canopy on are not.
+    assert_eq!((checked, after), (6, 6), "{checked} {after}");
+}

@@ -48,6 +48,7 @@ pub fn run(args: &TraceArgs) -> anyhow::Result<()> {
     let link_options = zcash::links::LinkOptions {
         window: args.link_window,
         min_confidence: args.link_min_confidence,
+        by_address: args.link_by_address,
         ..zcash::links::LinkOptions::default()
     };
     let links = (!args.no_pool_links).then(|| trace::PoolLinks::from_index(&index, &link_options));

@@ -133,24 +133,43 @@ fn pool_flows(index: &Index, height: Height) -> [PoolFlows; 3] {
 /// precision and recall at the default options.
 pub fn eval(blocks_dir: &std::path::Path, network: Network, truth: &std::path::Path, json: bool) -> anyhow::Result<()> {
     let dir = BlocksDir::open(blocks_dir, network).context("cannot open blocks directory")?;
-    let mut crossings = Crossings::default();
+    let mut crossings = Crossings::for_network(network);
     zcash::walk::for_each_block(&dir, |h, block| {
         crossings.add_block(h, block);
         Ok(())
     })?;
-    let opts = LinkOptions::default();
-    let links = crossings.links(&opts);
     let truth_json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(truth).with_context(|| format!("{}", truth.display()))?)
             .with_context(|| format!("{}: not JSON", truth.display()))?;
-    let e = evaluate(&links, &truth_json).map_err(|e| anyhow::anyhow!("{}: {e}", truth.display()))?;
+    // Each heuristic alone (by value is the default the tracer follows), then both.
+    let score = |opts: LinkOptions| {
+        evaluate(&crossings.links(&opts), &truth_json).map_err(|e| anyhow::anyhow!("{}: {e}", truth.display()))
+    };
+    let both = LinkOptions { by_address: true, ..LinkOptions::default() };
+    let by_value = score(LinkOptions::default())?;
+    let by_address = score(LinkOptions { by_value: false, ..both })?;
+    let e = score(both)?;
     if json {
-        return print_json(&json!({"linking": e}));
+        return print_json(
+            &json!({"linking": by_value, "linking_by_address": by_address, "linking_by_value_and_address": e}),
+        );
     }
-    print_text(&format!(
-        "round-trip linking (window {} blocks, confidence >= {}): precision {:.4} ({} of {} links), recall {:.4} ({} of {} round trips linkable by value; {} partial deshieldings)\n",
-        opts.window, opts.min_confidence, e.precision, e.correct, e.links, e.recall, e.found, e.linkable, e.partial
-    ))
+    let mut s = format!("round-trip linking (window {} blocks, confidence >= {}):\n", both.window, both.min_confidence);
+    for (name, e) in [("by value", &by_value), ("by address reuse", &by_address), ("both", &e)] {
+        let _ = writeln!(
+            s,
+            "  {name:<17} precision {:.4} ({} of {} links; same owner {:.4}); recall {:.4} of {} round trips linkable by value, {:.4} of {} linkable by address",
+            e.precision,
+            e.correct,
+            e.links,
+            e.owner_precision,
+            e.recall,
+            e.linkable,
+            e.recall_by_address,
+            e.linkable_by_address
+        );
+    }
+    print_text(&s)
 }
 
 fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
@@ -166,7 +185,7 @@ fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
                 Some(a) => Some(chain::address::to_script(a, dir.network()).with_context(|| format!("--address {a}"))?),
                 None => None,
             };
-            let mut crossings = Crossings::default();
+            let mut crossings = Crossings::for_network(dir.network());
             zcash::walk::for_each_block(dir, |h, block| {
                 crossings.add_block(h, block);
                 if let Some(script) = &script {
@@ -189,7 +208,12 @@ fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
             Crossings::from_lists(shieldings, deshieldings)
         }
     };
-    let opts = LinkOptions { window: args.window, min_confidence: args.min_confidence, ..LinkOptions::default() };
+    let opts = LinkOptions {
+        window: args.window,
+        min_confidence: args.min_confidence,
+        by_address: args.by_address,
+        ..LinkOptions::default()
+    };
     let all = crossings.links(&opts);
     let chosen: Vec<&zcash::links::Link> = all
         .iter()
