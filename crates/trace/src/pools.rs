@@ -82,15 +82,13 @@ pub fn index_crossings(index: &Index) -> (Vec<Crossing>, Vec<Crossing>) {
             shieldings.push(Crossing { txid, height, pool, value, from_coinbase, from_founders, addresses });
         }
         if out_of > 0 && !row.outputs.is_empty() {
-            let (from_coinbase, from_founders) = (false, false);
             let addresses = row
                 .outputs
                 .clone()
                 .map(|o| t_address(index, index.output(OutNum(o)).address))
                 .filter(|a| !a.is_empty())
                 .collect();
-            let value = out_of;
-            deshieldings.push(Crossing { txid, height, pool, value, from_coinbase, from_founders, addresses });
+            deshieldings.push(Crossing::deshielding(txid, height, pool, out_of, addresses));
         }
     }
     (shieldings, deshieldings)

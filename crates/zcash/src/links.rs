@@ -33,6 +33,13 @@ pub struct Crossing {
     pub addresses: Vec<String>,
 }
 
+impl Crossing {
+    /// Value out of `pool` to transparent outputs paying `addresses`.
+    pub fn deshielding(txid: [u8; 32], height: u32, pool: Pool, value: u64, addresses: Vec<String>) -> Self {
+        Self { txid, height, pool, value, from_coinbase: false, from_founders: false, addresses }
+    }
+}
+
 /// How to link.
 #[derive(Debug, Clone, Copy)]
 pub struct LinkOptions {
@@ -213,18 +220,8 @@ impl Crossings {
                     });
                 }
                 if c.out_of > 0 && !tx.outputs.is_empty() {
-                    let (txid, value) = (tx.txid, c.out_of);
                     let addresses = paid.iter().filter(|a| !a.is_empty()).cloned().collect();
-                    let (from_coinbase, from_founders) = (false, false);
-                    self.deshieldings.push(Crossing {
-                        txid,
-                        height,
-                        pool,
-                        value,
-                        from_coinbase,
-                        from_founders,
-                        addresses,
-                    });
+                    self.deshieldings.push(Crossing::deshielding(tx.txid, height, pool, c.out_of, addresses));
                 }
             }
         }
