@@ -246,37 +246,31 @@ impl IndexWriter {
     }
 
     /// The pool balances after each of a block's crossings, which follow the last
-    /// crossing written: the turnstile of ZIP 209, refused below zero.
+    /// crossing written: `zcash::Turnstile` applied crossing by crossing (ZIP 209),
+    /// refused below zero.
     fn pool_balances(&self, block: &DecodedBlock) -> Result<Vec<[u64; 3]>, IndexError> {
         use crate::schema::UNKNOWN_BALANCE;
         if self.manifest.start_height > 0 {
             return Ok(vec![[UNKNOWN_BALANCE; 3]; block.crossings.len()]);
         }
         let c = &self.columns;
-        let rows = c.cross_tx.len();
-        let mut balances: [i128; 3] = if rows == 0 {
-            [0; 3]
-        } else {
-            [
-                c.cross_sprout_after.get(rows - 1),
-                c.cross_sapling_after.get(rows - 1),
-                c.cross_orchard_after.get(rows - 1),
-            ]
-            .map(i128::from)
-        };
+        let mut turnstile = zcash::Turnstile::default();
+        if let Some(last) = c.cross_tx.len().checked_sub(1) {
+            // Balances never exceed MAX_MONEY, so they fit an i64.
+            turnstile.balances =
+                [c.cross_sprout_after.get(last), c.cross_sapling_after.get(last), c.cross_orchard_after.get(last)]
+                    .map(|b| b as i64);
+        }
         let mut out = Vec::with_capacity(block.crossings.len());
         for crossing in &block.crossings {
-            let pool = usize::from(crossing.pool);
-            balances[pool] += i128::from(crossing.into) - i128::from(crossing.out_of);
-            let balance = balances[pool];
-            if balance < 0 {
-                return Err(IndexError::NegativePool {
-                    height: block.height,
-                    pool: zcash::Pool::ALL[pool].name(),
-                    balance,
-                });
-            }
-            out.push(balances.map(|b| b as u64));
+            let mut deltas = [0i64; 3];
+            deltas[usize::from(crossing.pool)] = crossing.into as i64 - crossing.out_of as i64;
+            turnstile.apply(block.height, deltas).map_err(|e| IndexError::NegativePool {
+                height: e.height,
+                pool: e.pool.name(),
+                balance: i128::from(e.balance),
+            })?;
+            out.push(turnstile.balances.map(|b| b as u64));
         }
         Ok(out)
     }
