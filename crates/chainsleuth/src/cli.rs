@@ -845,6 +845,17 @@ pub struct XmrSimulateArgs {
     /// Seed of every random choice.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Transactions per block once the economy runs (default: the era's, 3
+    /// early and 20 modern; the bundled regtest chain has about 1).
+    #[arg(long)]
+    pub txs_per_block: Option<u32>,
+    /// User wallets besides the miner and the exchange (default: the era's).
+    #[arg(long)]
+    pub users: Option<u32>,
+    /// Spend coins at the ages the decoy picker draws (modern era), so that
+    /// ages say little, as on the bundled regtest chain.
+    #[arg(long)]
+    pub spend_like_decoys: bool,
     /// Do not write ground_truth.json.
     #[arg(long)]
     pub no_truth: bool,

@@ -6,7 +6,10 @@
 //! input's unit of "real spend" over its possible members, then sets each
 //! factor to the expected real spends in its category over the decoy mass the
 //! wallet law gives it. Miner outputs share the age bins' factors times one
-//! factor of their own. With a few thousand rings the plain maximum-likelihood
+//! factor of their own. A member the picker could not have chosen (younger
+//! than any decoy, as a coin spent in the first block it may be) is outside
+//! the categories and all but certainly real; a miner output still locked
+//! cannot be real. With a few thousand rings the plain maximum-likelihood
 //! factors are still noisy, so the M-step can be penalised: neighbouring
 //! age bins' log-factors are pulled together (a random-walk prior), with a
 //! strength chosen by three-fold cross-validation of the rings' own likelihood.
@@ -17,7 +20,6 @@ use crate::decoy::{DecoyLaw, SPENDABLE_AGE};
 use crate::deduce::Deduction;
 use crate::graph::RingGraph;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 /// Upper edges of the age bins, in blocks (the last is open).
@@ -100,41 +102,79 @@ pub struct Prepared {
     masses: Vec<[f64; CATEGORIES]>,
     /// Category of every member slot.
     slot_cat: Vec<u8>,
+    /// What the wallet law says of every member slot besides its category.
+    slot_reach: Vec<Reach>,
 }
+
+/// What the wallet law says of one ring member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The picker could have chosen it as a decoy, and it can be spent.
+    Either,
+    /// The picker could not have chosen it (too young for a decoy, e.g. a
+    /// coin spent the first block it may be): only the real spend puts it in
+    /// a ring. It stays outside the categories.
+    RealOnly,
+    /// It cannot be the real spend (a miner output still locked).
+    DecoyOnly,
+}
+
+/// Weight of a [`Reach::RealOnly`] member against factors whose mean
+/// normaliser is 1: all but certainly the real spend, yet not a deduction.
+const REAL_ONLY_WEIGHT: f64 = 1000.0;
 
 impl Prepared {
     /// Computes the masses (one wallet law per distinct input height, in
     /// parallel) and the categories.
     pub fn new(g: &RingGraph) -> Self {
-        let mut heights: Vec<u32> =
-            (0..g.inputs()).filter(|&i| g.input_amount[i] == 0).map(|i| g.input_height[i]).collect();
-        heights.sort_unstable();
-        heights.dedup();
-        let laws: Vec<Option<[f64; CATEGORIES]>> = heights
+        let mut by_height: Vec<(u32, u32)> =
+            (0..g.inputs()).filter(|&i| g.input_amount[i] == 0).map(|i| (g.input_height[i], i as u32)).collect();
+        by_height.sort_unstable();
+        let groups: Vec<&[(u32, u32)]> = by_height.chunk_by(|a, b| a.0 == b.0).collect();
+        type HeightLaw = ([f64; CATEGORIES], Vec<(usize, Reach)>);
+        let laws: Vec<Option<HeightLaw>> = groups
             .par_iter()
-            .map(|&h| {
-                DecoyLaw::at(u64::from(h), &g.rct_cumulative, &g.block_coinbase_rct).map(|law| category_masses(&law, h))
+            .map(|group| {
+                let h = group[0].0;
+                let law = DecoyLaw::at(u64::from(h), &g.rct_cumulative, &g.block_coinbase_rct)?;
+                let mut reach = Vec::new();
+                for &(_, i) in *group {
+                    for s in g.ring(i as usize) {
+                        let o = g.members[s] as usize;
+                        let (b, coinbase) = (g.output_height[o] as usize, g.output_coinbase[o]);
+                        let r = if coinbase && law.locked(b) {
+                            Reach::DecoyOnly
+                        } else if law.output_share(b, coinbase) == 0.0 {
+                            Reach::RealOnly
+                        } else {
+                            continue;
+                        };
+                        reach.push((s, r));
+                    }
+                }
+                Some((category_masses(&law, h), reach))
             })
             .collect();
-        let mut slot_of_height: FxHashMap<u32, Option<u32>> = FxHashMap::default();
+        let mut law_of = vec![None; g.inputs()];
         let mut masses = Vec::new();
-        for (h, law) in heights.iter().zip(laws) {
-            let slot = law.map(|m| {
-                masses.push(m);
-                masses.len() as u32 - 1
-            });
-            slot_of_height.insert(*h, slot);
+        let mut slot_reach = vec![Reach::Either; g.members.len()];
+        for (group, law) in groups.iter().zip(laws) {
+            let Some((m, reach)) = law else { continue };
+            masses.push(m);
+            for &(_, i) in *group {
+                law_of[i as usize] = Some(masses.len() as u32 - 1);
+            }
+            for (s, r) in reach {
+                slot_reach[s] = r;
+            }
         }
-        let law_of = (0..g.inputs())
-            .map(|i| if g.input_amount[i] != 0 { None } else { slot_of_height[&g.input_height[i]] })
-            .collect();
         let mut slot_cat = vec![0u8; g.members.len()];
         for i in 0..g.inputs() {
             for s in g.ring(i) {
                 slot_cat[s] = AgeModel::slot_category(g, i, s) as u8;
             }
         }
-        Self { law_of, masses, slot_cat }
+        Self { law_of, masses, slot_cat, slot_reach }
     }
 }
 
@@ -160,6 +200,15 @@ impl AgeModel {
         category(age, g.output_coinbase[o])
     }
 
+    /// Member slot `s`'s weight under the current factors.
+    fn weight(&self, s: usize) -> f64 {
+        match self.prepared.slot_reach[s] {
+            Reach::Either => self.theta[self.prepared.slot_cat[s] as usize],
+            Reach::RealOnly => REAL_ONLY_WEIGHT,
+            Reach::DecoyOnly => 0.0,
+        }
+    }
+
     /// Whether input `i` is modelled (else its possible members are uniform).
     pub fn models(&self, i: usize) -> bool {
         self.prepared.law_of[i].is_some()
@@ -169,16 +218,21 @@ impl AgeModel {
     pub fn posterior(&self, g: &RingGraph, d: &Deduction, i: usize, out: &mut Vec<f64>) {
         out.clear();
         let modelled = self.models(i);
-        for s in g.ring(i) {
-            out.push(if !d.alive[s] {
+        out.extend(g.ring(i).map(|s| {
+            if !d.alive[s] {
                 0.0
             } else if modelled {
-                self.theta[self.prepared.slot_cat[s] as usize]
+                self.weight(s)
             } else {
                 1.0
-            });
+            }
+        }));
+        let mut sum: f64 = out.iter().sum();
+        if sum <= 0.0 {
+            // Every possible member is one the law rules out: uniform over them.
+            out.iter_mut().zip(g.ring(i)).for_each(|(p, s)| *p = f64::from(u8::from(d.alive[s])));
+            sum = out.iter().sum();
         }
-        let sum: f64 = out.iter().sum();
         if sum > 0.0 {
             out.iter_mut().for_each(|p| *p /= sum);
         }
@@ -272,7 +326,7 @@ impl AgeModel {
             let mut counts = [0.0; CATEGORIES];
             for &i in inputs {
                 self.posterior(g, d, i, &mut probs);
-                for (s, p) in g.ring(i).zip(&probs) {
+                for (s, p) in g.ring(i).zip(&probs).filter(|(s, _)| self.prepared.slot_reach[*s] == Reach::Either) {
                     counts[self.prepared.slot_cat[s] as usize] += p;
                 }
             }
@@ -301,42 +355,54 @@ impl AgeModel {
         }
     }
 
-    /// Held-out log-likelihood of `inputs`' rings under the current factors:
-    /// `ln sum_j theta(o_j) - ln sum_c theta_c D_i(c)` per input.
-    pub fn log_likelihood(&self, g: &RingGraph, d: &Deduction, inputs: &[usize]) -> f64 {
-        let mut total = 0.0;
-        for &i in inputs {
-            let Some(law) = self.prepared.law_of[i] else { continue };
-            let num: f64 =
-                g.ring(i).filter(|&s| d.alive[s]).map(|s| self.theta[self.prepared.slot_cat[s] as usize]).sum();
+    /// Log-likelihood of each of `inputs`' rings under the current factors:
+    /// `ln sum_j w(o_j) - ln sum_c theta_c D_i(c)` per input (0 for one not modelled).
+    pub fn log_likelihoods(&self, g: &RingGraph, d: &Deduction, inputs: &[usize]) -> Vec<f64> {
+        let one = |i: usize| {
+            let Some(law) = self.prepared.law_of[i] else { return 0.0 };
+            let num: f64 = g.ring(i).filter(|&s| d.alive[s]).map(|s| self.weight(s)).sum();
             let den: f64 = self.prepared.masses[law as usize].iter().zip(&self.theta).map(|(m, t)| m * t).sum();
-            if num > 0.0 && den > 0.0 {
-                total += num.ln() - den.ln();
-            }
-        }
-        total
+            if num > 0.0 && den > 0.0 { num.ln() - den.ln() } else { 0.0 }
+        };
+        inputs.iter().map(|&i| one(i)).collect()
     }
 
-    /// The smoothing strength with the best three-fold held-out likelihood.
+    /// The smoothing strength chosen by three-fold cross-validation of the
+    /// rings' held-out likelihood, with the one-standard-error rule: the
+    /// strongest smoothing whose held-out likelihood is within one standard
+    /// error (of its per-ring difference) of the best. On simulated chains the
+    /// plain maximum picked too little smoothing for a few thousand rings now
+    /// and then, overfitting both top-1 and calibration.
     fn choose_smoothing(&mut self, g: &RingGraph, d: &Deduction, inputs: &[usize], max_rounds: usize) -> f64 {
         let stride = inputs.len().div_ceil(CV_INPUTS).max(1);
         let sample: Vec<usize> = inputs.iter().step_by(stride).copied().collect();
-        let mut best = (f64::NEG_INFINITY, SMOOTHING_GRID[0]);
-        for &lambda in &SMOOTHING_GRID {
-            let mut score = 0.0;
-            for fold in 0..FOLDS {
-                let train: Vec<usize> =
-                    sample.iter().enumerate().filter(|(k, _)| k % FOLDS != fold).map(|(_, &i)| i).collect();
-                let test: Vec<usize> =
-                    sample.iter().enumerate().filter(|(k, _)| k % FOLDS == fold).map(|(_, &i)| i).collect();
-                self.fit(g, d, &train, max_rounds, lambda);
-                score += self.log_likelihood(g, d, &test);
-            }
-            if score > best.0 {
-                best = (score, lambda);
-            }
-        }
-        best.1
+        // Per smoothing: every sampled ring's held-out log-likelihood, folds in turn.
+        let held_out: Vec<Vec<f64>> = SMOOTHING_GRID
+            .iter()
+            .map(|&lambda| {
+                let mut scores = Vec::with_capacity(sample.len());
+                for fold in 0..FOLDS {
+                    let train: Vec<usize> =
+                        sample.iter().enumerate().filter(|(k, _)| k % FOLDS != fold).map(|(_, &i)| i).collect();
+                    let test: Vec<usize> =
+                        sample.iter().enumerate().filter(|(k, _)| k % FOLDS == fold).map(|(_, &i)| i).collect();
+                    self.fit(g, d, &train, max_rounds, lambda);
+                    scores.extend(self.log_likelihoods(g, d, &test));
+                }
+                scores
+            })
+            .collect();
+        let total = |k: usize| held_out[k].iter().sum::<f64>();
+        let best = (0..SMOOTHING_GRID.len()).max_by(|&a, &b| total(a).total_cmp(&total(b))).unwrap_or(0);
+        let within_one_se = |k: usize| {
+            let diff: Vec<f64> = held_out[best].iter().zip(&held_out[k]).map(|(a, b)| a - b).collect();
+            let n = diff.len().max(2) as f64;
+            let mean = diff.iter().sum::<f64>() / n;
+            let var = diff.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            diff.iter().sum::<f64>() <= (var * n).sqrt()
+        };
+        let chosen = (best..SMOOTHING_GRID.len()).rev().find(|&k| within_one_se(k)).unwrap_or(best);
+        SMOOTHING_GRID[chosen]
     }
 
     /// The same model with the factors set from the true real spends (slot of
@@ -346,7 +412,9 @@ impl AgeModel {
         let mut inputs = Vec::new();
         for (i, s) in truth_slot.iter().enumerate() {
             if let (Some(s), true) = (s, self.models(i)) {
-                counts[Self::slot_category(g, i, *s)] += 1.0;
+                if self.prepared.slot_reach[*s] == Reach::Either {
+                    counts[Self::slot_category(g, i, *s)] += 1.0;
+                }
                 inputs.push(i);
             }
         }

@@ -60,20 +60,34 @@ impl Analysis {
     /// If the knowledge contradicts the chain.
     pub fn run_on(store: &Store, graph: RingGraph, opts: &Options) -> Result<Self, KnowledgeError> {
         let on = |r: Rule| opts.rules.contains(&r);
-        let mut deduction = Deduction::new(&graph);
-        if let (true, Some(k)) = (on(Rule::Known), &opts.known) {
-            k.apply(store, &graph, &mut deduction)?;
-        }
-        if on(Rule::ChainReaction) {
-            deduction.chain_reaction(&graph);
-        }
-        if on(Rule::ClosedSet) {
-            deduction.closed_sets(&graph);
-        }
+        let deduce = |known: Option<&Knowledge>| -> Result<Deduction, KnowledgeError> {
+            let mut deduction = Deduction::new(&graph);
+            if let Some(k) = known {
+                k.apply(store, &graph, &mut deduction)?;
+            }
+            if on(Rule::ChainReaction) {
+                deduction.chain_reaction(&graph);
+            }
+            if on(Rule::ClosedSet) {
+                deduction.closed_sets(&graph);
+            }
+            Ok(deduction)
+        };
+        let known = opts.known.as_ref().filter(|_| on(Rule::Known));
+        let deduction = deduce(known)?;
         let merge = if on(Rule::Merge) { merge_flags(&graph) } else { vec![false; graph.members.len()] };
         let age = on(Rule::Age).then(|| {
+            // A service's knowledge removes its own outputs, not decoys drawn
+            // at random: rings thinned by it no longer follow the wallet law,
+            // so the factors are learned from the chain's own deductions and
+            // the knowledge applies to the posteriors only.
+            let chain_only = if known.is_some() { Some(deduce(None)) } else { None };
+            let learn_on = match &chain_only {
+                Some(Ok(d)) => d,
+                _ => &deduction,
+            };
             let mut m = AgeModel::new(&graph);
-            m.learn(&graph, &deduction, opts.em_rounds, opts.smoothing);
+            m.learn(&graph, learn_on, opts.em_rounds, opts.smoothing);
             m
         });
         let mut a = Self { probability: Vec::new(), graph, deduction, merge, age, rules: opts.rules.clone() };

@@ -55,6 +55,14 @@ fn mass_x(u: f64, v: f64) -> f64 {
     gamma_part + uniform_part
 }
 
+/// One of the newest blocks, computed on its own.
+#[derive(Debug, Clone, Copy, Default)]
+struct ExactBlock {
+    unlocked: f64,
+    coinbase_unlocked: f64,
+    inclusion: f64,
+}
+
 /// The decoy law of a wallet building a transaction when the chain has
 /// `height` blocks: each block's share of the decoys (unlocked outputs only),
 /// exact for the newest blocks, a range at a time for older ones.
@@ -62,6 +70,8 @@ fn mass_x(u: f64, v: f64) -> f64 {
 pub struct DecoyLaw<'a> {
     offsets: &'a [u64],
     coinbase_per_block: &'a [u64],
+    /// The height of the block the transaction goes into.
+    height: u64,
     /// Blocks a decoy can come from: `0..end`.
     end: usize,
     num_outs: f64,
@@ -72,8 +82,9 @@ pub struct DecoyLaw<'a> {
     scale: f64,
     /// First block computed one by one.
     exact_from: usize,
-    /// Per exact block: expected decoys from it (all, miner outputs).
-    exact: Vec<(f64, f64)>,
+    /// Per exact block: its unlocked outputs, how many of them are miner
+    /// outputs, and each one's chance of being among the decoys.
+    exact: Vec<ExactBlock>,
     /// Normaliser: expected unlocked picks.
     total: f64,
 }
@@ -101,6 +112,7 @@ impl<'a> DecoyLaw<'a> {
         let mut law = Self {
             offsets,
             coinbase_per_block,
+            height,
             end,
             num_outs: num_outs as f64,
             avg,
@@ -141,22 +153,46 @@ impl<'a> DecoyLaw<'a> {
             .zip(&blocks)
             .map(|(b, &(n, p))| {
                 if n <= 0.0 {
-                    return (0.0, 0.0);
+                    return ExactBlock::default();
                 }
-                let incl = if law.scale.is_infinite() { 1.0 } else { 1.0 - (-law.scale * p / n).exp() };
+                let inclusion = if law.scale.is_infinite() { 1.0 } else { 1.0 - (-law.scale * p / n).exp() };
                 let coinbase = coinbase_per_block.get(b).copied().unwrap_or(0) as f64;
-                let locked = if (b as u64) + MINED_UNLOCK_WINDOW > height { coinbase } else { 0.0 };
-                ((n - locked) * incl, (coinbase - locked) * incl)
+                let locked = if law.locked(b) { coinbase } else { 0.0 };
+                ExactBlock { unlocked: n - locked, coinbase_unlocked: coinbase - locked, inclusion }
             })
             .collect();
         let old = if law.scale.is_infinite() { law.outputs_before(exact_from) } else { law.scale * old_mass };
-        law.total = law.exact.iter().map(|e| e.0).sum::<f64>() + old;
+        law.total = law.exact.iter().map(|e| e.unlocked * e.inclusion).sum::<f64>() + old;
         (law.total > 0.0).then_some(law)
     }
 
     /// Blocks a decoy can come from: `0..end()`.
     pub fn end(&self) -> usize {
         self.end
+    }
+
+    /// Whether block `b`'s miner outputs are still locked for a transaction
+    /// in block `height` (they unlock 60 blocks on).
+    pub fn locked(&self, b: usize) -> bool {
+        (b as u64) + MINED_UNLOCK_WINDOW > self.height
+    }
+
+    /// The chance that one given output of block `b` is among the decoys
+    /// (as a share of the decoys, so it sums to 1 over every output); 0 for
+    /// blocks too young and for locked miner outputs (`coinbase` says which).
+    pub fn output_share(&self, b: usize, coinbase: bool) -> f64 {
+        if b >= self.end || (coinbase && self.locked(b)) {
+            return 0.0;
+        }
+        if b >= self.exact_from {
+            return self.exact[b - self.exact_from].inclusion / self.total;
+        }
+        let outputs = self.offsets[b] as f64 - self.outputs_before(b);
+        if outputs <= 0.0 {
+            return 0.0;
+        }
+        let mass = if self.scale.is_infinite() { outputs } else { self.scale * self.raw_range(b, b + 1) / self.accept };
+        mass / outputs / self.total
     }
 
     fn outputs_before(&self, b: usize) -> f64 {
@@ -199,10 +235,9 @@ impl<'a> DecoyLaw<'a> {
             let coinbase: u64 = self.coinbase_per_block[from..split].iter().sum();
             coinbase_mass = if outputs > 0.0 { mass * coinbase as f64 / outputs } else { 0.0 };
         }
-        for b in split..to {
-            let (m, c) = self.exact[b - self.exact_from];
-            mass += m;
-            coinbase_mass += c;
+        for e in &self.exact[split - self.exact_from..to - self.exact_from] {
+            mass += e.unlocked * e.inclusion;
+            coinbase_mass += e.coinbase_unlocked * e.inclusion;
         }
         (mass / self.total, coinbase_mass / self.total)
     }
@@ -226,5 +261,25 @@ mod tests {
         assert_eq!(law.range(1980, 1981).1, 0.0, "miner outputs younger than 60 blocks are locked");
         assert!(law.range(1900, 1901).1 > 0.0);
         assert!(DecoyLaw::at(5, &cumulative, &coinbase).is_none());
+    }
+
+    #[test]
+    fn output_shares_spread_each_block_over_its_outputs() {
+        let cumulative: Vec<u64> = (1..=2000u64).map(|b| b * 4).collect();
+        let coinbase = vec![1u64; 2000];
+        let law = DecoyLaw::at(2000, &cumulative, &coinbase).unwrap();
+        let mut total = 0.0;
+        for b in 0..law.end() {
+            let (all, miner) = law.range(b, b + 1);
+            let per_output = law.output_share(b, false);
+            assert!((per_output * 3.0 + law.output_share(b, true) - all).abs() < 1e-12, "block {b}");
+            assert!((law.output_share(b, true) - miner).abs() < 1e-12, "block {b}");
+            total += all;
+        }
+        assert!((total - 1.0).abs() < 1e-9);
+        // Too young for a decoy, or a locked miner output: never picked.
+        assert_eq!(law.output_share(law.end(), false), 0.0);
+        assert_eq!(law.output_share(1980, true), 0.0);
+        assert!(law.output_share(1980, false) > 0.0);
     }
 }

@@ -34,10 +34,15 @@ fn figures_on_the_real_wallets_chain_are_pinned() {
     assert_eq!((r.certain_wrong, r.excluded_real), (0, 0));
     assert_eq!(r.by_rule["chain-reaction"].excluded_members, 0);
     assert!(r.by_rule["closed-set"].excluded_members >= 800 && r.by_rule["closed-set"].excluded_real == 0);
-    // The decoy-aware estimate (measured 0.1265, oracle 0.1367, ECE 0.0236).
-    assert!(r.top1_accuracy >= 0.125, "{}", r.top1_accuracy);
-    assert!(r.oracle_top1 >= 0.135, "{}", r.oracle_top1);
+    // The decoy-aware estimate (measured 0.1350, oracle 0.1367, ECE 0.0218):
+    // within 0.01 of the oracle, above guess-newest, calibrated.
+    assert!(r.top1_accuracy >= 0.134, "{}", r.top1_accuracy);
+    assert!(r.oracle_top1 - r.top1_accuracy <= 0.01, "{} vs {}", r.top1_accuracy, r.oracle_top1);
     assert!(r.ece <= 0.03, "{}", r.ece);
+    // The 53 coins spent in the first block they may be are younger than any
+    // decoy the wallet could pick: they top their rings at about 0.98.
+    let top = r.reliability.last().unwrap();
+    assert!(top.from >= 0.9 && top.inputs >= 53 && top.accuracy == 1.0, "{top:?}");
     // Merge flags: every real merge flagged, at the precision the small chain allows.
     let m = &r.by_rule["merge"];
     assert_eq!(m.recall, Some(1.0));
@@ -54,6 +59,9 @@ fn figures_on_the_real_wallets_chain_are_pinned() {
     assert_eq!(with.excluded_real, 0);
     assert!(k.effective_ring_size_with < 14.3 && k.effective_ring_size_without > 15.7, "{k:?}");
     assert!(k.excluded_members > 3900);
+    // And it pays in top-1 (measured 0.1365 -> 0.1608): the factors are
+    // learned without it, so its non-random exclusions do not bias them.
+    assert!(k.top1_with >= k.top1_without + 0.02, "{k:?}");
 }
 
 fn outputs(store: &Store, list: &[(String, u32)]) -> Vec<u64> {

@@ -573,6 +573,9 @@ fn simulate(args: &XmrSimulateArgs) -> anyhow::Result<()> {
     let mut opts = sim::monero::MoneroSimOptions::new(era);
     opts.seed = args.seed;
     opts.write_truth = !args.no_truth;
+    opts.txs_per_block = args.txs_per_block.unwrap_or(opts.txs_per_block);
+    opts.users = args.users.unwrap_or(opts.users);
+    opts.spend_like_decoys = args.spend_like_decoys;
     if let Some(n) = args.inputs {
         opts.length = sim::monero::MoneroLength::Inputs(n);
     }

@@ -79,6 +79,10 @@ pub struct MoneroSimOptions {
     pub txs_per_block: u32,
     /// Number of user wallets (besides the miner and the exchange).
     pub users: u32,
+    /// Modern era: spend coins at the ages the decoy picker draws (as the
+    /// bundled regtest chain's wallets nearly do, so ages say little), instead
+    /// of the era's own spend-age law.
+    pub spend_like_decoys: bool,
     /// Whether to write ground_truth.json.
     pub write_truth: bool,
 }
@@ -95,6 +99,7 @@ impl MoneroSimOptions {
                 length: MoneroLength::Inputs(3_000),
                 txs_per_block: 3,
                 users: 12,
+                spend_like_decoys: false,
                 write_truth: true,
             },
             MoneroEra::Modern => Self {
@@ -103,6 +108,7 @@ impl MoneroSimOptions {
                 length: MoneroLength::Inputs(20_000),
                 txs_per_block: 20,
                 users: 24,
+                spend_like_decoys: false,
                 write_truth: true,
             },
         }
@@ -285,6 +291,7 @@ struct Sim {
     params: EraParams,
     seed: u64,
     txs_per_block: u32,
+    spend_like_decoys: bool,
     /// Decisions.
     rng: ChaCha8Rng,
     /// Keys, key images, signatures and proofs.
@@ -354,6 +361,7 @@ impl Sim {
             params,
             seed: opts.seed,
             txs_per_block: opts.txs_per_block,
+            spend_like_decoys: opts.spend_like_decoys,
             rng,
             bytes,
             coins: Coins::new(wallets.len()),
@@ -394,7 +402,7 @@ impl Sim {
             "hard_fork_version": self.params.major,
             "generator": {"tool": "chainsleuth simulate (monero)", "version": env!("CARGO_PKG_VERSION"),
                           "era": self.era.name(), "seed": self.seed, "txs_per_block": self.txs_per_block,
-                          "users": self.wallets.len() - 2},
+                          "users": self.wallets.len() - 2, "spend_like_decoys": self.spend_like_decoys},
         });
         let mut text = serde_json::to_vec(&head)?;
         text.pop();
@@ -496,7 +504,7 @@ impl Sim {
     /// leave the ledger. `None` when no coin fits.
     fn plan_tx(&mut self, h: u64, picker: Option<&GammaPicker>) -> Result<Option<PlannedTx>> {
         let Some(oldest) = self.coins.oldest(None) else { return Ok(None) };
-        let target = self.target_height(h, oldest);
+        let target = self.target_height(h, oldest, picker);
         let Some(first) = self.coins.nearest(None, target, h, &[]) else { return Ok(None) };
         let Some(sender) = self.coins.wallet_of(first) else { return Ok(None) };
         let fill = self.coins.len() as f64 / self.target_population(h);
@@ -510,7 +518,7 @@ impl Sim {
         let mut keys = vec![first];
         while keys.len() < n_in {
             let oldest = self.coins.oldest(Some(sender)).unwrap_or(oldest);
-            let target = self.target_height(h, oldest);
+            let target = self.target_height(h, oldest, picker);
             match self.coins.nearest(Some(sender), target, h, &keys) {
                 Some(k) => keys.push(k),
                 None => break,
@@ -563,11 +571,18 @@ impl Sim {
     /// The height a spend in block `h` wants its coin from: `h` less an age of
     /// the spend-age distribution, drawn again (up to 8 times) while it falls
     /// before `oldest`, the oldest coin there is: the distribution truncated to
-    /// the chain's age rather than a pile of spends of the oldest coins.
-    fn target_height(&mut self, h: u64, oldest: u64) -> u64 {
+    /// the chain's age rather than a pile of spends of the oldest coins. With
+    /// `spend_like_decoys`, the age is a decoy pick's instead.
+    fn target_height(&mut self, h: u64, oldest: u64, picker: Option<&GammaPicker>) -> u64 {
         let mut target = 0;
         for _ in 0..8 {
-            target = h.saturating_sub(self.params.ages.draw(&mut self.rng));
+            target = match picker.filter(|_| self.spend_like_decoys) {
+                Some(p) => match p.pick(&self.rct_offsets, &mut self.rng) {
+                    Some((_, block)) => block as u64,
+                    None => continue,
+                },
+                None => h.saturating_sub(self.params.ages.draw(&mut self.rng)),
+            };
             if target >= oldest {
                 break;
             }
