@@ -82,11 +82,11 @@ pub struct ServeArgs {
     /// Risk rules (default: ./chainsleuth.toml if present, else the built-in rules).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Requests per second per API key, on average.
-    #[arg(long, default_value_t = 5_000.0)]
+    /// Requests per second per API key, on average (a positive number).
+    #[arg(long, default_value_t = 5_000.0, value_parser = positive_finite)]
     pub rate_limit: f64,
-    /// Requests per API key at once (the bucket size).
-    #[arg(long, default_value_t = 10_000.0)]
+    /// Requests per API key at once (the bucket size, a positive number).
+    #[arg(long, default_value_t = 10_000.0, value_parser = positive_finite)]
     pub burst: f64,
     /// Longest a request may take, in seconds.
     #[arg(long, default_value_t = 30)]
@@ -94,6 +94,14 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+}
+
+/// A number above zero and finite (not 0, negative, NaN or inf).
+fn positive_finite(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("{text:?} is not a positive finite number")),
+    }
 }
 
 /// `chainsleuth apikey`.

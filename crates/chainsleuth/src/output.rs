@@ -29,6 +29,18 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// `text` safe to print on a terminal: every control character (newlines,
+/// escape sequences, C1 controls) written as a visible Rust escape, so a label
+/// from a file cannot forge an output line or move the cursor.
+pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect(),
+    )
+}
+
 /// A table with left-aligned first column and right-aligned others.
 #[derive(Debug, Default)]
 pub struct Table {
@@ -41,9 +53,9 @@ impl Table {
         Self { rows: vec![header.iter().map(|s| (*s).to_owned()).collect()] }
     }
 
-    /// Adds a row.
+    /// Adds a row (control characters in cells escaped, see [`safe`]).
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(cells.into_iter().map(|c| safe(&c).into_owned()).collect());
     }
 
     /// Renders the table with two spaces between columns.
@@ -89,5 +101,14 @@ mod tests {
         let mut t = Table::new(&["class", "n"]);
         t.row(vec!["p2wpkh".into(), "12".into()]);
         assert_eq!(t.render(), "class    n\np2wpkh  12\n");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(safe("plain label"), "plain label");
+        assert_eq!(safe("a\nrisk        Low\x1b[1A\u{9b}"), "a\\nrisk        Low\\u{1b}[1A\\u{9b}");
+        let mut t = Table::new(&["label"]);
+        t.row(vec!["x\ry".into()]);
+        assert_eq!(t.render(), "label\nx\\ry\n");
     }
 }

@@ -138,6 +138,32 @@ fn screening_a_cash_out_finds_the_theft_behind_it() {
     let out = run(&with_index(&["screen", "nonsense"], &d));
     assert!(!out.status.success());
     assert_eq!(String::from_utf8(out.stderr).unwrap().trim_end().lines().count(), 1);
+    // An output number that would wrap past u64::MAX names no output of the
+    // theft's tx (it used to screen an unrelated earlier output as low).
+    let out = run(&with_index(
+        &["screen", "808af00734ad1b529937040b056106fa5583b68eff000edc9821afeebf37cd40:18446744073709551000"],
+        &d,
+    ));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success() && err.contains("no such output") && err.lines().count() == 1, "{err}");
+}
+
+#[test]
+fn labels_cannot_forge_lines_on_the_terminal() {
+    let (data, d) = prepared();
+    // A label that tries to wipe its own line and print a reassuring one.
+    let address = "bcrt1p8ad09jgj9mu6h7t5htstc9gdf8z7mhrw9qh46sgssghluwhe295qytmz80";
+    let forged = "x\x1b[2K\x1b[0Grisk        Low (0 of 100)\x1b[1A\u{9b}";
+    let csv = data.path().join("evil.csv");
+    std::fs::write(&csv, format!("address,label,category,source\n{address},{forged},exchange,evil\n")).unwrap();
+    ok(run(&with_index(&["tags", "import", csv.to_str().unwrap()], &d)));
+    for args in [vec!["screen", address, "--hops", "1"], vec!["tags", "list"]] {
+        let text = ok(run(&with_index(&args, &d)));
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{args:?}: {text:?}");
+        assert!(!text.lines().any(|l| l.starts_with("risk        Low")), "{text}");
+    }
+    let text = ok(run(&with_index(&["screen", address, "--hops", "1"], &d)));
+    assert!(text.contains("x\\u{1b}[2K\\u{1b}[0Grisk"), "{text}");
 }
 
 /// A running `chainsleuth serve`, killed on drop.
@@ -293,4 +319,32 @@ fn each_key_is_rate_limited() {
     assert_eq!(statuses, vec![400, 400, 429]);
     let (_, head, _) = http(&server.addr, "GET", "/v1/screen/x", Some(&key), None);
     assert!(head.to_ascii_lowercase().contains("retry-after:"), "{head}");
+    // Rates that would disable the limit or send `Retry-After: inf` are refused.
+    for bad in ["0", "-1", "NaN", "inf"] {
+        let flag = format!("--rate-limit={bad}");
+        let out = run(&with_index(&["serve", "--bind", "127.0.0.1:0", &flag], &d));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!out.status.success() && err.contains("positive finite"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn the_auth_scheme_is_case_insensitive() {
+    let (_data, d) = prepared();
+    let created: Value = serde_json::from_str(&ok(run(&with_index(&["apikey", "create", "--json"], &d)))).unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    let server = start(&d, &[]);
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        write!(
+            stream,
+            "GET /v1/screen/x HTTP/1.1\r\nHost: x\r\nAuthorization: {scheme} {key}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        // Past authorization: the subject is what is wrong.
+        assert!(response.starts_with("HTTP/1.1 400"), "{scheme}: {response}");
+    }
+    assert_eq!(http(&server.addr, "GET", "/v1/screen/x", Some("not-a-key"), None).0, 401);
 }

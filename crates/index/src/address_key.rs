@@ -61,15 +61,13 @@ impl AddressKey {
     /// # Errors
     /// A message naming what is wrong with the string.
     pub fn parse(text: &str, network: Network) -> Result<Self, String> {
-        if let Some((class, hex)) = text.split_once('-') {
+        if let Some((class, digits)) = text.split_once('-') {
             let class = ScriptClass::ALL
                 .into_iter()
                 .find(|c| c.name() == class)
                 .ok_or_else(|| format!("unknown script class {class:?}"))?;
             let mut payload = [0u8; 32];
-            if hex.len() != 64
-                || (0..32).any(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map(|b| payload[i] = b).is_err())
-            {
+            if hex::decode_to_slice(digits, &mut payload).is_err() {
                 return Err(format!("{text:?}: expected 64 hex digits after {:?}", class.name()));
             }
             return Ok(Self { class, payload });

@@ -19,6 +19,7 @@ mod reader;
 pub mod schema;
 mod source;
 pub mod spends;
+pub mod subject;
 pub mod table;
 mod usage;
 pub mod writer;
@@ -28,6 +29,7 @@ pub use ids::{AddrId, Height, InNum, OutNum, TxNum};
 pub use ingest::{IngestOptions, IngestProgress, IngestReport, ingest};
 pub use manifest::{Counts, FORMAT_VERSION, Manifest};
 pub use reader::{AddressSummary, BlockRow, CrossingRow, Index, InputRow, OutputRow, Spent, TxRow};
+pub use subject::{Subject, SubjectError, SubjectKind};
 pub use usage::{DiskUsage, disk_usage};
 
 /// Replaces the file at `path` with `bytes` so that a crash leaves the old or the new

@@ -227,8 +227,9 @@ async fn authorize(State(state): State<Shared>, mut request: Request, next: Next
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim());
     let Some(id) = key.and_then(|k| state.keys.id_of(k)) else {
         return ApiError {
             status: StatusCode::UNAUTHORIZED,

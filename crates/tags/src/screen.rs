@@ -13,7 +13,7 @@ use crate::import::Label;
 use crate::risk::{ExposureFacts, ExposureType, Flow, RiskConfig, RiskLevel, RuleFired};
 use crate::store::LabelSet;
 use crate::taxonomy::Category;
-use index::{AddrId, AddressKey, Index, OutNum, TxNum};
+use index::{AddrId, AddressKey, Index, OutNum, SubjectError};
 use std::collections::BTreeMap;
 use trace::{Direction, EndKind, Policy, Service, Services, TraceOptions};
 
@@ -182,36 +182,17 @@ impl Services for Stops<'_> {
 
 impl Screener<'_> {
     fn parse(&self, text: &str) -> Result<Subject, ScreenError> {
-        let text = text.trim();
-        let tx_of = |hex: &str| -> Result<TxNum, ScreenError> {
-            let txid: chain::Txid = hex.parse().map_err(|_| ScreenError::Unparsable(text.to_owned()))?;
-            self.index.tx_by_txid(&txid).ok_or_else(|| ScreenError::UnknownTx(hex.to_owned()))
-        };
-        if let Some((hex, vout)) = text.split_once(':') {
-            let vout: u64 = vout.parse().map_err(|_| ScreenError::Unparsable(text.to_owned()))?;
-            let outputs = self.index.tx(tx_of(hex)?).outputs;
-            let o = outputs.start + vout;
-            if o >= outputs.end {
-                return Err(ScreenError::NoSuchOutput(text.to_owned()));
-            }
-            let address = AddrId(self.index.columns.out_address.get(o));
-            return Ok(Subject {
-                kind: "outpoint",
-                key: Some(self.index.address_key(address)),
-                address: Some(address),
-                outputs: vec![o],
-            });
-        }
-        if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            let outputs = self.index.tx(tx_of(text)?).outputs.collect();
-            return Ok(Subject { kind: "transaction", key: None, address: None, outputs });
-        }
-        let key =
-            AddressKey::parse(text, self.index.network()).map_err(|_| ScreenError::Unparsable(text.to_owned()))?;
-        let address = self.index.address_by_key(&key);
-        let outputs =
-            address.map(|a| self.index.address_outputs(a).into_iter().map(|OutNum(o)| o).collect()).unwrap_or_default();
-        Ok(Subject { kind: "address", key: Some(key), address, outputs })
+        let subject = self.index.resolve_subject(text).map_err(|e| match e {
+            SubjectError::Unparsable(t) => ScreenError::Unparsable(t),
+            SubjectError::UnknownTx(t) => ScreenError::UnknownTx(t),
+            SubjectError::NoSuchOutput(t, _) => ScreenError::NoSuchOutput(t),
+        })?;
+        Ok(Subject {
+            kind: subject.kind.name(),
+            key: subject.key,
+            address: subject.address,
+            outputs: subject.outputs.into_iter().map(|OutNum(o)| o).collect(),
+        })
     }
 
     /// Screens `subject` (an address, txid or outpoint).

@@ -28,7 +28,7 @@ pub use services::{LabelFile, NoServices, Service, Services};
 pub use tracer::{Direction, EndKind, Flow, TraceOptions, trace};
 pub use view::{ChainView, IndexView, Source};
 
-use index::{AddressKey, Index, OutNum, TxNum};
+use index::{Index, OutNum, SubjectError, SubjectKind};
 
 /// A starting point could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,23 +53,13 @@ pub enum StartError {
 /// # Errors
 /// When `text` is none of these, or names something not in the index.
 pub fn start_outputs(index: &Index, text: &str) -> Result<Vec<u64>, StartError> {
-    let text = text.trim();
-    let tx_of = |hex: &str| -> Result<TxNum, StartError> {
-        let txid: chain::Txid = hex.parse().map_err(|_| StartError::Unparsable(text.to_owned()))?;
-        index.tx_by_txid(&txid).ok_or_else(|| StartError::UnknownTx(hex.to_owned()))
-    };
-    if let Some((hex, vout)) = text.split_once(':') {
-        let vout: u64 = vout.parse().map_err(|_| StartError::Unparsable(text.to_owned()))?;
-        let outputs = index.tx(tx_of(hex)?).outputs;
-        if vout >= outputs.end - outputs.start {
-            return Err(StartError::NoSuchOutput(text.to_owned(), outputs.end - outputs.start));
-        }
-        return Ok(vec![outputs.start + vout]);
+    let subject = index.resolve_subject(text).map_err(|e| match e {
+        SubjectError::Unparsable(t) => StartError::Unparsable(t),
+        SubjectError::UnknownTx(t) => StartError::UnknownTx(t),
+        SubjectError::NoSuchOutput(t, n) => StartError::NoSuchOutput(t, n),
+    })?;
+    if subject.kind == SubjectKind::Address && subject.address.is_none() {
+        return Err(StartError::UnknownAddress(text.trim().to_owned()));
     }
-    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(index.tx(tx_of(text)?).outputs.collect());
-    }
-    let key = AddressKey::parse(text, index.network()).map_err(|_| StartError::Unparsable(text.to_owned()))?;
-    let id = index.address_by_key(&key).ok_or_else(|| StartError::UnknownAddress(text.to_owned()))?;
-    Ok(index.address_outputs(id).into_iter().map(|OutNum(o)| o).collect())
+    Ok(subject.outputs.into_iter().map(|OutNum(o)| o).collect())
 }

@@ -1,7 +1,7 @@
 //! `chainsleuth tags import|list|remove` and `chainsleuth screen`.
 
 use crate::cli::{ScreenArgs, TagsCommand};
-use crate::output::{print_json, print_text};
+use crate::output::{print_json, print_text, safe};
 use anyhow::{Context, anyhow};
 use index::Index;
 use std::fmt::Write as _;
@@ -60,7 +60,7 @@ pub fn print_import(report: &tags::ImportReport, file: &Path, json: bool) -> any
     if !report.rejected.is_empty() {
         let _ = writeln!(s, "skipped     {} rows:", report.rejected.len());
         for r in report.rejected.iter().take(20) {
-            let _ = writeln!(s, "  {}:{}: {}", file.display(), r.line, r.reason);
+            let _ = writeln!(s, "  {}:{}: {}", file.display(), r.line, safe(&r.reason));
         }
         if report.rejected.len() > 20 {
             let _ = writeln!(s, "  ... {} more (--json lists them all)", report.rejected.len() - 20);
@@ -90,11 +90,11 @@ pub fn list_sources(dir: &Path, json: bool) -> anyhow::Result<()> {
         let _ = writeln!(
             s,
             "{:<28} {:>7} labels  {:<13} {}  {}",
-            f.source,
+            safe(&f.source),
             f.labels.len(),
             f.format.name(),
-            f.imported_at,
-            f.file
+            safe(&f.imported_at),
+            safe(&f.file)
         );
     }
     print_text(&s)
@@ -156,8 +156,13 @@ pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
         let via = if i.via == "entity" { format!("its entity, {} addresses", i.addresses) } else { l.address.clone() };
         let _ = writeln!(
             s,
-            "label       {} ({}) from {}, confidence {}, {} [{via}]",
-            l.label, l.category, l.source, l.confidence, l.date
+            "label       {} ({}) from {}, confidence {}, {} [{}]",
+            safe(&l.label),
+            l.category,
+            safe(&l.source),
+            l.confidence,
+            safe(&l.date),
+            safe(&via)
         );
     }
     if !report.exposures.is_empty() {
@@ -166,7 +171,8 @@ pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
             "\nexposure    category         type      direction   value (sats)    share  hops  largest counterparty"
         );
         for e in &report.exposures {
-            let party = e.counterparties.first().map_or(String::new(), |c| format!("{} {}", c.label, c.address));
+            let party =
+                e.counterparties.first().map_or(String::new(), |c| format!("{} {}", safe(&c.label), safe(&c.address)));
             let _ = writeln!(
                 s,
                 "            {:<16} {:<9} {:<10} {:>13} {:>7.2}% {:>5}  {party}",
@@ -182,7 +188,7 @@ pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
     if !report.rules_fired.is_empty() {
         let _ = writeln!(s, "\nrules fired");
         for r in &report.rules_fired {
-            let _ = writeln!(s, "  {:<32} {:>3}  {}", r.rule, r.score, r.reason);
+            let _ = writeln!(s, "  {:<32} {:>3}  {}", safe(&r.rule), r.score, safe(&r.reason));
         }
     }
     print_text(&s)

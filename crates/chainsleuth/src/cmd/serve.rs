@@ -34,6 +34,9 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
+        if listener.local_addr().is_ok_and(|a| !a.ip().is_loopback()) {
+            log::warn!("listening on {} beyond loopback: put TLS in front and keep the API keys secret", args.bind);
+        }
         server::serve(state, listener).await
     })
 }

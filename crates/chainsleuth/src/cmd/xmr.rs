@@ -5,7 +5,7 @@ use crate::cli::{
     XmrStatusArgs, XmrTagsCommand, XmrTraceArgs, XmrTxArgs,
 };
 use crate::cmd::screen::{list_sources, print_import, remove_source, risk_config, source_name, utc_now};
-use crate::output::{Table, print_json, print_text};
+use crate::output::{Table, print_json, print_text, safe};
 use anyhow::{Context, bail};
 use monero::Hash32;
 use monero_index::{BlobDir, IngestOptions, Node, Source, Store};
@@ -488,7 +488,12 @@ fn screen_text(r: &MoneroScreenReport, no_labels: bool) -> String {
         let _ = writeln!(
             s,
             "label       {} ({}) from {}, confidence {}, {} [{} output(s)]",
-            l.label, l.category, l.source, l.confidence, l.date, i.outputs
+            safe(&l.label),
+            l.category,
+            safe(&l.source),
+            l.confidence,
+            safe(&l.date),
+            i.outputs
         );
     }
     if !r.exposures.is_empty() {
@@ -510,7 +515,7 @@ fn screen_text(r: &MoneroScreenReport, no_labels: bool) -> String {
     if !r.rules_fired.is_empty() {
         let _ = writeln!(s, "\nrules fired");
         for f in &r.rules_fired {
-            let _ = writeln!(s, "  {:<32} {:>3}  {}", f.rule, f.score, f.reason);
+            let _ = writeln!(s, "  {:<32} {:>3}  {}", safe(&f.rule), f.score, safe(&f.reason));
         }
     }
     if r.truncated {
