@@ -91,6 +91,13 @@ pub struct ServeArgs {
     /// Longest a request may take, in seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
+    /// Longest a client may take to send its headers, or to start its next
+    /// request on a kept-alive connection, in seconds.
+    #[arg(long, default_value_t = 5)]
+    pub header_timeout: u64,
+    /// Most connections open at once (the next get a JSON 503).
+    #[arg(long, default_value_t = 1_024)]
+    pub max_connections: usize,
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,

@@ -348,3 +348,35 @@ fn the_auth_scheme_is_case_insensitive() {
     }
     assert_eq!(http(&server.addr, "GET", "/v1/screen/x", Some("not-a-key"), None).0, 401);
 }
+
+/// Opens a connection that sends half its headers and stops.
+fn slow_client(addr: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n").unwrap();
+    stream
+}
+
+#[test]
+fn slow_clients_are_dropped_and_cannot_starve_the_others() {
+    let (_data, d) = prepared();
+    let server = start(&d, &["--header-timeout", "1"]);
+    let slow: Vec<TcpStream> = (0..300).map(|_| slow_client(&server.addr)).collect();
+    // Others are still served while the 300 hang.
+    let (status, _, body) = http(&server.addr, "GET", "/health", None, None);
+    assert_eq!(status, 200, "{body}");
+    // And the server hangs up on every one of them once the header timeout passes.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    for mut s in slow {
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        let mut buf = Vec::new();
+        // Closed: the read ends (with or without a 408 first), it does not time out.
+        assert!(s.read_to_end(&mut buf).is_ok(), "still open");
+    }
+    // Beyond the connection limit: a JSON 503, not a hang.
+    let server = start(&d, &["--max-connections", "4", "--header-timeout", "30"]);
+    let _held: Vec<TcpStream> = (0..4).map(|_| slow_client(&server.addr)).collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let (status, head, body) = http(&server.addr, "GET", "/health", None, None);
+    assert_eq!(status, 503, "{head}");
+    assert_eq!(json(&body)["error"]["code"], "too_many_connections");
+}

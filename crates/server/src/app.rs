@@ -39,6 +39,11 @@ pub struct Limits {
     pub rate_per_second: f64,
     /// Requests per key at once.
     pub rate_burst: f64,
+    /// Longest a client may take to send a request's headers, and to start
+    /// the next request on a kept-alive connection.
+    pub header_timeout: Duration,
+    /// Most connections open at once; the next get a 503 and are closed.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -51,6 +56,8 @@ impl Default for Limits {
             timeout: Duration::from_secs(30),
             rate_per_second: 5_000.0,
             rate_burst: 10_000.0,
+            header_timeout: Duration::from_secs(5),
+            max_connections: 1_024,
         }
     }
 }

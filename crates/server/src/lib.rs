@@ -18,7 +18,10 @@ pub mod views;
 pub use app::{AppState, Limits, router};
 
 /// Serves on `listener` until Ctrl-C, printing `listening on http://ADDR` first (a
-/// script that binds port 0 reads the port from it).
+/// script that binds port 0 reads the port from it). Each connection is
+/// HTTP/1.1 with the state's header timeout (a client that never finishes its
+/// headers, or idles between requests, is dropped); beyond the connection
+/// limit a client gets a JSON 503 and is closed.
 ///
 /// # Errors
 /// When the listener fails.
@@ -26,11 +29,52 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
     use std::io::Write;
     println!("listening on http://{}", listener.local_addr()?);
     std::io::stdout().flush()?;
+    let (header_timeout, max_connections) = (state.limits.header_timeout, state.limits.max_connections);
     let app = router(std::sync::Arc::new(state));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
-    Ok(())
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
+    let shutdown = tokio::signal::ctrl_c();
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    log::warn!("accept: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tokio::spawn(refuse(stream));
+            continue;
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+}
+
+/// Answers a connection over the limit with a JSON 503 and closes it.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let body = r#"{"error":{"code":"too_many_connections","message":"the server holds its most connections at once; retry shortly","field":null}}"#;
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let answer = async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body.as_bytes()).await?;
+        stream.shutdown().await
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), answer).await;
 }

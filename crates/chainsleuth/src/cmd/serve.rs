@@ -21,6 +21,8 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         rate_per_second: args.rate_limit,
         rate_burst: args.burst,
         timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+        max_connections: args.max_connections.max(1),
         ..server::Limits::default()
     };
     log::info!("{} labels loaded", labels.len());
