@@ -33,15 +33,9 @@ use index::{Index, OutNum, SubjectError, SubjectKind};
 /// A starting point could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StartError {
-    /// Not an outpoint, txid or address.
-    #[error("{0:?} is not an outpoint (txid:vout), a txid or an address of this network")]
-    Unparsable(String),
-    /// A transaction not in the index.
-    #[error("transaction {0} is not in the index")]
-    UnknownTx(String),
-    /// An output index beyond the transaction's outputs.
-    #[error("{0}: the transaction has {1} outputs")]
-    NoSuchOutput(String, u64),
+    /// Not an outpoint, txid or address, or naming what the index lacks.
+    #[error(transparent)]
+    Subject(#[from] SubjectError),
     /// An address the index has never seen.
     #[error("address {0} is not in the index")]
     UnknownAddress(String),
@@ -53,11 +47,7 @@ pub enum StartError {
 /// # Errors
 /// When `text` is none of these, or names something not in the index.
 pub fn start_outputs(index: &Index, text: &str) -> Result<Vec<u64>, StartError> {
-    let subject = index.resolve_subject(text).map_err(|e| match e {
-        SubjectError::Unparsable(t) => StartError::Unparsable(t),
-        SubjectError::UnknownTx(t) => StartError::UnknownTx(t),
-        SubjectError::NoSuchOutput(t, n) => StartError::NoSuchOutput(t, n),
-    })?;
+    let subject = index.resolve_subject(text)?;
     if subject.kind == SubjectKind::Address && subject.address.is_none() {
         return Err(StartError::UnknownAddress(text.trim().to_owned()));
     }

@@ -154,16 +154,7 @@ pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
     for i in &report.identifications {
         let l = &i.label;
         let via = if i.via == "entity" { format!("its entity, {} addresses", i.addresses) } else { l.address.clone() };
-        let _ = writeln!(
-            s,
-            "label       {} ({}) from {}, confidence {}, {} [{}]",
-            safe(&l.label),
-            l.category,
-            safe(&l.source),
-            l.confidence,
-            safe(&l.date),
-            safe(&via)
-        );
+        s.push_str(&label_line(l, &via));
     }
     if !report.exposures.is_empty() {
         let _ = writeln!(
@@ -192,4 +183,19 @@ pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
         }
     }
     print_text(&s)
+}
+
+/// The `label` line of a screening's text: the label, its category, source,
+/// confidence and date, and where it sits (`place`), every field made safe
+/// for the terminal.
+pub fn label_line(l: &tags::Label, place: &str) -> String {
+    format!(
+        "label       {} ({}) from {}, confidence {}, {} [{}]\n",
+        safe(&l.label),
+        l.category,
+        safe(&l.source),
+        l.confidence,
+        safe(&l.date),
+        safe(place)
+    )
 }

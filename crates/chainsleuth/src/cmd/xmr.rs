@@ -4,7 +4,7 @@ use crate::cli::{
     XmrCommand, XmrDemoArgs, XmrEvalArgs, XmrIngestArgs, XmrKnownArgs, XmrRulesArgs, XmrScreenArgs, XmrSimulateArgs,
     XmrStatusArgs, XmrTagsCommand, XmrTraceArgs, XmrTxArgs,
 };
-use crate::cmd::screen::{list_sources, print_import, remove_source, risk_config, source_name, utc_now};
+use crate::cmd::screen::{label_line, list_sources, print_import, remove_source, risk_config, source_name, utc_now};
 use crate::output::{Table, print_json, print_text, safe};
 use anyhow::{Context, bail};
 use monero::Hash32;
@@ -485,16 +485,7 @@ fn screen_text(r: &MoneroScreenReport, no_labels: bool) -> String {
     }
     for i in &r.identifications {
         let l = &i.label;
-        let _ = writeln!(
-            s,
-            "label       {} ({}) from {}, confidence {}, {} [{} output(s)]",
-            safe(&l.label),
-            l.category,
-            safe(&l.source),
-            l.confidence,
-            safe(&l.date),
-            i.outputs
-        );
+        s.push_str(&label_line(l, &format!("{} output(s)", i.outputs)));
     }
     if !r.exposures.is_empty() {
         let _ = writeln!(s);
