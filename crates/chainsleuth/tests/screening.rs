@@ -376,7 +376,50 @@ fn slow_clients_are_dropped_and_cannot_starve_the_others() {
     let server = start(&d, &["--max-connections", "4", "--header-timeout", "30"]);
     let _held: Vec<TcpStream> = (0..4).map(|_| slow_client(&server.addr)).collect();
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let (status, head, body) = http(&server.addr, "GET", "/health", None, None);
-    assert_eq!(status, 503, "{head}");
-    assert_eq!(json(&body)["error"]["code"], "too_many_connections");
+    // The answer comes before any request is sent (so none is written: it
+    // would meet a closed socket).
+    let mut fifth = TcpStream::connect(&server.addr).unwrap();
+    fifth.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let mut response = String::new();
+    fifth.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{response:?}"));
+    assert!(head.starts_with("HTTP/1.1 503"), "{head}");
+    assert_eq!(json(body)["error"]["code"], "too_many_connections");
+}
+
+#[test]
+fn every_error_is_json() {
+    let (_data, d) = prepared();
+    let created: Value = serde_json::from_str(&ok(run(&with_index(&["apikey", "create", "--json"], &d)))).unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    let server = start(&d, &[]);
+    // A method the endpoint does not take: 405, with Allow kept.
+    let (status, head, body) = http(&server.addr, "DELETE", "/health", None, None);
+    assert_eq!(status, 405, "{head}");
+    assert_eq!(json(&body)["error"]["code"], "method_not_allowed");
+    assert!(head.to_ascii_lowercase().contains("allow:"), "{head}");
+    // A body beyond the limit: 413. The server answers once it has read past
+    // the limit and may close before the rest is sent, so a thread writes
+    // (its errors ignored) while this one reads.
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let head = format!(
+        "POST /v1/screen HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        2 << 20
+    );
+    let sending = std::thread::spawn(move || {
+        let _ = writer.write_all(head.as_bytes());
+        let _ = writer.write_all(&vec![b' '; 2 << 20]);
+    });
+    let mut response = String::new();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let _ = stream.read_to_string(&mut response);
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{response:?}"));
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert_eq!(json(body)["error"]["code"], "payload_too_large");
+    let _ = sending.join();
+    // A body that is not JSON: axum's rejection, as the API's JSON error.
+    let (status, _, body) = http(&server.addr, "POST", "/v1/screen", Some(&key), Some("{not json"));
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(json(&body)["error"]["code"], "bad_request");
 }

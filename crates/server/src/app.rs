@@ -226,7 +226,46 @@ pub fn router(state: Shared) -> Router {
         })
         .layer(DefaultBodyLimit::max(limits.max_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits.timeout))
+        .layer(middleware::from_fn(json_errors))
         .with_state(state)
+}
+
+/// Most bytes of a plain-text error body kept as the JSON error's message.
+const ERROR_TEXT_BYTES: usize = 1_024;
+
+/// Rewrites every error answer that is not JSON (axum's 405, 413 and
+/// rejections, the timeout's empty 503) into the API's JSON error, keeping
+/// its headers (`Allow`, `Retry-After`).
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, ERROR_TEXT_BYTES).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let (code, fallback) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this endpoint does not take that method"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is larger than the server takes"),
+        StatusCode::SERVICE_UNAVAILABLE => ("timeout", "the request took longer than the server's timeout"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send the body as application/json"),
+        s if s.is_client_error() => ("bad_request", "the request is malformed"),
+        _ => ("internal", "the server failed to answer"),
+    };
+    let message = if text.is_empty() { fallback.to_owned() } else { text };
+    let mut out = ApiError { status, code, message, field: None }.into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 async fn authorize(State(state): State<Shared>, mut request: Request, next: Next) -> Response {
