@@ -295,6 +295,13 @@ fn the_http_api_answers_behind_keys_and_keeps_an_audit_log() {
     assert_eq!(json(&body)["traced_value"], 6_924_881_904u64);
 
     // Every screening request and its answer is in the audit log.
+    // The key file and the audit log are the owner's alone.
+    #[cfg(unix)]
+    for secret in ["audit.log", "apikeys.json"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.path().join(secret)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{secret}: {mode:o}");
+    }
     let audit = std::fs::read_to_string(data.path().join("audit.log")).unwrap();
     let lines: Vec<Value> = audit.lines().map(json).collect();
     assert_eq!(lines.len(), 2, "one GET and one batch screening");

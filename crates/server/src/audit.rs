@@ -19,11 +19,12 @@ impl AuditLog {
     /// When the file cannot be opened.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         use anyhow::Context;
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .with_context(|| format!("cannot open the audit log {}", path.display()))?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        // It holds who asked what: the owner's alone.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).with_context(|| format!("cannot open the audit log {}", path.display()))?;
         Ok(Self { file: Mutex::new(BufWriter::new(file)) })
     }
 

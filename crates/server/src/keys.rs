@@ -54,7 +54,7 @@ pub fn list(index_dir: &Path) -> Result<Vec<KeyRecord>, KeyError> {
 fn save(index_dir: &Path, keys: &[KeyRecord]) -> Result<(), KeyError> {
     let path = keys_path(index_dir);
     let text = serde_json::to_vec_pretty(keys).map_err(|e| KeyError::Corrupt(path.clone(), e.to_string()))?;
-    index::write_atomic(&path, &text).map_err(|e| KeyError::Io(path, e))
+    index::write_atomic_private(&path, &text).map_err(|e| KeyError::Io(path, e))
 }
 
 /// The SHA-256 of a key, hex.
