@@ -42,7 +42,7 @@ impl BlockMap {
             match hop_records(&entry.path, entry.number, dir.xor_key(), dir.network())? {
                 Some(blocks) => {
                     for (header, location) in blocks {
-                        tree.insert(header, location);
+                        tree.insert_proven(header, location, &entry.path, &mut warnings);
                     }
                 }
                 None => {
@@ -57,7 +57,7 @@ impl BlockMap {
                                 size: location.size,
                                 found: bytes.len(),
                             })?;
-                        tree.insert(Header::decode(header), *location);
+                        tree.insert_proven(Header::decode(header), *location, &file.path, &mut warnings);
                     }
                     warnings.append(&mut file.warnings);
                 }
@@ -117,6 +117,11 @@ impl BlockMap {
     /// True when the directory held no block.
     pub fn is_empty(&self) -> bool {
         self.tree.is_empty()
+    }
+
+    /// The header tree and the chain chosen in it.
+    pub fn tree(&self) -> (&HeaderTree, &BestChain) {
+        (&self.tree, &self.best)
     }
 
     /// What was skipped while locating records.

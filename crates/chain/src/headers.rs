@@ -24,6 +24,14 @@ pub struct Node {
     chain_work: Work,
 }
 
+impl Node {
+    /// Cumulative work from the tree's root to this block (valid after
+    /// [`HeaderTree::best_chain`]).
+    pub fn chain_work(&self) -> Work {
+        self.chain_work
+    }
+}
+
 /// Blocks by hash, linked into a tree.
 #[derive(Debug, Default)]
 pub struct HeaderTree {
@@ -70,6 +78,30 @@ impl HeaderTree {
         self.by_hash.insert(header.hash, index);
         self.nodes.push(Node { header, location, parent: None, height: 0, chain_work: Work::from_be_bytes([0; 32]) });
         index
+    }
+
+    /// Inserts a header stored in `file` if its hash meets the target its nBits
+    /// encode; otherwise leaves it out with a warning naming the file and offset
+    /// (a damaged header must not make a chain, nor claim work it lacks).
+    pub fn insert_proven(
+        &mut self,
+        header: Header,
+        location: BlockLocation,
+        file: &std::path::Path,
+        warnings: &mut Vec<crate::blkfile::ReadWarning>,
+    ) {
+        if header.meets_target() {
+            self.insert(header, location);
+        } else {
+            warnings.push(crate::blkfile::ReadWarning {
+                file: file.to_owned(),
+                offset: location.offset,
+                message: format!(
+                    "block {} fails its proof of work (bits {:08x}): damaged, left out",
+                    header.hash, header.bits
+                ),
+            });
+        }
     }
 
     /// Number of distinct blocks.

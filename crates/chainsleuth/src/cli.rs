@@ -98,6 +98,17 @@ pub struct ServeArgs {
     /// Most connections open at once (the next get a JSON 503).
     #[arg(long, default_value_t = 1_024)]
     pub max_connections: usize,
+    /// Most steps one request may take (transactions a trace or screening
+    /// splits, history rows a view reads); beyond it, a JSON 413.
+    #[arg(long, default_value_t = server::Limits::default().max_steps)]
+    pub max_steps: u64,
+    /// Most records (nodes, edges, endpoints) one trace may hold; beyond it, a
+    /// JSON 413.
+    #[arg(long, default_value_t = server::Limits::default().max_records)]
+    pub max_records: u64,
+    /// Largest answer, in bytes of JSON; beyond it, a JSON 413.
+    #[arg(long, default_value_t = server::Limits::default().max_response)]
+    pub max_response: usize,
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -616,6 +627,13 @@ pub struct Page {
     /// Entries to skip.
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
+}
+
+impl Page {
+    /// The page as the views take it.
+    pub fn view(self) -> server::views::Page {
+        server::views::Page { limit: self.limit, offset: self.offset }
+    }
 }
 
 /// Where the Monero index lives.

@@ -194,6 +194,13 @@ fn start(dir: &str, extra: &[&str]) -> Server {
     Server { child, addr }
 }
 
+/// [`prepared`], with an API key.
+fn keyed() -> (tempfile::TempDir, String, String) {
+    let (data, d) = prepared();
+    let created: Value = serde_json::from_str(&ok(run(&with_index(&["apikey", "create", "--json"], &d)))).unwrap();
+    (data, d, created["key"].as_str().unwrap().to_owned())
+}
+
 /// One HTTP/1.1 request; the status and the body.
 fn http(addr: &str, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
@@ -317,9 +324,7 @@ fn the_http_api_answers_behind_keys_and_keeps_an_audit_log() {
 
 #[test]
 fn each_key_is_rate_limited() {
-    let (_data, d) = prepared();
-    let created: Value = serde_json::from_str(&ok(run(&with_index(&["apikey", "create", "--json"], &d)))).unwrap();
-    let key = created["key"].as_str().unwrap().to_owned();
+    let (_data, d, key) = keyed();
     let server = start(&d, &["--rate-limit", "0.5", "--burst", "2"]);
     let statuses: Vec<u16> =
         (0..3).map(|_| http(&server.addr, "GET", "/v1/screen/x?hops=1", Some(&key), None).0).collect();
@@ -337,9 +342,7 @@ fn each_key_is_rate_limited() {
 
 #[test]
 fn the_auth_scheme_is_case_insensitive() {
-    let (_data, d) = prepared();
-    let created: Value = serde_json::from_str(&ok(run(&with_index(&["apikey", "create", "--json"], &d)))).unwrap();
-    let key = created["key"].as_str().unwrap().to_owned();
+    let (_data, d, key) = keyed();
     let server = start(&d, &[]);
     for scheme in ["Bearer", "bearer", "BEARER"] {
         let mut stream = TcpStream::connect(&server.addr).unwrap();
@@ -396,9 +399,7 @@ fn slow_clients_are_dropped_and_cannot_starve_the_others() {
 
 #[test]
 fn every_error_is_json() {
-    let (_data, d) = prepared();
-    let created: Value = serde_json::from_str(&ok(run(&with_index(&["apikey", "create", "--json"], &d)))).unwrap();
-    let key = created["key"].as_str().unwrap().to_owned();
+    let (_data, d, key) = keyed();
     let server = start(&d, &[]);
     // A method the endpoint does not take: 405, with Allow kept.
     let (status, head, body) = http(&server.addr, "DELETE", "/health", None, None);
@@ -429,4 +430,103 @@ fn every_error_is_json() {
     let (status, _, body) = http(&server.addr, "POST", "/v1/screen", Some(&key), Some("{not json"));
     assert_eq!(status, 400, "{body}");
     assert_eq!(json(&body)["error"]["code"], "bad_request");
+}
+
+#[test]
+fn a_running_server_sees_new_labels_and_says_which_state_it_answers_from() {
+    let (_data, d, key) = keyed();
+    let server = start(&d, &[]);
+    let (a, k) = (server.addr.as_str(), Some(key.as_str()));
+    // The miner's coinbase address (block 1 of the fixture): no label, no taint.
+    let address = "bcrt1q3tq9celywjp5a56x5gtr7emh6fcxlgf97zml8y";
+    let (status, _, body) = http(a, "GET", &format!("/v1/screen/{address}?hops=1"), k, None);
+    assert_eq!(status, 200, "{body}");
+    let before = json(&body);
+    assert_ne!(before["risk_level"], "severe", "{before:#}");
+    let as_of = &before["as_of"];
+    assert!(as_of["generation"].is_u64() && as_of["tip"]["height"].is_u64() && as_of["tip"]["hash"].is_string());
+    assert_eq!(as_of["clustering"]["behind"], false, "{as_of:#}");
+    assert!(as_of["labels"]["count"].as_u64().unwrap() > 0);
+
+    // Sanctioned while the server runs: the next answers say so, from the new labels.
+    let sdn = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    std::fs::write(sdn.path(), format!("address,label,category\n{address},OFAC SDN (test),sanctioned\n")).unwrap();
+    ok(run(&with_index(&["tags", "import", sdn.path().to_str().unwrap(), "--source", "ofac"], &d)));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let after = loop {
+        let (_, _, body) = http(a, "GET", &format!("/v1/screen/{address}?hops=1"), k, None);
+        let answer = json(&body);
+        if answer["risk_level"] == "severe" {
+            break answer;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server never saw the new label: {answer:#}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_ne!(after["as_of"]["labels"]["version"], as_of["labels"]["version"]);
+    assert_eq!(after["as_of"]["labels"]["count"].as_u64(), as_of["labels"]["count"].as_u64().map(|n| n + 1));
+    assert_eq!(after["as_of"]["tip"], as_of["tip"]);
+    let (_, _, body) = http(a, "GET", "/health", None, None);
+    assert_eq!(json(&body)["as_of"]["labels"], after["as_of"]["labels"]);
+}
+
+#[test]
+fn no_request_can_take_unbounded_work_or_memory() {
+    let (_data, d, key) = keyed();
+    let k = Some(key.as_str());
+    let trace = "{\"from\": [\"4669175e0ef695c38d861e3fcff30af5869925c8156fe505a5111a267e38bfbb:1\"], \"max_hops\": 5}";
+    // Steps: a trace, a screening and an entity view each stop at the budget.
+    let server = start(&d, &["--max-steps", "3"]);
+    let a = server.addr.as_str();
+    let (status, _, body) = http(a, "POST", "/v1/trace", k, Some(trace));
+    assert_eq!((status, json(&body)["error"]["code"].as_str()), (413, Some("limit_exceeded")), "{body}");
+    let cashout = "808af00734ad1b529937040b056106fa5583b68eff000edc9821afeebf37cd40";
+    let (status, _, body) = http(a, "GET", &format!("/v1/screen/{cashout}:0?hops=5"), k, None);
+    assert_eq!((status, json(&body)["error"]["code"].as_str()), (413, Some("limit_exceeded")), "{body}");
+    let batch = format!("{{\"subjects\": [\"{cashout}:0\"], \"hops\": 5}}");
+    let (status, _, body) = http(a, "POST", "/v1/screen", k, Some(&batch));
+    assert_eq!((status, json(&body)["error"]["code"].as_str()), (413, Some("limit_exceeded")), "{body}");
+    // Records: the trace's graph.
+    let server = start(&d, &["--max-records", "2"]);
+    let (status, _, body) = http(&server.addr, "POST", "/v1/trace", k, Some(trace));
+    assert_eq!((status, json(&body)["error"]["code"].as_str()), (413, Some("limit_exceeded")), "{body}");
+    // Bytes: any answer beyond the size limit.
+    let server = start(&d, &["--max-response", "600"]);
+    let (status, _, body) = http(&server.addr, "GET", &format!("/v1/transactions/{cashout}"), k, None);
+    assert_eq!((status, json(&body)["error"]["code"].as_str()), (413, Some("response_too_large")), "{body}");
+    // Starts: at most 100 entries in `from`.
+    let from = vec![format!("\"{cashout}\""); 101].join(",");
+    let (status, _, body) = http(&server.addr, "POST", "/v1/trace", k, Some(&format!("{{\"from\": [{from}]}}")));
+    assert_eq!((status, json(&body)["error"]["field"].as_str()), (400, Some("from")), "{body}");
+    // Within the limits, the same requests are answered.
+    let server = start(&d, &[]);
+    let (status, _, body) = http(&server.addr, "POST", "/v1/trace", k, Some(trace));
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn answers_say_when_the_clustering_is_behind_the_index() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path().to_str().unwrap().to_owned();
+    let blocks = fixtures().join("regtest/small/blocks");
+    let ingest = with_index(&["ingest", "--blocks-dir", blocks.to_str().unwrap(), "--commit-blocks", "50"], &d);
+    // Killed after its first commit: an index of the chain's first 50 blocks.
+    let crashed = Command::new(env!("CARGO_BIN_EXE_chainsleuth"))
+        .args(&ingest)
+        .env("CHAINSLEUTH_CRASH_AT_COMMIT", "2")
+        .output()
+        .unwrap();
+    assert!(!crashed.status.success());
+    ok(run(&with_index(&["cluster"], &d)));
+    ok(run(&ingest));
+    let miner = "bcrt1q3tq9celywjp5a56x5gtr7emh6fcxlgf97zml8y";
+    let out = run(&with_index(&["screen", miner, "--hops", "1", "--json"], &d));
+    let report: Value = serde_json::from_str(&ok(out.clone())).unwrap();
+    assert_eq!(report["as_of"]["clustering"]["behind"], true, "{report:#}");
+    assert!(report["as_of"]["clustering"]["tip_height"].as_u64().unwrap() < 50);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run `chainsleuth cluster`"));
+    ok(run(&with_index(&["cluster"], &d)));
+    let report: Value =
+        serde_json::from_str(&ok(run(&with_index(&["screen", miner, "--hops", "1", "--json"], &d)))).unwrap();
+    assert_eq!(report["as_of"]["clustering"]["behind"], false, "{report:#}");
+    assert_eq!(report["as_of"]["clustering"]["tip_height"], report["as_of"]["tip"]["height"]);
 }

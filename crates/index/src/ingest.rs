@@ -113,7 +113,7 @@ pub fn ingest(
         Some(m) => m,
         None => Manifest::new(network),
     };
-    let zcash::walk::MainChain { blocks: main, warnings: read_warnings } = main_chain(blocks)?;
+    let zcash::walk::MainChain { blocks: main, chain_work, warnings: mut read_warnings } = main_chain(blocks)?;
     let mut writer = IndexWriter::open(data_dir, manifest)?;
 
     // Where the node's chain and the index part.
@@ -130,6 +130,21 @@ pub fn ingest(
                 .filter(|&h| h >= map_start)
                 .find(|&h| main.get((h - map_start) as usize).is_some_and(|b| Some(b.2) == writer.block_hash(h)));
             match common {
+                // Bitcoin Core's rule: only a chain with more work replaces the
+                // indexed one. Blocks lost to damage leave a shorter chain in the
+                // directory; rolling back to it would forget what was indexed.
+                Some(h) if h < tip && !has_more_work(&writer, h, &chain_work[(h - map_start) as usize..]) => {
+                    let warning = ReadWarning {
+                        file: blocks.path().to_owned(),
+                        offset: 0,
+                        message: format!(
+                            "the best chain here forks from the index at height {h} but has no more work than the indexed chain up to {tip}: the index is kept (are blocks missing or damaged?)"
+                        ),
+                    };
+                    log::warn!("{warning}");
+                    read_warnings.push(warning);
+                    main.len()
+                }
                 Some(h) => {
                     if h < tip {
                         writer.rollback(h)?;
@@ -191,7 +206,7 @@ pub fn ingest(
             }
         });
         let last_height = todo.last().map(|b| b.0);
-        for window in resolved {
+        'blocks: for window in resolved {
             for (block, spends) in window {
                 let block = match block {
                     Ok(block) => block,
@@ -209,6 +224,21 @@ pub fn ingest(
                         log::warn!("{warning}");
                         warnings.push(warning);
                         continue;
+                    }
+                    // A block that fails its proof of work, merkle root or witness
+                    // commitment is damaged: what builds on it cannot be indexed.
+                    Err(chain::ReadError::Verify { path, offset, hash, cause }) => {
+                        let height = height_of(&path, offset, todo).map_or("?".to_owned(), |h| h.to_string());
+                        let warning = ReadWarning {
+                            file: path,
+                            offset,
+                            message: format!(
+                                "block {hash} at height {height} fails verification ({cause}): it and the blocks after it are left out until a sound copy is present"
+                            ),
+                        };
+                        log::warn!("{warning}");
+                        warnings.push(warning);
+                        break 'blocks;
                     }
                     Err(e) => return Err(e.into()),
                 };
@@ -250,6 +280,13 @@ pub fn ingest(
         elapsed_secs: started.elapsed().as_secs_f64(),
         warnings,
     })
+}
+
+/// True when the directory's chain above the fork at height `fork` (`work`: its
+/// cumulative work from the fork block on) has more work than the index's.
+fn has_more_work(writer: &IndexWriter, fork: u32, work: &[bitcoin::pow::Work]) -> bool {
+    let (Some(&at_fork), Some(&at_tip)) = (work.first(), work.last()) else { return false };
+    at_tip - at_fork > writer.work_above(fork)
 }
 
 /// The height of the block stored at `offset` (for error messages).

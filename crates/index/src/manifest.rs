@@ -52,6 +52,11 @@ pub struct Manifest {
     pub counts: Counts,
     /// Increases with every commit.
     pub generation: u64,
+    /// The generation of the last rollback (0: none). Rows below the counts
+    /// of a generation before it may have been rewritten since, so a reader of
+    /// such a generation must re-read (see [`Manifest::rewritten_since`]).
+    #[serde(default)]
+    pub rolled_back_at: u64,
     /// Inputs whose spent output is not in the index (a chain that starts late).
     pub unresolved_inputs: u64,
     /// Per-address history segments, oldest outputs first.
@@ -69,10 +74,17 @@ impl Manifest {
             start_height: 0,
             counts: Counts::default(),
             generation: 0,
+            rolled_back_at: 0,
             unresolved_inputs: 0,
             segments: Vec::new(),
             blocks_dir: None,
         }
+    }
+
+    /// True when a rollback committed after `generation` may have rewritten rows
+    /// that a reader of `generation` maps (appends never touch them).
+    pub fn rewritten_since(&self, generation: u64) -> bool {
+        self.rolled_back_at > generation
     }
 
     /// The manifest's path in an index directory.

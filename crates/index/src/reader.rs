@@ -197,6 +197,11 @@ impl Index {
         self.manifest.network
     }
 
+    /// The committed generation this reader maps.
+    pub fn generation(&self) -> u64 {
+        self.manifest.generation
+    }
+
     /// Committed rows.
     pub fn counts(&self) -> Counts {
         self.manifest.counts

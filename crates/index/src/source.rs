@@ -16,10 +16,8 @@ pub(crate) fn main_chain(blocks: &BlocksDir) -> Result<zcash::walk::MainChain, R
         return zcash::walk::main_chain(blocks);
     }
     let map = BlockMap::read(blocks)?;
-    Ok(zcash::walk::MainChain {
-        blocks: map.main_chain().map(|(h, n)| (h, n.location, n.header.hash)).collect(),
-        warnings: map.warnings().to_vec(),
-    })
+    let (tree, best) = map.tree();
+    Ok(zcash::walk::MainChain::of(tree, best, blocks, map.warnings().to_vec()))
 }
 
 /// Reads and decodes one block of either chain.
@@ -27,17 +25,30 @@ pub(crate) fn decode(blocks: &BlocksDir, height: u32, location: BlockLocation) -
     let mut bytes = Vec::with_capacity(location.size as usize);
     blocks.read_block(&location, &mut bytes)?;
     if blocks.network().is_zcash() {
-        return decode_zcash(&bytes, height, location).map_err(|e| ReadError::Undecodable {
+        let block = zcash::block::Block::decode(&bytes).map_err(|e| ReadError::Undecodable {
             path: blocks.file_path(location.file),
             offset: location.offset,
             message: format!("height {height}: {e}"),
-        });
+        })?;
+        verify_zcash(&block).map_err(|cause| ReadError::Verify {
+            path: blocks.file_path(location.file),
+            offset: location.offset,
+            hash: chain::BlockHash(block.header.hash),
+            cause: Box::new(cause),
+        })?;
+        return Ok(decode_zcash(&block, height, location));
     }
     let mut collect = Collect::default();
     let info = decode_block(&bytes, &mut collect).map_err(|cause| ReadError::Decode {
         path: blocks.file_path(location.file),
         offset: location.offset,
         cause,
+    })?;
+    collect.verify.check(&info.header).map_err(|cause| ReadError::Verify {
+        path: blocks.file_path(location.file),
+        offset: location.offset,
+        hash: info.header.hash,
+        cause: Box::new(cause),
     })?;
     Ok(DecodedBlock {
         height,
@@ -50,9 +61,26 @@ pub(crate) fn decode(blocks: &BlocksDir, height: u32, location: BlockLocation) -
     })
 }
 
+/// A zcashd block's proof of work against its nBits and its merkle root (the
+/// Equihash solution is not checked: the hash check already makes a damaged
+/// header fail, and solving is what costs an attacker, not checking).
+fn verify_zcash(block: &zcash::block::Block) -> Result<(), chain::block::VerifyError> {
+    let header = block.header.as_bitcoin();
+    if !header.meets_target() {
+        return Err(chain::block::VerifyError::ProofOfWork { hash: header.hash, bits: header.bits });
+    }
+    let computed = block.computed_merkle_root();
+    if computed != header.merkle_root.0 {
+        return Err(chain::block::VerifyError::MerkleRoot {
+            header: header.merkle_root,
+            computed: chain::hash::MerkleRoot(computed),
+        });
+    }
+    Ok(())
+}
+
 /// The transparent parts and pool crossings of a zcashd block.
-fn decode_zcash(bytes: &[u8], height: u32, location: BlockLocation) -> Result<DecodedBlock, zcash::DecodeError> {
-    let block = zcash::block::Block::decode(bytes)?;
+fn decode_zcash(block: &zcash::block::Block, height: u32, location: BlockLocation) -> DecodedBlock {
     let mut collect = Collect::default();
     let mut crossings = Vec::new();
     for (position, tx) in block.txs.iter().enumerate() {
@@ -84,7 +112,7 @@ fn decode_zcash(bytes: &[u8], height: u32, location: BlockLocation) -> Result<De
             }
         }
     }
-    Ok(DecodedBlock {
+    DecodedBlock {
         height,
         header: block.header.as_bitcoin(),
         location,
@@ -92,15 +120,16 @@ fn decode_zcash(bytes: &[u8], height: u32, location: BlockLocation) -> Result<De
         inputs: collect.inputs,
         outputs: collect.outputs,
         crossings,
-    })
+    }
 }
 
-/// Collects a block's parts for the writer.
+/// Collects a block's parts for the writer, and what verifying it takes.
 #[derive(Default)]
 struct Collect {
     txs: Vec<DecodedTx>,
     inputs: Vec<DecodedInput>,
     outputs: Vec<DecodedOutput>,
+    verify: chain::block::VerifyCollector,
 }
 
 impl<'a> TxVisitor<'a> for Collect {
@@ -114,14 +143,21 @@ impl<'a> TxVisitor<'a> for Collect {
     }
 
     #[inline]
-    fn output(&mut self, _: usize, output: &TxOut<'a>) {
+    fn output(&mut self, index: usize, output: &TxOut<'a>) {
         let destination = chain::script::classify(output.script_pubkey);
         let key = AddressKey::of_destination(&destination, output.script_pubkey);
         self.outputs.push(DecodedOutput { value: output.value, class: destination.class().code(), key });
+        self.verify.output(index, output);
     }
 
     #[inline]
-    fn tx_end(&mut self, _: usize, tx: &TxInfo<'a>) {
+    fn witness(&mut self, input_index: usize, witness: chain::tx::Witness<'a>) {
+        self.verify.witness(input_index, witness);
+    }
+
+    #[inline]
+    fn tx_end(&mut self, index: usize, tx: &TxInfo<'a>) {
+        self.verify.tx_end(index, tx);
         self.txs.push(DecodedTx {
             txid: tx.txid.0,
             inputs: tx.input_count as u32,

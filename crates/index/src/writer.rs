@@ -208,6 +208,15 @@ impl IndexWriter {
         (row < self.columns.block_hash.len()).then(|| BlockHash(self.columns.block_hash.get(row)))
     }
 
+    /// The work of the indexed blocks above `height` (from their nBits).
+    pub fn work_above(&self, height: u32) -> bitcoin::pow::Work {
+        let from = u64::from((height + 1).saturating_sub(self.manifest.start_height));
+        let zero = bitcoin::pow::Work::from_be_bytes([0; 32]);
+        (from..self.columns.block_header.len())
+            .map(|row| chain::Header::decode(&self.columns.block_header.get(row)).work())
+            .fold(zero, |sum, work| sum + work)
+    }
+
     /// Height of the last indexed block.
     pub fn tip_height(&self) -> Option<u32> {
         let blocks = self.columns.block_hash.len();
@@ -490,6 +499,9 @@ impl IndexWriter {
         self.columns.truncate(&counts);
         self.manifest.counts = counts;
         self.manifest.unresolved_inputs = self.unresolved;
+        // Both commits below take the next generation: readers of earlier ones
+        // learn from this that rows they read may now be rewritten.
+        self.manifest.rolled_back_at = self.manifest.generation + 1;
         if self.manifest.segments.iter().any(|s| s.outputs_to > outputs) {
             self.merge_segments(outputs)?;
         } else {

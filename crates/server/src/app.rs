@@ -4,7 +4,8 @@
 use crate::audit::AuditLog;
 use crate::keys::{self, KeyRecord};
 use crate::limits::RateLimiter;
-use crate::views::{self, ViewError};
+use crate::live::{Live, Snapshot};
+use crate::views::{self, Page, ViewError};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -12,12 +13,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use index::Index;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
-use tags::{Directions, LabelSet, RiskConfig, ScreenOptions, Screener};
+use tags::{Directions, RiskConfig, ScreenOptions, Screener};
+use trace::{Budget, CancelOnDrop, Exceeded};
 
 /// The OpenAPI document, kept in the repository (docs/openapi.json).
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
@@ -44,6 +45,17 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Most connections open at once; the next get a 503 and are closed.
     pub max_connections: usize,
+    /// Most steps one request's work may take (transactions a trace splits,
+    /// history rows a view reads); beyond it, a 413.
+    pub max_steps: u64,
+    /// Most records (nodes, edges, endpoints) one trace may hold; beyond it, a 413.
+    pub max_records: u64,
+    /// Largest answer, in bytes of JSON; beyond it, a 413.
+    pub max_response: usize,
+    /// Most entries in a trace's `from`.
+    pub max_trace_from: usize,
+    /// How often to look for a newly committed index, clustering or labels.
+    pub reload_interval: Duration,
 }
 
 impl Default for Limits {
@@ -58,59 +70,51 @@ impl Default for Limits {
             rate_burst: 10_000.0,
             header_timeout: Duration::from_secs(5),
             max_connections: 1_024,
+            max_steps: 2_000_000,
+            max_records: 200_000,
+            max_response: 16 << 20,
+            max_trace_from: 100,
+            reload_interval: Duration::from_millis(500),
         }
     }
 }
 
 /// What the server answers from.
 pub struct AppState {
-    /// The index.
-    pub index: Index,
-    /// Its clustering.
-    pub analysis: Option<analysis::Analysis>,
-    /// The labels.
-    pub labels: LabelSet,
+    /// The index, its clustering and its labels, one committed state at a time.
+    pub live: Live,
     /// The risk rules.
     pub config: RiskConfig,
     /// Limits.
     pub limits: Limits,
     /// The audit log.
     pub audit: AuditLog,
-    /// Zcash: round-trip links through the shielded pools, for traces and screening
-    /// (empty on Bitcoin).
-    pub pool_links: trace::PoolLinks,
     keys: KeyCache,
     limiter: RateLimiter,
 }
 
 impl AppState {
-    /// State over an index and its labels; keys are read from the index directory
-    /// (and re-read when the file changes, so revocations apply at once).
+    /// State over the index at `dir`, its clustering and its labels (picked up
+    /// anew as they are committed, see [`Live`]); keys are read from the index
+    /// directory (and re-read when the file changes, so revocations apply at once).
     ///
     /// # Errors
-    /// When the key file cannot be read or the audit log opened.
-    pub fn new(
-        index: Index,
-        analysis: Option<analysis::Analysis>,
-        labels: LabelSet,
-        config: RiskConfig,
-        limits: Limits,
-    ) -> anyhow::Result<Self> {
-        let dir = index.dir().to_owned();
+    /// When the index cannot be opened, the key file read or the audit log opened.
+    pub fn new(dir: &std::path::Path, config: RiskConfig, limits: Limits) -> anyhow::Result<Self> {
+        let live = Live::open(dir)?;
         let audit = AuditLog::open(&dir.join("audit.log"))?;
-        let keys = KeyCache::load(&dir)?;
+        let keys = KeyCache::load(dir)?;
         let limiter = RateLimiter::new(limits.rate_per_second, limits.rate_burst);
-        let pool_links = trace::PoolLinks::from_index(&index, &zcash::links::LinkOptions::default());
-        Ok(Self { index, analysis, labels, config, limits, audit, pool_links, keys, limiter })
+        Ok(Self { live, config, limits, audit, keys, limiter })
     }
 
-    fn screener(&self) -> Screener<'_> {
+    fn screener<'a>(&'a self, s: &'a Snapshot) -> Screener<'a> {
         Screener {
-            index: &self.index,
-            analysis: self.analysis.as_ref(),
-            labels: &self.labels,
+            index: &s.index,
+            analysis: s.analysis.as_ref(),
+            labels: &s.labels,
             config: &self.config,
-            pool_links: Some(&self.pool_links),
+            pool_links: Some(&s.pool_links),
         }
     }
 }
@@ -190,6 +194,26 @@ impl From<ViewError> for ApiError {
             ViewError::NotFound(message) => {
                 Self { status: StatusCode::NOT_FOUND, code: "not_found", message, field: None }
             }
+            ViewError::Exceeded(e) => e.into(),
+        }
+    }
+}
+
+impl From<Exceeded> for ApiError {
+    fn from(e: Exceeded) -> Self {
+        match e {
+            Exceeded::Cancelled => Self {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "timeout",
+                message: "the request took longer than the server's timeout".into(),
+                field: None,
+            },
+            _ => Self {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "limit_exceeded",
+                message: format!("{e}: narrow the request (fewer hops, a higher min_value, fewer starts)"),
+                field: None,
+            },
         }
     }
 }
@@ -303,52 +327,114 @@ async fn authorize(State(state): State<Shared>, mut request: Request, next: Next
 }
 
 async fn health(State(state): State<Shared>) -> Json<Value> {
-    let tip = state.index.tip().map(|(h, hash)| json!({"height": h.0, "hash": hash}));
-    Json(json!({"status": "ok", "network": state.index.network(), "tip": tip, "labels": state.labels.len()}))
+    let s = state.live.current();
+    Json(json!({
+        "status": "ok", "network": s.index.network(), "tip": s.as_of.tip,
+        "labels": s.labels.len(), "as_of": s.as_of,
+    }))
 }
 
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
-/// Runs blocking index work off the async workers.
-async fn blocking<T: Send + 'static>(
-    state: &Shared,
-    work: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let state = state.clone();
-    tokio::task::spawn_blocking(move || work(&state)).await.map_err(ApiError::internal)?
+/// An answer to audit once it is given: the key, the endpoint and the request.
+struct Audited {
+    key: KeyId,
+    endpoint: &'static str,
+    request: Value,
 }
 
-fn page(query: &HashMap<String, String>) -> Result<(usize, usize), ApiError> {
+/// Computes an answer off the async workers, from one committed state, within
+/// the request's budget, and serialises it.
+///
+/// The budget's cancellation flag is set when this future is dropped (the
+/// timeout fired, or the client hung up), which stops the work where it checks
+/// its budget. An answer read while a rollback was committed is computed again
+/// on the new state; every answer says which state it is of (`as_of`).
+async fn answer(
+    state: &Shared,
+    audited: Option<Audited>,
+    work: impl Fn(&Snapshot, &Budget) -> Result<Value, ApiError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    /// Tries before giving up on an index that keeps rolling back.
+    const ATTEMPTS: usize = 3;
+    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _cancel_on_drop = CancelOnDrop(cancel.clone());
+    let state = state.clone();
+    let run = move || {
+        let limits = state.limits;
+        for _ in 0..ATTEMPTS {
+            let snapshot = state.live.current();
+            let budget = Budget::new(limits.max_steps, limits.max_records, Some(cancel.clone()));
+            let mut value = work(&snapshot, &budget)?;
+            if !state.live.unchanged(&snapshot) {
+                if let Err(e) = state.live.refresh() {
+                    log::warn!("cannot open the new index state: {e:#}");
+                }
+                continue;
+            }
+            if let Value::Object(map) = &mut value {
+                map.insert("as_of".into(), serde_json::to_value(&snapshot.as_of).map_err(ApiError::internal)?);
+            }
+            let bytes = serde_json::to_vec(&value).map_err(ApiError::internal)?;
+            if bytes.len() > limits.max_response {
+                return Err(ApiError {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    code: "response_too_large",
+                    message: format!(
+                        "the answer is {} bytes, more than the server's limit of {}: narrow the request (fewer hops, a higher min_value, a smaller page)",
+                        bytes.len(),
+                        limits.max_response
+                    ),
+                    field: None,
+                });
+            }
+            if let Some(a) = &audited {
+                state.audit.record(&a.key.0, a.endpoint, &a.request, &value);
+            }
+            return Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response());
+        }
+        Err(ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "index_changing",
+            message: "the index was rolled back while answering, again and again; retry shortly".into(),
+            field: None,
+        })
+    };
+    tokio::task::spawn_blocking(run).await.map_err(ApiError::internal)?
+}
+
+fn page(query: &HashMap<String, String>) -> Result<Page, ApiError> {
     let number = |name: &str, default: usize| -> Result<usize, ApiError> {
         query
             .get(name)
             .map_or(Ok(default), |v| v.parse().map_err(|_| ApiError::bad(name, format!("{name} must be a number"))))
     };
-    Ok((number("limit", 50)?.min(1_000), number("offset", 0)?))
+    Ok(Page { limit: number("limit", 50)?.min(1_000), offset: number("offset", 0)? })
 }
 
 async fn address(
     State(state): State<Shared>,
     Path(address): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    let (limit, offset) = page(&query)?;
-    blocking(&state, move |s| Ok(Json(views::address(&s.index, s.analysis.as_ref(), &address, limit, offset)?))).await
+) -> Result<Response, ApiError> {
+    let page = page(&query)?;
+    answer(&state, None, move |s, budget| Ok(views::address(&s.index, s.analysis.as_ref(), &address, page, budget)?))
+        .await
 }
 
-async fn transaction(State(state): State<Shared>, Path(txid): Path<String>) -> Result<Json<Value>, ApiError> {
-    blocking(&state, move |s| Ok(Json(views::tx(&s.index, s.analysis.as_ref(), &txid)?))).await
+async fn transaction(State(state): State<Shared>, Path(txid): Path<String>) -> Result<Response, ApiError> {
+    answer(&state, None, move |s, _| Ok(views::tx(&s.index, s.analysis.as_ref(), &txid)?)).await
 }
 
 async fn entity(
     State(state): State<Shared>,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    let (limit, offset) = page(&query)?;
-    blocking(&state, move |s| Ok(Json(views::entity(&s.index, s.analysis.as_ref(), &id, limit, offset)?))).await
+) -> Result<Response, ApiError> {
+    let page = page(&query)?;
+    answer(&state, None, move |s, budget| Ok(views::entity(&s.index, s.analysis.as_ref(), &id, page, budget)?)).await
 }
 
 fn screen_options(state: &AppState, hops: Option<u64>, direction: Option<&str>) -> Result<ScreenOptions, ApiError> {
@@ -365,27 +451,38 @@ fn screen_options(state: &AppState, hops: Option<u64>, direction: Option<&str>) 
     Ok(ScreenOptions { hops: hops as u32, directions })
 }
 
+/// A screening's failure as an answer: an unknown transaction is a 404, a budget
+/// exceeded a 413 (or the timeout's 503), anything else the subject's fault.
+fn screen_error(e: tags::screen::ScreenError) -> ApiError {
+    match e {
+        tags::screen::ScreenError::UnknownTx(_) => {
+            ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: e.to_string(), field: None }
+        }
+        tags::screen::ScreenError::Exceeded(e) => e.into(),
+        _ => ApiError::bad("subject", e),
+    }
+}
+
 async fn screen_one(
     State(state): State<Shared>,
     axum::Extension(key): axum::Extension<KeyId>,
     Path(subject): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let hops = match query.get("hops") {
         Some(h) => Some(h.parse::<u64>().map_err(|_| ApiError::bad("hops", "hops must be a number"))?),
         None => None,
     };
     let options = screen_options(&state, hops, query.get("direction").map(String::as_str))?;
-    blocking(&state, move |s| {
-        let report = s.screener().screen(&subject, options).map_err(|e| match e {
-            tags::screen::ScreenError::UnknownTx(_) => {
-                ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: e.to_string(), field: None }
-            }
-            _ => ApiError::bad("subject", e),
-        })?;
-        let answer = serde_json::to_value(&report).map_err(ApiError::internal)?;
-        s.audit.record(&key.0, "GET /v1/screen", &json!({"subject": subject, "hops": options.hops}), &answer);
-        Ok(Json(answer))
+    let audited = Audited {
+        key,
+        endpoint: "GET /v1/screen",
+        request: json!({"subject": subject, "hops": options.hops, "direction": options.directions}),
+    };
+    let shared = state.clone();
+    answer(&state, Some(audited), move |s, budget| {
+        let report = shared.screener(s).screen(&subject, options, budget).map_err(screen_error)?;
+        serde_json::to_value(&report).map_err(ApiError::internal)
     })
     .await
 }
@@ -413,25 +510,32 @@ async fn screen_batch(
     State(state): State<Shared>,
     axum::Extension(key): axum::Extension<KeyId>,
     bytes: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let request: BatchRequest = body(&bytes)?;
     if request.subjects.is_empty() || request.subjects.len() > state.limits.max_batch {
         return Err(ApiError::bad("subjects", format!("subjects must hold 1 to {} entries", state.limits.max_batch)));
     }
     let options = screen_options(&state, request.hops, request.direction.as_deref())?;
-    blocking(&state, move |s| {
-        let screener = s.screener();
-        let results: Vec<Value> = request
-            .subjects
-            .iter()
-            .map(|subject| match screener.screen(subject, options) {
-                Ok(report) => serde_json::to_value(&report).unwrap_or(Value::Null),
-                Err(e) => json!({"subject": subject, "error": {"code": "bad_subject", "message": e.to_string(), "field": "subjects"}}),
-            })
-            .collect();
-        let answer = json!({"results": results});
-        s.audit.record(&key.0, "POST /v1/screen", &json!({"subjects": request.subjects, "hops": options.hops}), &answer);
-        Ok(Json(answer))
+    let audited = Audited {
+        key,
+        endpoint: "POST /v1/screen",
+        request: json!({"subjects": request.subjects, "hops": options.hops, "direction": options.directions}),
+    };
+    let shared = state.clone();
+    answer(&state, Some(audited), move |s, budget| {
+        let screener = shared.screener(s);
+        let mut results = Vec::with_capacity(request.subjects.len());
+        for subject in &request.subjects {
+            results.push(match screener.screen(subject, options, budget) {
+                Ok(report) => serde_json::to_value(&report).map_err(ApiError::internal)?,
+                // The budget is the whole batch's: once it is spent, so is the request.
+                Err(tags::screen::ScreenError::Exceeded(e)) => return Err(e.into()),
+                Err(e) => {
+                    json!({"subject": subject, "error": {"code": "bad_subject", "message": e.to_string(), "field": "subjects"}})
+                }
+            });
+        }
+        Ok(json!({"results": results}))
     })
     .await
 }
@@ -454,7 +558,7 @@ struct TraceRequest {
     until_height: Option<u32>,
 }
 
-async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Json<Value>, ApiError> {
+async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Response, ApiError> {
     let request: TraceRequest = body(&bytes)?;
     let policy: trace::Policy =
         request.policy.as_deref().unwrap_or("haircut").parse().map_err(|e| ApiError::bad("policy", e))?;
@@ -467,27 +571,30 @@ async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Json<Va
     if max_hops == 0 || max_hops > state.limits.max_trace_hops {
         return Err(ApiError::bad("max_hops", format!("max_hops must be 1 to {}", state.limits.max_trace_hops)));
     }
-    if request.from.is_empty() {
-        return Err(ApiError::bad("from", "from must name at least one outpoint, txid or address"));
+    if request.from.is_empty() || request.from.len() > state.limits.max_trace_from {
+        return Err(ApiError::bad(
+            "from",
+            format!("from must name 1 to {} outpoints, txids or addresses", state.limits.max_trace_from),
+        ));
     }
-    blocking(&state, move |s| {
+    let options = trace::TraceOptions {
+        policy,
+        direction,
+        max_hops,
+        min_value: request.min_value.unwrap_or(1),
+        stop_at_services: request.stop_at_services,
+        until_height: request.until_height,
+    };
+    answer(&state, None, move |s, budget| {
         let mut starts = Vec::new();
         for from in &request.from {
             starts.extend(trace::start_outputs(&s.index, from).map_err(|e| ApiError::bad("from", e))?);
         }
         let stops = tags::ServiceStops { labels: &s.labels, analysis: s.analysis.as_ref() };
-        let options = trace::TraceOptions {
-            policy,
-            direction,
-            max_hops,
-            min_value: request.min_value.unwrap_or(1),
-            stop_at_services: request.stop_at_services,
-            until_height: request.until_height,
-        };
         let view = trace::IndexView::new(&s.index, s.analysis.as_ref()).with_pool_links(&s.pool_links);
-        let flow = trace::trace(&view, &stops, &starts, options);
+        let flow = trace::trace(&view, &stops, &starts, options, budget)?;
         let report = trace::Report::build(&flow, &s.index, s.analysis.as_ref(), &stops);
-        Ok(Json(serde_json::to_value(&report).map_err(ApiError::internal)?))
+        serde_json::to_value(&report).map_err(ApiError::internal)
     })
     .await
 }

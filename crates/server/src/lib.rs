@@ -7,12 +7,14 @@
 //! - [`keys`]: API keys, stored hashed.
 //! - [`limits`]: per-key rate limits.
 //! - [`audit`]: the audit log.
+//! - [`live`]: the committed state answers come from, picked up anew as it changes.
 //! - [`views`]: transaction, address and entity JSON.
 
 pub mod app;
 pub mod audit;
 pub mod keys;
 pub mod limits;
+pub mod live;
 pub mod views;
 
 pub use app::{AppState, Limits, router};
@@ -30,7 +32,9 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
     println!("listening on http://{}", listener.local_addr()?);
     std::io::stdout().flush()?;
     let (header_timeout, max_connections) = (state.limits.header_timeout, state.limits.max_connections);
-    let app = router(std::sync::Arc::new(state));
+    let state = std::sync::Arc::new(state);
+    watch(state.clone());
+    let app = router(state);
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
     let shutdown = tokio::signal::ctrl_c();
     tokio::pin!(shutdown);
@@ -60,6 +64,38 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
             let _ = connection.await;
             drop(slot);
         });
+    }
+}
+
+/// Looks for a newly committed state every `reload_interval`, on a thread of its
+/// own (opening one reads the labels and may take a while; requests meanwhile
+/// answer from the old one).
+fn watch(state: std::sync::Arc<AppState>) {
+    let spawned = std::thread::Builder::new().name("reload".into()).spawn(move || {
+        let mut failing = false;
+        loop {
+            std::thread::sleep(state.limits.reload_interval);
+            match state.live.refresh() {
+                Ok(true) => {
+                    failing = false;
+                    let s = state.live.current();
+                    log::info!(
+                        "now answering from index generation {} ({} labels)",
+                        s.as_of.generation,
+                        s.labels.len()
+                    );
+                }
+                Ok(false) => failing = false,
+                Err(e) if !failing => {
+                    failing = true;
+                    log::warn!("cannot open the newly committed state (still answering from the last one): {e:#}");
+                }
+                Err(_) => {}
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        log::warn!("cannot start the reload thread (new commits need a restart): {e}");
     }
 }
 

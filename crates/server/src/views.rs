@@ -6,6 +6,7 @@ use chain::Txid;
 use index::{AddrId, AddressKey, InNum, Index, OutNum, Spent, TxNum};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
+use trace::Budget;
 
 /// Why a view cannot be given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +22,18 @@ pub enum ViewError {
     /// Nothing of that name in the index.
     #[error("{0}")]
     NotFound(String),
+    /// The view needs more work than its budget allows, or was cancelled.
+    #[error("{0}")]
+    Exceeded(#[from] trace::Exceeded),
+}
+
+/// A page of a long list: at most `limit` rows after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Most rows.
+    pub limit: usize,
+    /// Rows skipped.
+    pub offset: usize,
 }
 
 fn bad(field: &'static str, message: impl ToString) -> ViewError {
@@ -119,23 +132,26 @@ fn pool_crossings(index: &Index, t: TxNum) -> Value {
 }
 
 /// An address: class, entity, first and last seen, totals, unspent outputs and a
-/// page of its history (newest first).
+/// page of its history (newest first). Each history row costs a step of `budget`.
 ///
 /// # Errors
-/// An address of another network or malformed, or one never paid in the index.
+/// An address of another network or malformed, one never paid in the index, or
+/// one whose history exceeds `budget`.
 pub fn address(
     index: &Index,
     analysis: Option<&Analysis>,
     text: &str,
-    limit: usize,
-    offset: usize,
+    page: Page,
+    budget: &Budget,
 ) -> Result<Value, ViewError> {
+    let Page { limit, offset } = page;
     let network = index.network();
     let key = AddressKey::parse(text.trim(), network).map_err(|e| bad("address", e))?;
     let Some(id) = index.address_by_key(&key) else {
         return Err(ViewError::NotFound(format!("address {} has never been paid in the indexed chain", text.trim())));
     };
     let summary = index.address_summary(id);
+    budget.charge(summary.history.len() as u64)?;
     let height_time = |t: TxNum| {
         let h = index.tx_height(t);
         let time = index.block(h).map(|b| b.header.time).unwrap_or(0);
@@ -171,17 +187,20 @@ pub fn address(
 }
 
 /// An entity (by id, or by one of its addresses): size, balance, first and last
-/// seen, CoinJoins touched, and a page of its addresses.
+/// seen, CoinJoins touched, and a page of its addresses. Each address and each
+/// row of its history costs a step of `budget`.
 ///
 /// # Errors
-/// Without a clustering, or for an id or address it does not cover.
+/// Without a clustering, for an id or address it does not cover, or for an
+/// entity larger than `budget`.
 pub fn entity(
     index: &Index,
     analysis: Option<&Analysis>,
     text: &str,
-    limit: usize,
-    offset: usize,
+    page: Page,
+    budget: &Budget,
 ) -> Result<Value, ViewError> {
+    let Page { limit, offset } = page;
     let analysis = analysis.ok_or_else(|| {
         ViewError::NotFound("no clustering for this index: run `chainsleuth cluster` first".to_owned())
     })?;
@@ -204,8 +223,10 @@ pub fn entity(
     let members: Vec<AddrId> = analysis.members(entity).collect();
     let (mut received, mut sent, mut first, mut last) = (0u64, 0u64, u32::MAX, 0u32);
     let mut coinjoins: BTreeSet<u64> = BTreeSet::new();
+    budget.charge(members.len() as u64)?;
     for &a in &members {
         let summary = index.address_summary(a);
+        budget.charge(summary.history.len() as u64)?;
         received += summary.received;
         sent += summary.sent;
         for &(t, _, _) in &summary.history {

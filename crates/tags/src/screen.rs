@@ -56,6 +56,9 @@ pub enum ScreenError {
     /// An output beyond the transaction's.
     #[error("{0}: no such output")]
     NoSuchOutput(String),
+    /// The exposure traces ran out of their budget, or were cancelled.
+    #[error("{0}: screen with fewer hops")]
+    Exceeded(#[from] trace::Exceeded),
 }
 
 /// A label the subject carries.
@@ -199,8 +202,13 @@ impl Screener<'_> {
     ///
     /// # Errors
     /// When the subject cannot be parsed or is not in the index (an address the index
-    /// has never seen is screened on its labels alone).
-    pub fn screen(&self, subject: &str, options: ScreenOptions) -> Result<ScreenReport, ScreenError> {
+    /// has never seen is screened on its labels alone), or the traces exceed `budget`.
+    pub fn screen(
+        &self,
+        subject: &str,
+        options: ScreenOptions,
+        budget: &trace::Budget,
+    ) -> Result<ScreenReport, ScreenError> {
         let parsed = self.parse(subject)?;
         let own_entity = parsed.address.and_then(|a| self.analysis?.entity_of(a));
         let identifications = self.identifications(&parsed, own_entity);
@@ -243,7 +251,7 @@ impl Screener<'_> {
                 stop_at_services: true,
                 until_height: None,
             };
-            let result = trace::trace(&view, &stops, &starts, trace_options);
+            let result = trace::trace(&view, &stops, &starts, trace_options, budget)?;
             exposures.extend(self.exposures(&result, flow, base));
         }
         exposures.sort_by(|a, b| b.value.cmp(&a.value).then(a.category.cmp(&b.category)));

@@ -108,6 +108,37 @@ pub fn sources(index_dir: &Path) -> Result<Vec<SourceFile>, StoreError> {
     Ok(files)
 }
 
+/// The version of the stored labels: the first 16 hex digits of a SHA-256 over
+/// every source file (name and bytes, in name order). The same files give the
+/// same version on any machine; `"none"` when there are none.
+///
+/// # Errors
+/// On I/O errors.
+pub fn version(index_dir: &Path) -> Result<String, StoreError> {
+    use sha2::{Digest, Sha256};
+    let dir = tags_dir(index_dir);
+    let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok("none".to_owned()),
+        Err(e) => return Err(StoreError::Io(dir, e)),
+    };
+    if paths.is_empty() {
+        return Ok("none".to_owned());
+    }
+    paths.sort();
+    let mut digest = Sha256::new();
+    for path in paths {
+        let bytes = std::fs::read(&path).map_err(|e| StoreError::Io(path.clone(), e))?;
+        digest.update(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        digest.update((bytes.len() as u64).to_le_bytes());
+        digest.update(&bytes);
+    }
+    Ok(hex::encode(&digest.finalize()[..8]))
+}
+
 /// What an import did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportReport {

@@ -100,7 +100,8 @@ fn main() {
         let mut flow = None;
         for _ in 0..3 {
             let started = Instant::now();
-            let f = trace(&view, &NoServices, &starts, options);
+            let f =
+                trace(&view, &NoServices, &starts, options, &trace::Budget::unlimited()).expect("an unlimited trace");
             times.push(started.elapsed().as_secs_f64());
             flow = Some(f);
         }

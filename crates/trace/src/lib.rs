@@ -11,8 +11,10 @@
 //! - [`services`]: where a trail meets an identity ([`Services`]), with a CSV labels
 //!   file as the simple source.
 //! - [`tracer`]: the traversal, giving a [`Flow`].
+//! - [`budget`]: bounds on a trace's work and size, and its cancellation.
 //! - [`report`]: the flow named and summarised, as JSON, a table, CSV, DOT or HTML.
 
+pub mod budget;
 pub mod policy;
 pub mod pools;
 pub mod queue;
@@ -21,6 +23,7 @@ pub mod services;
 pub mod tracer;
 pub mod view;
 
+pub use budget::{Budget, CancelOnDrop, Exceeded};
 pub use policy::{Policy, Taint};
 pub use pools::PoolLinks;
 pub use report::Report;

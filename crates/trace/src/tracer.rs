@@ -6,6 +6,7 @@
 //! after what it spends); backward, in decreasing number. Each transaction is split
 //! once under the policy, whatever number of tainted paths reach it.
 
+use crate::budget::{Budget, Exceeded};
 use crate::policy::{self, Policy, Taint};
 use crate::queue::TxQueue;
 use crate::services::Services;
@@ -181,8 +182,20 @@ fn through_pool(policy: Policy, amount: f64, value: u64) -> Taint {
     Taint { amount: n as f64, ranges: if n > 0 { vec![(0, n)] } else { Vec::new() } }
 }
 
-/// Traces from `starts` (output numbers, each tainted whole).
-pub fn trace(view: &impl ChainView, services: &dyn Services, starts: &[u64], options: TraceOptions) -> Flow {
+/// Traces from `starts` (output numbers, each tainted whole), within `budget`: a
+/// step per transaction split, a record per node, edge and endpoint kept.
+///
+/// # Errors
+/// When the budget runs out or is cancelled (no partial flow is returned: a
+/// truncated trace would understate where the value went).
+pub fn trace(
+    view: &impl ChainView,
+    services: &dyn Services,
+    starts: &[u64],
+    options: TraceOptions,
+    budget: &Budget,
+) -> Result<Flow, Exceeded> {
+    budget.charge(starts.len() as u64)?;
     let mut starts = starts.to_vec();
     starts.sort_unstable();
     starts.dedup();
@@ -203,14 +216,15 @@ pub fn trace(view: &impl ChainView, services: &dyn Services, starts: &[u64], opt
         },
         pending: FxHashMap::default(),
         start_set: starts.iter().copied().collect(),
+        budget,
     };
     match options.direction {
-        Direction::Forward => tracer.forward(&starts),
-        Direction::Backward => tracer.backward(&starts),
+        Direction::Forward => tracer.forward(&starts)?,
+        Direction::Backward => tracer.backward(&starts)?,
     }
     let mut flow = tracer.flow;
     flow.merge();
-    flow
+    Ok(flow)
 }
 
 impl Flow {
@@ -261,9 +275,17 @@ struct Tracer<'a, V> {
     flow: Flow,
     pending: FxHashMap<u64, Pending>,
     start_set: FxHashSet<u64>,
+    budget: &'a Budget,
 }
 
 impl<V: ChainView> Tracer<'_, V> {
+    /// Spends a step on the next transaction, and checks the records kept so far
+    /// (counted before merging, so an upper bound).
+    fn step(&self) -> Result<(), Exceeded> {
+        self.budget.charge(1)?;
+        self.budget.hold(self.flow.nodes.len() + self.flow.edges.len() + self.flow.endpoints.len())
+    }
+
     fn end(&mut self, output: Option<u64>, tx: u64, value: f64, kind: EndKind, hop: u32) {
         let address = output.map(|o| self.view.address(o));
         let service = if kind == EndKind::Service { address.and_then(|a| self.services.service_of(a)) } else { None };
@@ -290,7 +312,7 @@ impl<V: ChainView> Tracer<'_, V> {
         self.options.stop_at_services && self.services.service_of(self.view.address(output)).is_some()
     }
 
-    fn forward(&mut self, starts: &[u64]) {
+    fn forward(&mut self, starts: &[u64]) -> Result<(), Exceeded> {
         let mut queue = TxQueue::new(true);
         for &o in starts {
             let t = self.view.output_tx(o);
@@ -304,6 +326,7 @@ impl<V: ChainView> Tracer<'_, V> {
         let mut split = policy::Split { outputs: Vec::new(), fee: 0.0 };
         while let Some(t) = queue.pop() {
             let Some(p) = self.pending.remove(&t) else { continue };
+            self.step()?;
             self.flow.visited += 1;
             let outs = self.view.outputs(t);
             let side = self.pool_side(t);
@@ -341,6 +364,7 @@ impl<V: ChainView> Tracer<'_, V> {
                 }
             }
         }
+        Ok(())
     }
 
     /// What transaction `t` moves across the pools (nothing on Bitcoin).
@@ -431,7 +455,7 @@ impl<V: ChainView> Tracer<'_, V> {
         self.wait(t, hop + 1, position, taint).then_some(t)
     }
 
-    fn backward(&mut self, starts: &[u64]) {
+    fn backward(&mut self, starts: &[u64]) -> Result<(), Exceeded> {
         let mut queue = TxQueue::new(false);
         for &o in starts {
             let t = self.view.output_tx(o);
@@ -442,6 +466,7 @@ impl<V: ChainView> Tracer<'_, V> {
         }
         while let Some(t) = queue.pop() {
             let Some(p) = self.pending.remove(&t) else { continue };
+            self.step()?;
             self.flow.visited += 1;
             let ins = self.view.inputs(t);
             let outs = self.view.outputs(t);
@@ -498,5 +523,6 @@ impl<V: ChainView> Tracer<'_, V> {
                 }
             }
         }
+        Ok(())
     }
 }

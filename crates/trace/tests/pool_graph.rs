@@ -81,7 +81,8 @@ impl Services for Exchange {
 fn run(policy: Policy, direction: Direction, start: u64) -> Flow {
     let exchange = Exchange(Service { name: "exchange_x".into(), category: "exchange".into() });
     let options = TraceOptions { policy, direction, stop_at_services: true, ..TraceOptions::default() };
-    trace(&Shielded { linked: true }, &exchange, &[start], options)
+    trace(&Shielded { linked: true }, &exchange, &[start], options, &trace::Budget::unlimited())
+        .expect("an unlimited trace")
 }
 
 /// Value per kind of end.
@@ -127,7 +128,9 @@ fn fifo_carries_whole_zatoshis_and_conserves_the_taint() {
 #[test]
 fn without_links_the_value_stops_at_the_pool() {
     let exchange = Exchange(Service { name: "exchange_x".into(), category: "exchange".into() });
-    let flow = trace(&Shielded { linked: false }, &exchange, &[0], TraceOptions::default());
+    let flow =
+        trace(&Shielded { linked: false }, &exchange, &[0], TraceOptions::default(), &trace::Budget::unlimited())
+            .expect("an unlimited trace");
     assert!(close(ends(&flow, EndKind::Pool(Pool::Sapling)), 6.0));
     assert!(flow.pool_hops.is_empty() && flow.node(2).is_none());
 }
@@ -149,7 +152,8 @@ fn backward_a_deshielding_is_traced_to_the_shielding_and_the_rest_to_the_pool() 
 fn a_hop_limit_at_the_pool_stops_the_linked_share_as_a_limit() {
     let exchange = Exchange(Service { name: "exchange_x".into(), category: "exchange".into() });
     let options = TraceOptions { max_hops: 1, ..TraceOptions::default() };
-    let flow = trace(&Shielded { linked: true }, &exchange, &[0], options);
+    let flow = trace(&Shielded { linked: true }, &exchange, &[0], options, &trace::Budget::unlimited())
+        .expect("an unlimited trace");
     assert!(close(ends(&flow, EndKind::Limit), 4.8));
     assert!(close(ends(&flow, EndKind::Pool(Pool::Sapling)), 1.2));
 }

@@ -78,7 +78,7 @@ fn forward_from_the_theft_reaches_every_cash_out_and_the_share_to_exchange_b_is_
     ];
     for (policy, share, reached) in pinned {
         let options = TraceOptions { policy, stop_at_services: true, ..TraceOptions::default() };
-        let flow = trace(&view, &services, &starts, options);
+        let flow = trace(&view, &services, &starts, options, &trace::Budget::unlimited()).expect("an unlimited trace");
         let report = Report::build(&flow, &index, None, &services);
         let exchange_b = report.services.iter().find(|s| s.name == "exchange_b").map_or(0.0, |s| s.share);
         let hit: HashSet<String> = flow
@@ -122,7 +122,8 @@ fn backward_from_a_cash_out_reaches_the_theft() {
             max_hops: 20,
             ..TraceOptions::default()
         };
-        let flow = trace(&view, &trace::NoServices, &starts, options);
+        let flow = trace(&view, &trace::NoServices, &starts, options, &trace::Budget::unlimited())
+            .expect("an unlimited trace");
         let report = Report::build(&flow, &index, None, &trace::NoServices);
         let through_theft = report.nodes.iter().any(|n| theft.contains(&n.txid));
         assert!(through_theft, "{} ({}) does not lead back to the theft", outpoint, cashout["source"]);

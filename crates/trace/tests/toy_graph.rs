@@ -113,7 +113,7 @@ fn exchange(addresses: Vec<u32>) -> Exchange {
 fn run(policy: Policy, direction: Direction, start: u64, change: impl FnOnce(&mut TraceOptions)) -> Flow {
     let mut options = TraceOptions { policy, direction, stop_at_services: true, ..TraceOptions::default() };
     change(&mut options);
-    trace(&Toy::new(), &exchange(vec![6]), &[start], options)
+    trace(&Toy::new(), &exchange(vec![6]), &[start], options, &trace::Budget::unlimited()).expect("an unlimited trace")
 }
 
 /// Endpoints as (output, kind, value), sorted by output.
@@ -198,10 +198,39 @@ fn backward_stops_at_a_service_it_came_from() {
         stop_at_services: true,
         ..TraceOptions::default()
     };
-    let flow = trace(&Toy::new(), &exchange(vec![1]), &[7], options);
+    let flow =
+        trace(&Toy::new(), &exchange(vec![1]), &[7], options, &trace::Budget::unlimited()).expect("an unlimited trace");
     assert_eq!(ends(&flow), vec![(0, EndKind::Service, 2.4), (1, EndKind::Coinbase, 1.6)]);
     assert_eq!(flow.endpoints.iter().find(|e| e.kind == EndKind::Service).unwrap().service, Some(0));
     options.max_hops = 1;
-    let flow = trace(&Toy::new(), &exchange(vec![]), &[7], options);
+    let flow =
+        trace(&Toy::new(), &exchange(vec![]), &[7], options, &trace::Budget::unlimited()).expect("an unlimited trace");
     assert_eq!(ends(&flow), vec![(2, EndKind::Limit, 2.4), (6, EndKind::Limit, 1.6)]);
+}
+
+/// A budget stops a trace that would take more steps or keep more records than it
+/// allows, or that was cancelled, instead of returning a truncated flow.
+#[test]
+fn a_budget_bounds_the_trace() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    use trace::{Budget, Exceeded};
+    let options = TraceOptions { policy: Policy::Haircut, direction: Direction::Forward, ..TraceOptions::default() };
+    let full = trace(&Toy::new(), &exchange(vec![]), &[0], options, &Budget::unlimited()).expect("an unlimited trace");
+    assert!(full.visited >= 2, "the toy trace goes through several transactions");
+    let steps = full.visited + 1; // one per start and one per transaction split
+    let enough = Budget::new(steps, u64::MAX, None);
+    assert_eq!(trace(&Toy::new(), &exchange(vec![]), &[0], options, &enough).map(|f| f.visited), Ok(full.visited));
+    let short = Budget::new(steps - 1, u64::MAX, None);
+    assert_eq!(
+        trace(&Toy::new(), &exchange(vec![]), &[0], options, &short).err(),
+        Some(Exceeded::Steps { limit: steps - 1 })
+    );
+    let small = Budget::new(u64::MAX, 1, None);
+    assert_eq!(
+        trace(&Toy::new(), &exchange(vec![]), &[0], options, &small).err(),
+        Some(Exceeded::Records { limit: 1 })
+    );
+    let cancelled = Budget::new(u64::MAX, u64::MAX, Some(Arc::new(AtomicBool::new(true))));
+    assert_eq!(trace(&Toy::new(), &exchange(vec![]), &[0], options, &cancelled).err(), Some(Exceeded::Cancelled));
 }

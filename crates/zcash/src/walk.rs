@@ -3,7 +3,8 @@
 
 use crate::block::Block;
 use crate::header::Header;
-use chain::headers::HeaderTree;
+use bitcoin::pow::Work;
+use chain::headers::{BestChain, HeaderTree};
 use chain::{BlockHash, BlockLocation, BlocksDir, ReadError, ReadWarning};
 
 /// The most-work chain of a blocks directory.
@@ -11,8 +12,30 @@ use chain::{BlockHash, BlockLocation, BlocksDir, ReadError, ReadWarning};
 pub struct MainChain {
     /// Its blocks in height order: height, where stored, hash.
     pub blocks: Vec<(u32, BlockLocation, BlockHash)>,
-    /// What the blk reader skipped.
+    /// Per block, the work of the chain up to it from its first block.
+    pub chain_work: Vec<Work>,
+    /// What the reader skipped: damaged records and headers, and orphans (blocks
+    /// whose parent is not in the directory).
     pub warnings: Vec<ReadWarning>,
+}
+
+impl MainChain {
+    /// The chain of `best` in `tree`, with what was skipped.
+    pub fn of(tree: &HeaderTree, best: &BestChain, dir: &BlocksDir, mut warnings: Vec<ReadWarning>) -> Self {
+        let node = |n: usize| tree.node(n);
+        let blocks = best.blocks.iter().map(|&n| (tree.height(n), node(n).location, node(n).header.hash)).collect();
+        let chain_work = best.blocks.iter().map(|&n| node(n).chain_work()).collect();
+        warnings.extend(best.orphans.iter().map(|&n| ReadWarning {
+            file: dir.file_path(node(n).location.file),
+            offset: node(n).location.offset,
+            message: format!(
+                "block {} is an orphan (its parent {} is not in the directory): not indexed",
+                node(n).header.hash,
+                node(n).header.prev_hash
+            ),
+        }));
+        Self { blocks, chain_work, warnings }
+    }
 }
 
 /// The main chain's blocks: height, where each is stored and its hash.
@@ -30,7 +53,7 @@ pub fn main_chain(dir: &BlocksDir) -> Result<MainChain, ReadError> {
                 offset: location.offset,
                 message: e.to_string(),
             })?;
-            tree.insert(header.as_bitcoin(), *location);
+            tree.insert_proven(header.as_bitcoin(), *location, &file.path, &mut warnings);
         }
         warnings.append(&mut file.warnings);
     }
@@ -40,9 +63,7 @@ pub fn main_chain(dir: &BlocksDir) -> Result<MainChain, ReadError> {
         dir.read_block(&node.location, &mut buf).ok()?;
         Block::decode(&buf).ok()?.height()
     });
-    let blocks =
-        best.blocks.iter().map(|&n| (tree.height(n), tree.node(n).location, tree.node(n).header.hash)).collect();
-    Ok(MainChain { blocks, warnings })
+    Ok(MainChain::of(&tree, &best, dir, warnings))
 }
 
 /// Calls `f` with every main-chain block in height order.

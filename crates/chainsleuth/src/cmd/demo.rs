@@ -135,7 +135,13 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         None => (sanctioned_outputs(&index, &label_set), "outputs paid to sanctioned or theft addresses"),
     };
     let options = trace::TraceOptions { stop_at_services: true, max_hops: 20, ..Default::default() };
-    let flow = trace::trace(&trace::IndexView::new(&index, Some(&entities)), &services, &starts, options);
+    let flow = trace::trace(
+        &trace::IndexView::new(&index, Some(&entities)),
+        &services,
+        &starts,
+        options,
+        &trace::Budget::unlimited(),
+    )?;
     let report = trace::Report::build(&flow, &index, Some(&entities), &services);
     let _ = writeln!(
         s,
@@ -171,8 +177,11 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let mut screenings = Vec::new();
     for deposit in deposits.iter().take(6) {
         let Some(address) = &deposit.address else { continue };
-        let screening =
-            screener.screen(address, tags::ScreenOptions { hops: 5, directions: tags::Directions::Received })?;
+        let screening = screener.screen(
+            address,
+            tags::ScreenOptions { hops: 5, directions: tags::Directions::Received },
+            &trace::Budget::unlimited(),
+        )?;
         let top = screening.rules_fired.first().map_or("no rule fired".to_owned(), |r| r.reason.clone());
         let _ = writeln!(
             s,

@@ -74,7 +74,8 @@ pub fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
 pub fn entity(args: &EntityArgs) -> anyhow::Result<()> {
     let index = open_index(&args.index)?;
     let analysis = Analysis::open(&index)?;
-    let json = server::views::entity(&index, analysis.as_ref(), &args.entity, args.page.limit, args.page.offset)?;
+    let json =
+        server::views::entity(&index, analysis.as_ref(), &args.entity, args.page.view(), &trace::Budget::unlimited())?;
     if args.json {
         return print_json(&json);
     }

@@ -95,7 +95,13 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
 pub fn address(args: &AddressArgs) -> anyhow::Result<()> {
     let index = open(&args.index)?;
     let analysis = analysis::Analysis::open(&index)?;
-    let json = server::views::address(&index, analysis.as_ref(), &args.address, args.page.limit, args.page.offset)?;
+    let json = server::views::address(
+        &index,
+        analysis.as_ref(),
+        &args.address,
+        args.page.view(),
+        &trace::Budget::unlimited(),
+    )?;
     let unit = index.network().unit();
     if args.json {
         return print_json(&json);

@@ -136,9 +136,23 @@ pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
         "sent" => Directions::Sent,
         _ => Directions::Both,
     };
-    let report = screener.screen(&args.subject, ScreenOptions { hops: args.hops, directions })?;
+    let report =
+        screener.screen(&args.subject, ScreenOptions { hops: args.hops, directions }, &trace::Budget::unlimited())?;
+    let as_of = server::live::AsOf::of(
+        &index,
+        analysis.as_ref(),
+        server::live::Labels { version: tags::store::version(&dir)?, count: labels.len() },
+    );
+    if let Some(c) = as_of.clustering.as_ref().filter(|c| c.behind) {
+        log::warn!(
+            "the clustering covers the chain up to height {}, the index goes further: addresses first seen since have no entity and inherit no labels (run `chainsleuth cluster`)",
+            c.tip_height
+        );
+    }
     if args.json {
-        return print_json(&report);
+        let mut json = serde_json::to_value(&report)?;
+        json["as_of"] = serde_json::to_value(&as_of)?;
+        return print_json(&json);
     }
     let mut s = String::new();
     let _ = writeln!(s, "subject     {} ({})", report.subject, report.subject_type);

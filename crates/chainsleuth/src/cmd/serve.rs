@@ -10,9 +10,6 @@ use std::fmt::Write as _;
 /// `chainsleuth serve`.
 pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let dir = args.index.dir();
-    let index = Index::open(&dir).with_context(|| format!("cannot open the index at {}", dir.display()))?;
-    let analysis = analysis::Analysis::open(&index)?;
-    let labels = tags::LabelSet::load(&dir, &index, analysis.as_ref())?;
     let config = risk_config(args.config.as_deref())?;
     if server::keys::list(&dir)?.iter().all(|k| k.revoked.is_some()) {
         log::warn!("no API key yet: every /v1 request will get 401 (chainsleuth apikey create)");
@@ -23,10 +20,13 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         timeout: std::time::Duration::from_secs(args.timeout.max(1)),
         header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
         max_connections: args.max_connections.max(1),
+        max_steps: args.max_steps,
+        max_records: args.max_records,
+        max_response: args.max_response,
         ..server::Limits::default()
     };
-    log::info!("{} labels loaded", labels.len());
-    let state = server::AppState::new(index, analysis, labels, config, limits)?;
+    let state = server::AppState::new(&dir, config, limits)?;
+    log::info!("{} labels loaded", state.live.current().labels.len());
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(threads) = args.threads {
         runtime.worker_threads(threads.max(1));

@@ -56,7 +56,7 @@ pub fn run(args: &TraceArgs) -> anyhow::Result<()> {
     if let Some(links) = &links {
         view = view.with_pool_links(links);
     }
-    let flow = trace::trace(&view, services, &starts, options);
+    let flow = trace::trace(&view, services, &starts, options, &trace::Budget::unlimited())?;
     let report = Report::build(&flow, &index, analysis.as_ref(), services);
     let format = if args.json { "json" } else { args.format.as_str() };
     let text = match format {

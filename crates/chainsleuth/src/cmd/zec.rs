@@ -314,7 +314,13 @@ pub fn demo(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
     let services = trace::LabelFile::read(&labels, &index, None)?;
     let starts = trace::start_outputs(&index, theft_txid)?;
     let options = trace::TraceOptions { max_hops: 8, stop_at_services: true, ..trace::TraceOptions::default() };
-    let flow = trace::trace(&trace::IndexView::new(&index, None).with_pool_links(&links), &services, &starts, options);
+    let flow = trace::trace(
+        &trace::IndexView::new(&index, None).with_pool_links(&links),
+        &services,
+        &starts,
+        options,
+        &trace::Budget::unlimited(),
+    )?;
     let report = trace::Report::build(&flow, &index, None, &services);
     let _ = writeln!(
         s,
