@@ -109,6 +109,14 @@ pub struct ServeArgs {
     /// Largest answer, in bytes of JSON; beyond it, a JSON 413.
     #[arg(long, default_value_t = server::Limits::default().max_response)]
     pub max_response: usize,
+    /// Size in MiB at which the audit log (`<index>/audit.log`) is rotated to
+    /// `audit.log.1` (nine rotated files are kept).
+    #[arg(long, default_value_t = server::Limits::default().audit_max_bytes >> 20)]
+    pub audit_max_mb: u64,
+    /// Answer even when the audit log cannot be written (by default such
+    /// answers are refused with a JSON 503, `audit_unavailable`).
+    #[arg(long)]
+    pub audit_fail_open: bool,
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,

@@ -228,6 +228,8 @@ fn the_http_api_answers_behind_keys_and_keeps_an_audit_log() {
     let (data, d) = prepared();
     let created: Value =
         serde_json::from_str(&ok(run(&with_index(&["apikey", "create", "--name", "test", "--json"], &d)))).unwrap();
+    // A record torn by a crash before this server started.
+    std::fs::write(data.path().join("audit.log"), "{\"time\": \"torn").unwrap();
     let key = created["key"].as_str().unwrap().to_owned();
     let server = start(&d, &[]);
     let a = server.addr.as_str();
@@ -301,7 +303,6 @@ fn the_http_api_answers_behind_keys_and_keeps_an_audit_log() {
     assert_eq!(status, 200);
     assert_eq!(json(&body)["traced_value"], 6_924_881_904u64);
 
-    // Every screening request and its answer is in the audit log.
     // The key file and the audit log are the owner's alone.
     #[cfg(unix)]
     for secret in ["audit.log", "apikeys.json"] {
@@ -309,12 +310,27 @@ fn the_http_api_answers_behind_keys_and_keeps_an_audit_log() {
         let mode = std::fs::metadata(data.path().join(secret)).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{secret}: {mode:o}");
     }
+    // Every /v1 request is in the audit log, refusals too, with the answer's
+    // digest and a summary rather than the answer.
     let audit = std::fs::read_to_string(data.path().join("audit.log")).unwrap();
-    let lines: Vec<Value> = audit.lines().map(json).collect();
-    assert_eq!(lines.len(), 2, "one GET and one batch screening");
-    assert_eq!(lines[0]["endpoint"], "GET /v1/screen");
-    assert_eq!(lines[0]["key"], created["id"]);
-    assert_eq!(lines[0]["answer"]["risk_level"], "high");
+    assert!(audit.starts_with("{\"time\": \"torn\n"), "the torn record is closed: {audit}");
+    let lines: Vec<Value> = audit.lines().skip(1).map(json).collect();
+    let screening = lines
+        .iter()
+        .find(|l| l["endpoint"] == "GET /v1/screen/{subject}" && l["status"] == 200)
+        .unwrap_or_else(|| panic!("{audit}"));
+    assert_eq!(screening["key"], created["id"]);
+    assert_eq!(screening["summary"]["risk_level"], "high");
+    assert_eq!(screening["request"]["direction"], "both");
+    assert_eq!(screening["answer_sha256"].as_str().unwrap().len(), 64);
+    assert!(screening["generation"].is_u64() && screening.get("answer").is_none());
+    let batch = lines.iter().find(|l| l["endpoint"] == "POST /v1/screen" && l["status"] == 200).unwrap();
+    assert_eq!(batch["summary"].as_array().unwrap().len(), 3);
+    let refused = lines.iter().filter(|l| l["status"] == 401).count();
+    assert!(refused >= 7, "each 401 is recorded: {audit}");
+    let bad = lines.iter().find(|l| l["status"] == 400 && l["endpoint"] == "POST /v1/trace").unwrap();
+    assert_eq!(bad["error"], "bad_request");
+    assert!(audit.len() < 64 * lines.len().max(1) * 16, "records are small");
 
     // A revoked key is refused at once.
     ok(run(&with_index(&["apikey", "revoke", created["id"].as_str().unwrap()], &d)));
@@ -529,4 +545,19 @@ fn answers_say_when_the_clustering_is_behind_the_index() {
         serde_json::from_str(&ok(run(&with_index(&["screen", miner, "--hops", "1", "--json"], &d)))).unwrap();
     assert_eq!(report["as_of"]["clustering"]["behind"], false, "{report:#}");
     assert_eq!(report["as_of"]["clustering"]["tip_height"], report["as_of"]["tip"]["height"]);
+}
+
+#[test]
+fn an_answer_that_cannot_be_audited_is_not_given() {
+    let (data, d, key) = keyed();
+    let log = data.path().join("audit.log");
+    let _ = std::fs::remove_file(&log);
+    std::os::unix::fs::symlink("/dev/full", &log).unwrap();
+    let path = "/v1/screen/808af00734ad1b529937040b056106fa5583b68eff000edc9821afeebf37cd40:0?hops=1";
+    let server = start(&d, &[]);
+    let (status, _, body) = http(&server.addr, "GET", path, Some(&key), None);
+    assert_eq!((status, json(&body)["error"]["code"].as_str()), (503, Some("audit_unavailable")), "{body}");
+    let server = start(&d, &["--audit-fail-open"]);
+    let (status, _, body) = http(&server.addr, "GET", path, Some(&key), None);
+    assert_eq!(status, 200, "{body}");
 }

@@ -1,12 +1,14 @@
 //! The HTTP API: routes, API-key authorization, per-key rate limits, request limits,
-//! JSON errors naming the field at fault, and the audit log of screenings.
+//! JSON errors naming the field at fault, and the audit log of every request.
 
-use crate::audit::AuditLog;
+use crate::audit::{AuditLog, Record};
 use crate::keys::{self, KeyRecord};
 use crate::limits::RateLimiter;
-use crate::live::{Live, Snapshot};
+use crate::live::{FileId, Live, Snapshot};
 use crate::views::{self, Page, ViewError};
+use anyhow::Context;
 use axum::body::Bytes;
+use axum::extract::MatchedPath;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -16,7 +18,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tags::{Directions, RiskConfig, ScreenOptions, Screener};
 use trace::{Budget, CancelOnDrop, Exceeded};
 
@@ -56,6 +58,11 @@ pub struct Limits {
     pub max_trace_from: usize,
     /// How often to look for a newly committed index, clustering or labels.
     pub reload_interval: Duration,
+    /// Size at which the audit log is rotated.
+    pub audit_max_bytes: u64,
+    /// Answer even when the audit log cannot be written (by default such an
+    /// answer is refused with a 503).
+    pub audit_fail_open: bool,
 }
 
 impl Default for Limits {
@@ -75,6 +82,8 @@ impl Default for Limits {
             max_response: 16 << 20,
             max_trace_from: 100,
             reload_interval: Duration::from_millis(500),
+            audit_max_bytes: 256 << 20,
+            audit_fail_open: false,
         }
     }
 }
@@ -102,7 +111,9 @@ impl AppState {
     /// When the index cannot be opened, the key file read or the audit log opened.
     pub fn new(dir: &std::path::Path, config: RiskConfig, limits: Limits) -> anyhow::Result<Self> {
         let live = Live::open(dir)?;
-        let audit = AuditLog::open(&dir.join("audit.log"))?;
+        let path = dir.join("audit.log");
+        let audit = AuditLog::open(&path, limits.audit_max_bytes)
+            .with_context(|| format!("cannot open the audit log {}", path.display()))?;
         let keys = KeyCache::load(dir)?;
         let limiter = RateLimiter::new(limits.rate_per_second, limits.rate_burst);
         Ok(Self { live, config, limits, audit, keys, limiter })
@@ -119,10 +130,11 @@ impl AppState {
     }
 }
 
-/// Valid keys by hash, reloaded when the key file changes.
+/// Valid keys by hash, reloaded when the key file changes (it is replaced by
+/// rename, so a change gives it a new identity).
 struct KeyCache {
     dir: std::path::PathBuf,
-    state: RwLock<(Option<SystemTime>, HashMap<String, String>)>,
+    state: RwLock<(Option<FileId>, HashMap<String, String>)>,
 }
 
 impl KeyCache {
@@ -132,8 +144,8 @@ impl KeyCache {
         Ok(cache)
     }
 
-    fn modified(&self) -> Option<SystemTime> {
-        std::fs::metadata(keys::keys_path(&self.dir)).and_then(|m| m.modified()).ok()
+    fn modified(&self) -> Option<FileId> {
+        FileId::of(&keys::keys_path(&self.dir))
     }
 
     fn refresh(&self) -> anyhow::Result<()> {
@@ -235,7 +247,8 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/screen/{subject}", get(screen_one))
         .route("/v1/screen", post(screen_batch))
         .route("/v1/trace", post(trace_flow))
-        .route_layer(middleware::from_fn_with_state(state.clone(), authorize));
+        .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
+        .route_layer(middleware::from_fn_with_state(state.clone(), audit));
     Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -249,7 +262,12 @@ pub fn router(state: Shared) -> Router {
             }
         })
         .layer(DefaultBodyLimit::max(limits.max_body))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits.timeout))
+        // A backstop: the work of /v1 answers has its own deadline (see `answer`),
+        // answered and audited before this one fires.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.timeout + Duration::from_secs(1),
+        ))
         .layer(middleware::from_fn(json_errors))
         .with_state(state)
 }
@@ -322,8 +340,68 @@ async fn authorize(State(state): State<Shared>, mut request: Request, next: Next
         }
         return response;
     }
-    request.extensions_mut().insert(KeyId(id));
-    next.run(request).await
+    request.extensions_mut().insert(KeyId(id.clone()));
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(KeyId(id));
+    response
+}
+
+/// The longest request target kept in an audit record.
+const AUDIT_TARGET_BYTES: usize = 2_048;
+
+/// Records every `/v1` request in the audit log once it is answered (a refusal
+/// too): who, what, the status, and the answer's digest. When the record cannot
+/// be written the answer is refused with a 503, unless the server fails open.
+async fn audit(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("?", MatchedPath::as_str).to_owned();
+    let endpoint = format!("{} {route}", request.method());
+    let mut target = request.uri().path_and_query().map_or("", |p| p.as_str()).to_owned();
+    if target.len() > AUDIT_TARGET_BYTES {
+        let mut end = AUDIT_TARGET_BYTES;
+        while !target.is_char_boundary(end) {
+            end -= 1;
+        }
+        target.truncate(end);
+    }
+    let response = next.run(request).await;
+    let (parts, body) = response.into_parts();
+    // Answers are whole in memory already (see `answer`); errors are small.
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let note = parts.extensions.get::<AuditNote>();
+    let error: Option<String> = (parts.status.is_client_error() || parts.status.is_server_error())
+        .then(|| serde_json::from_slice::<Value>(&bytes).ok()?["error"]["code"].as_str().map(str::to_owned))
+        .flatten();
+    let record = Record {
+        time: humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string(),
+        key: parts.extensions.get::<KeyId>().map(|k| k.0.as_str()),
+        endpoint: &endpoint,
+        target: &target,
+        request: note.map_or(&Value::Null, |n| &n.request),
+        status: parts.status.as_u16(),
+        error: error.as_deref(),
+        answer_sha256: hex_sha256(&bytes),
+        answer_bytes: bytes.len(),
+        summary: note.map_or(&Value::Null, |n| &n.summary),
+        generation: note.map(|n| n.generation),
+    };
+    if let Err(e) = state.audit.record(&record) {
+        log::error!("cannot write the audit log: {e}");
+        if !state.limits.audit_fail_open {
+            return ApiError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "audit_unavailable",
+                message: "the answer cannot be recorded in the audit log, so it is not given".into(),
+                field: None,
+            }
+            .into_response();
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
 }
 
 async fn health(State(state): State<Shared>) -> Json<Value> {
@@ -338,38 +416,50 @@ async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
-/// An answer to audit once it is given: the key, the endpoint and the request.
-struct Audited {
-    key: KeyId,
-    endpoint: &'static str,
+/// What a handler tells the audit log: the request as it read it, a summary of
+/// the answer, and the generation it was answered from.
+#[derive(Debug, Clone)]
+struct AuditNote {
     request: Value,
+    summary: Value,
+    generation: u64,
+}
+
+/// The part of an answer kept in the audit log beside its digest.
+type Summarize = fn(&Value) -> Value;
+
+/// No summary: the digest names the answer.
+fn no_summary(_: &Value) -> Value {
+    Value::Null
 }
 
 /// Computes an answer off the async workers, from one committed state, within
-/// the request's budget, and serialises it.
+/// the request's budget and deadline, and serialises it.
 ///
-/// The budget's cancellation flag is set when this future is dropped (the
-/// timeout fired, or the client hung up), which stops the work where it checks
-/// its budget. An answer read while a rollback was committed is computed again
-/// on the new state; every answer says which state it is of (`as_of`).
+/// The budget's cancellation flag is set when this future ends or is dropped
+/// (the deadline passed, or the client hung up), which stops the work where it
+/// checks its budget. An answer read while a rollback was committed is computed
+/// again on the new state; every answer says which state it is of (`as_of`),
+/// and carries an [`AuditNote`] of `request` and its `summarize`d self.
 async fn answer(
     state: &Shared,
-    audited: Option<Audited>,
+    request: Value,
+    summarize: Summarize,
     work: impl Fn(&Snapshot, &Budget) -> Result<Value, ApiError> + Send + 'static,
 ) -> Result<Response, ApiError> {
     /// Tries before giving up on an index that keeps rolling back.
     const ATTEMPTS: usize = 3;
     let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let _cancel_on_drop = CancelOnDrop(cancel.clone());
-    let state = state.clone();
+    let shared = state.clone();
+    let limits = state.limits;
     let run = move || {
-        let limits = state.limits;
         for _ in 0..ATTEMPTS {
-            let snapshot = state.live.current();
+            let snapshot = shared.live.current();
             let budget = Budget::new(limits.max_steps, limits.max_records, Some(cancel.clone()));
             let mut value = work(&snapshot, &budget)?;
-            if !state.live.unchanged(&snapshot) {
-                if let Err(e) = state.live.refresh() {
+            if !shared.live.unchanged(&snapshot) {
+                if let Err(e) = shared.live.refresh() {
                     log::warn!("cannot open the new index state: {e:#}");
                 }
                 continue;
@@ -390,10 +480,10 @@ async fn answer(
                     field: None,
                 });
             }
-            if let Some(a) = &audited {
-                state.audit.record(&a.key.0, a.endpoint, &a.request, &value);
-            }
-            return Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response());
+            let note = AuditNote { request, summary: summarize(&value), generation: snapshot.as_of.generation };
+            let mut response = ([(header::CONTENT_TYPE, "application/json")], bytes).into_response();
+            response.extensions_mut().insert(note);
+            return Ok(response);
         }
         Err(ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
@@ -402,7 +492,26 @@ async fn answer(
             field: None,
         })
     };
-    tokio::task::spawn_blocking(run).await.map_err(ApiError::internal)?
+    match tokio::time::timeout(limits.timeout, tokio::task::spawn_blocking(run)).await {
+        Ok(done) => done.map_err(ApiError::internal)?,
+        Err(_) => Err(Exceeded::Cancelled.into()),
+    }
+}
+
+/// A screening's summary: its risk.
+fn screening_summary(answer: &Value) -> Value {
+    json!({"risk_level": answer["risk_level"], "risk_score": answer["risk_score"]})
+}
+
+/// A batch's summary: each subject's risk, in order.
+fn batch_summary(answer: &Value) -> Value {
+    let results = answer["results"].as_array().map(Vec::as_slice).unwrap_or_default();
+    Value::Array(
+        results
+            .iter()
+            .map(|r| json!({"subject": r["subject"], "risk_level": r["risk_level"], "risk_score": r["risk_score"]}))
+            .collect(),
+    )
 }
 
 fn page(query: &HashMap<String, String>) -> Result<Page, ApiError> {
@@ -420,12 +529,16 @@ async fn address(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let page = page(&query)?;
-    answer(&state, None, move |s, budget| Ok(views::address(&s.index, s.analysis.as_ref(), &address, page, budget)?))
-        .await
+    let request = json!({"address": address, "limit": page.limit, "offset": page.offset});
+    answer(&state, request, no_summary, move |s, budget| {
+        Ok(views::address(&s.index, s.analysis.as_ref(), &address, page, budget)?)
+    })
+    .await
 }
 
 async fn transaction(State(state): State<Shared>, Path(txid): Path<String>) -> Result<Response, ApiError> {
-    answer(&state, None, move |s, _| Ok(views::tx(&s.index, s.analysis.as_ref(), &txid)?)).await
+    let request = json!({"txid": txid});
+    answer(&state, request, no_summary, move |s, _| Ok(views::tx(&s.index, s.analysis.as_ref(), &txid)?)).await
 }
 
 async fn entity(
@@ -434,7 +547,11 @@ async fn entity(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let page = page(&query)?;
-    answer(&state, None, move |s, budget| Ok(views::entity(&s.index, s.analysis.as_ref(), &id, page, budget)?)).await
+    let request = json!({"entity": id, "limit": page.limit, "offset": page.offset});
+    answer(&state, request, no_summary, move |s, budget| {
+        Ok(views::entity(&s.index, s.analysis.as_ref(), &id, page, budget)?)
+    })
+    .await
 }
 
 fn screen_options(state: &AppState, hops: Option<u64>, direction: Option<&str>) -> Result<ScreenOptions, ApiError> {
@@ -465,7 +582,6 @@ fn screen_error(e: tags::screen::ScreenError) -> ApiError {
 
 async fn screen_one(
     State(state): State<Shared>,
-    axum::Extension(key): axum::Extension<KeyId>,
     Path(subject): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
@@ -474,13 +590,9 @@ async fn screen_one(
         None => None,
     };
     let options = screen_options(&state, hops, query.get("direction").map(String::as_str))?;
-    let audited = Audited {
-        key,
-        endpoint: "GET /v1/screen",
-        request: json!({"subject": subject, "hops": options.hops, "direction": options.directions}),
-    };
+    let request = json!({"subject": subject, "hops": options.hops, "direction": options.directions});
     let shared = state.clone();
-    answer(&state, Some(audited), move |s, budget| {
+    answer(&state, request, screening_summary, move |s, budget| {
         let report = shared.screener(s).screen(&subject, options, budget).map_err(screen_error)?;
         serde_json::to_value(&report).map_err(ApiError::internal)
     })
@@ -506,23 +618,15 @@ struct BatchRequest {
     direction: Option<String>,
 }
 
-async fn screen_batch(
-    State(state): State<Shared>,
-    axum::Extension(key): axum::Extension<KeyId>,
-    bytes: Bytes,
-) -> Result<Response, ApiError> {
+async fn screen_batch(State(state): State<Shared>, bytes: Bytes) -> Result<Response, ApiError> {
     let request: BatchRequest = body(&bytes)?;
     if request.subjects.is_empty() || request.subjects.len() > state.limits.max_batch {
         return Err(ApiError::bad("subjects", format!("subjects must hold 1 to {} entries", state.limits.max_batch)));
     }
     let options = screen_options(&state, request.hops, request.direction.as_deref())?;
-    let audited = Audited {
-        key,
-        endpoint: "POST /v1/screen",
-        request: json!({"subjects": request.subjects, "hops": options.hops, "direction": options.directions}),
-    };
+    let note = json!({"subjects": request.subjects, "hops": options.hops, "direction": options.directions});
     let shared = state.clone();
-    answer(&state, Some(audited), move |s, budget| {
+    answer(&state, note, batch_summary, move |s, budget| {
         let screener = shared.screener(s);
         let mut results = Vec::with_capacity(request.subjects.len());
         for subject in &request.subjects {
@@ -585,7 +689,9 @@ async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Respons
         stop_at_services: request.stop_at_services,
         until_height: request.until_height,
     };
-    answer(&state, None, move |s, budget| {
+    let note = json!({"from": request.from, "direction": direction, "policy": policy.name(), "max_hops": max_hops,
+        "min_value": options.min_value, "stop_at_services": options.stop_at_services, "until_height": options.until_height});
+    answer(&state, note, no_summary, move |s, budget| {
         let mut starts = Vec::new();
         for from in &request.from {
             starts.extend(trace::start_outputs(&s.index, from).map_err(|e| ApiError::bad("from", e))?);

@@ -79,9 +79,10 @@ pub fn create(index_dir: &Path, name: &str, now: &str) -> Result<(KeyRecord, Str
         created: now.to_owned(),
         revoked: None,
     };
-    let mut keys = list(index_dir)?;
-    keys.push(record.clone());
-    save(index_dir, &keys)?;
+    update(index_dir, |keys| {
+        keys.push(record.clone());
+        Ok(())
+    })?;
     Ok((record, key))
 }
 
@@ -90,8 +91,47 @@ pub fn create(index_dir: &Path, name: &str, now: &str) -> Result<(KeyRecord, Str
 /// # Errors
 /// When there is no such key, or on I/O errors.
 pub fn revoke(index_dir: &Path, id: &str, now: &str) -> Result<(), KeyError> {
+    update(index_dir, |keys| {
+        let record = keys.iter_mut().find(|k| k.id == id).ok_or_else(|| KeyError::Unknown(id.to_owned()))?;
+        record.revoked.get_or_insert_with(|| now.to_owned());
+        Ok(())
+    })
+}
+
+/// Reads, changes and rewrites the key file under an exclusive lock (on
+/// `apikeys.json.lock`), so that concurrent changes cannot undo each other (a
+/// create that read the file before a revocation would otherwise write it back).
+fn update(index_dir: &Path, change: impl FnOnce(&mut Vec<KeyRecord>) -> Result<(), KeyError>) -> Result<(), KeyError> {
+    let path = index_dir.join("apikeys.json.lock");
+    let lock = std::fs::File::create(&path).map_err(|e| KeyError::Io(path.clone(), e))?;
+    lock.lock().map_err(|e| KeyError::Io(path, e))?;
     let mut keys = list(index_dir)?;
-    let record = keys.iter_mut().find(|k| k.id == id).ok_or_else(|| KeyError::Unknown(id.to_owned()))?;
-    record.revoked.get_or_insert_with(|| now.to_owned());
+    change(&mut keys)?;
     save(index_dir, &keys)
+    // The lock is released when `lock` is closed.
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A revocation racing with creations is never undone, and no creation is lost.
+    #[test]
+    fn concurrent_changes_do_not_undo_each_other() {
+        for _ in 0..8 {
+            let dir = tempfile::tempdir().unwrap();
+            let (revoked, _) = create(dir.path(), "victim", "t0").unwrap();
+            std::thread::scope(|scope| {
+                scope.spawn(|| revoke(dir.path(), &revoked.id, "t1").unwrap());
+                for n in 0..7 {
+                    let dir = dir.path();
+                    scope.spawn(move || create(dir, &format!("k{n}"), "t1").unwrap());
+                }
+            });
+            let keys = list(dir.path()).unwrap();
+            assert_eq!(keys.len(), 8);
+            let victim = keys.iter().find(|k| k.id == revoked.id).unwrap();
+            assert_eq!(victim.revoked.as_deref(), Some("t1"));
+        }
+    }
 }

@@ -116,10 +116,11 @@ impl Snapshot {
 /// The identity of one file: device, inode, size and modification time (a
 /// commit by rename gives a new inode).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct FileId(u64, u64, u64, Option<SystemTime>);
+pub(crate) struct FileId(u64, u64, u64, Option<SystemTime>);
 
 impl FileId {
-    fn of(path: &Path) -> Option<Self> {
+    /// The identity of the file at `path`, `None` if there is none.
+    pub(crate) fn of(path: &Path) -> Option<Self> {
         use std::os::unix::fs::MetadataExt;
         let m = std::fs::metadata(path).ok()?;
         Some(Self(m.dev(), m.ino(), m.len(), m.modified().ok()))

@@ -23,6 +23,8 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         max_steps: args.max_steps,
         max_records: args.max_records,
         max_response: args.max_response,
+        audit_max_bytes: args.audit_max_mb.max(1) << 20,
+        audit_fail_open: args.audit_fail_open,
         ..server::Limits::default()
     };
     let state = server::AppState::new(&dir, config, limits)?;
