@@ -64,6 +64,9 @@ fn tags_import_replace_list_and_remove() {
     let ofac = fixtures().join("real/sanctions/ofac_0xB10C/sanctioned_addresses_XBT.txt");
     let text = ok(run(&with_index(&["tags", "import", ofac.to_str().unwrap(), "--source", "ofac"], d)));
     assert!(text.contains("imported    434 labels") && text.contains("sanctioned_addresses_XBT.txt:355:"), "{text}");
+    // Mainnet addresses in a regtest index: kept, but said at import, by line.
+    assert!(text.contains("warning     434 labels of another network (kept)"), "{text}");
+    assert!(text.contains("sanctioned_addresses_XBT.txt:1: ") && text.contains("is not a regtest address"), "{text}");
     let tagpack = fixtures().join("real/labels/graphsense_tagpacks/lazarus.yaml");
     ok(run(&with_index(&["tags", "import", tagpack.to_str().unwrap()], d)));
     let list: Value = serde_json::from_str(&ok(run(&with_index(&["tags", "list", "--json"], d)))).unwrap();

@@ -101,8 +101,18 @@ pub struct Rejected {
 pub struct Parsed {
     /// Valid labels.
     pub labels: Vec<Label>,
+    /// The line each label was read from, in step with `labels`.
+    pub lines: Vec<usize>,
     /// Rows left out, with their line numbers.
     pub rejected: Vec<Rejected>,
+}
+
+impl Parsed {
+    /// Keeps a label read from `line`.
+    fn add(&mut self, label: Label, line: usize) {
+        self.labels.push(label);
+        self.lines.push(line);
+    }
 }
 
 /// A file that cannot be read at all in the format.
@@ -249,7 +259,7 @@ fn ofac_list(text: &str, source: &str, today: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let mut add = |address: &str, line: usize| {
         if is_bitcoin_address(address) {
-            parsed.labels.push(ofac_label(address, "OFAC SDN list", None, source, today));
+            parsed.add(ofac_label(address, "OFAC SDN list", None, source, today), line);
         } else {
             parsed.rejected.push(Rejected { line, reason: format!("{address:?} is not a Bitcoin address") });
         }
@@ -352,7 +362,7 @@ fn sdn_xml(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError>
     for (profile, address, line) in pending {
         if is_bitcoin_address(&address) {
             let name = names.get(&profile).cloned().unwrap_or_else(|| format!("SDN profile {profile}"));
-            parsed.labels.push(ofac_label(&address, &name, Some(format!("OFAC SDN profile {profile}")), source, today));
+            parsed.add(ofac_label(&address, &name, Some(format!("OFAC SDN profile {profile}")), source, today), line);
         } else {
             parsed.rejected.push(Rejected { line, reason: format!("{address:?} is not a Bitcoin address") });
         }
@@ -365,6 +375,7 @@ fn sdn_xml(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError>
 fn tagpack(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError> {
     use yaml_rust2::{Yaml, YamlLoader};
     let error = |reason: String| FormatError { format: Format::Tagpack, reason };
+    yaml_bounds(text).map_err(error)?;
     let docs = YamlLoader::load_from_str(text).map_err(|e| error(e.to_string()))?;
     let header = docs.first().and_then(Yaml::as_hash).ok_or_else(|| error("not a YAML mapping".to_owned()))?;
     let tags = header
@@ -426,18 +437,101 @@ fn tagpack(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError>
             },
             None => CONFIDENCE_LEVELS.iter().find(|l| l.0 == "unknown").map_or(5, |l| l.1),
         };
-        parsed.labels.push(Label {
-            address,
-            label,
-            category,
-            source: source.to_owned(),
-            reference: field(tag, "source"),
-            date: field(tag, "lastmod").unwrap_or_else(|| today.to_owned()),
-            confidence,
-            actor: field(tag, "actor"),
-        });
+        parsed.add(
+            Label {
+                address,
+                label,
+                category,
+                source: source.to_owned(),
+                reference: field(tag, "source"),
+                date: field(tag, "lastmod").unwrap_or_else(|| today.to_owned()),
+                confidence,
+                actor: field(tag, "actor"),
+            },
+            line,
+        );
     }
     Ok(parsed)
+}
+
+/// Nodes a YAML file may hold once its aliases are expanded, beyond
+/// [`YAML_EXPANSION`] times the nodes written out.
+const YAML_EXTRA_NODES: u64 = 100_000;
+/// How many times its own nodes a YAML file may expand to through aliases.
+const YAML_EXPANSION: u64 = 4;
+/// Deepest nesting of YAML collections.
+const YAML_DEPTH: usize = 64;
+
+/// Counts what loading `text` would build before it is loaded: a file whose
+/// aliases would expand it beyond a small multiple of itself (a "billion
+/// laughs" file of a few hundred bytes grows to gigabytes), or that nests
+/// deeper than [`YAML_DEPTH`], is refused naming the line.
+fn yaml_bounds(text: &str) -> Result<(), String> {
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::scanner::Marker;
+    #[derive(Default)]
+    struct Count {
+        written: u64,
+        expanded: u64,
+        /// Expanded nodes under each anchor id.
+        anchors: Vec<u64>,
+        /// Open collections: their anchor id and `expanded` where they began.
+        open: Vec<(usize, u64)>,
+        refused: Option<String>,
+    }
+    impl Count {
+        fn anchor(&mut self, id: usize, nodes: u64) {
+            if id > 0 {
+                if self.anchors.len() <= id {
+                    self.anchors.resize(id + 1, 0);
+                }
+                self.anchors[id] = nodes;
+            }
+        }
+    }
+    impl MarkedEventReceiver for Count {
+        fn on_event(&mut self, event: Event, mark: Marker) {
+            if self.refused.is_some() {
+                return;
+            }
+            match event {
+                Event::Scalar(_, _, id, _) => {
+                    self.written += 1;
+                    self.expanded += 1;
+                    self.anchor(id, 1);
+                }
+                Event::SequenceStart(id, _) | Event::MappingStart(id, _) => {
+                    self.written += 1;
+                    self.expanded += 1;
+                    self.open.push((id, self.expanded - 1));
+                    if self.open.len() > YAML_DEPTH {
+                        self.refused = Some(format!("line {}: nested deeper than {YAML_DEPTH} levels", mark.line()));
+                    }
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    if let Some((id, start)) = self.open.pop() {
+                        self.anchor(id, self.expanded - start);
+                    }
+                }
+                Event::Alias(id) => {
+                    self.expanded = self.expanded.saturating_add(self.anchors.get(id).copied().unwrap_or(0));
+                }
+                _ => {}
+            }
+            if self.refused.is_none() && self.expanded > self.written * YAML_EXPANSION + YAML_EXTRA_NODES {
+                self.refused = Some(format!(
+                    "line {}: aliases expand the file to more than {} nodes ({} written): refused",
+                    mark.line(),
+                    self.written * YAML_EXPANSION + YAML_EXTRA_NODES,
+                    self.written
+                ));
+            }
+        }
+    }
+    let mut count = Count::default();
+    // Syntax errors are left for the loader to report.
+    let _ = Parser::new_from_str(text).load(&mut count, true);
+    count.refused.map_or(Ok(()), Err)
 }
 
 /// `address,label,category[,source[,confidence[,date]]]`, a header row allowed.
@@ -480,16 +574,19 @@ fn csv_rows(text: &str, source: &str, today: &str, subjects: Subjects) -> Result
             },
             None => 50,
         };
-        parsed.labels.push(Label {
-            address: address.to_owned(),
-            label: label.to_owned(),
-            category,
-            source: source.to_owned(),
-            reference: row.get(3).filter(|s| !s.is_empty()).map(str::to_owned),
-            date: row.get(5).filter(|s| !s.is_empty()).unwrap_or(today).to_owned(),
-            confidence,
-            actor: None,
-        });
+        parsed.add(
+            Label {
+                address: address.to_owned(),
+                label: label.to_owned(),
+                category,
+                source: source.to_owned(),
+                reference: row.get(3).filter(|s| !s.is_empty()).map(str::to_owned),
+                date: row.get(5).filter(|s| !s.is_empty()).unwrap_or(today).to_owned(),
+                confidence,
+                actor: None,
+            },
+            line,
+        );
     }
     Ok(parsed)
 }
@@ -532,5 +629,26 @@ mod tests {
         assert_eq!(first.reference.as_deref(), Some("https://home.treasury.gov"));
         assert_eq!((parsed.labels[1].label.as_str(), parsed.labels[1].confidence), ("own label", 90));
         assert_eq!(parsed.rejected, vec![Rejected { line: 10, reason: "currency ETH, not BTC".to_owned() }]);
+    }
+
+    #[test]
+    fn yaml_aliases_cannot_blow_up_a_tagpack() {
+        // Nine levels of ten aliases each: 10^9 nodes from a few hundred bytes.
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for n in 1..10 {
+            let p = n - 1;
+            text += &format!("a{n}: &a{n} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n");
+        }
+        text += "tags: []\n";
+        assert!(text.len() < 1_000);
+        let err = tagpack(&text, "t", "2026-01-01").unwrap_err().reason;
+        assert!(err.contains("aliases expand") && err.starts_with("line "), "{err}");
+        let deep = format!("{}x{}", "[".repeat(100), "]".repeat(100));
+        let err = tagpack(&deep, "t", "2026-01-01").unwrap_err().reason;
+        assert!(err.contains("nested deeper than 64"), "{err}");
+        // An alias or two, as a TagPack's shared fields may use, is fine.
+        let fine = "label: &l Lazarus\ncategory: exchange\ntags:\n  - address: 16ti2EXaae5izfkUZ1Zc59HMcsdnHpP5QJ\n    actor: *l\n";
+        let parsed = tagpack(fine, "t", "2026-01-01").unwrap();
+        assert_eq!(parsed.labels[0].actor.as_deref(), Some("Lazarus"));
     }
 }

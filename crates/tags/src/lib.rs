@@ -24,21 +24,45 @@ pub use screen::{Directions, ScreenOptions, ScreenReport, Screener};
 pub use store::{ImportReport, LabelSet, ServiceStops, SourceFile};
 pub use taxonomy::Category;
 
+/// Largest label file read, as stored or once decompressed (OFAC's SDN XML
+/// is about 100 MB).
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
+/// Longest line in a label file.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// Reads a label file's text, bzip2-compressed or not (OFAC's SDN XML is often
-/// fetched as `.bz2`).
+/// fetched as `.bz2`), refusing one larger than [`MAX_FILE_BYTES`] (stored or
+/// decompressed: a few hundred bytes of bzip2 can expand to gigabytes) or with
+/// a line longer than [`MAX_LINE_BYTES`].
 fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
-    use anyhow::Context;
+    read_text_within(path, MAX_FILE_BYTES, MAX_LINE_BYTES)
+}
+
+/// [`read_text`] with the limits given.
+fn read_text_within(path: &std::path::Path, max_bytes: u64, max_line: usize) -> anyhow::Result<String> {
+    use anyhow::{Context, bail};
     use std::io::Read;
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.starts_with(b"BZh") {
-        let mut text = String::new();
-        bzip2::read::MultiBzDecoder::new(bytes.as_slice())
-            .read_to_string(&mut text)
-            .with_context(|| format!("{}: not a bzip2 file of UTF-8 text", path.display()))?;
-        Ok(text)
-    } else {
-        String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > max_bytes {
+        bail!("{}: larger than {} MiB, the limit: refused", path.display(), max_bytes >> 20);
     }
+    if bytes.starts_with(b"BZh") {
+        let mut text = Vec::new();
+        bzip2::read::MultiBzDecoder::new(bytes.as_slice())
+            .take(max_bytes + 1)
+            .read_to_end(&mut text)
+            .with_context(|| format!("{}: not a bzip2 file", path.display()))?;
+        if text.len() as u64 > max_bytes {
+            bail!("{}: decompresses to more than {} MiB, the limit: refused", path.display(), max_bytes >> 20);
+        }
+        bytes = text;
+    }
+    if let Some((n, _)) = bytes.split(|&b| b == b'\n').enumerate().find(|(_, line)| line.len() > max_line) {
+        bail!("{} line {}: longer than {} KiB, the limit: refused", path.display(), n + 1, max_line >> 10);
+    }
+    String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))
 }
 
 /// Parses a label file (bzip2-compressed or not) as `source`; `today` dates
@@ -59,6 +83,7 @@ pub fn read_file(path: &std::path::Path, format: Format, source: &str, today: &s
 /// writing the store. Invalid rows do not fail the import: they are reported.
 pub fn import_file(
     index_dir: &std::path::Path,
+    network: chain::Network,
     path: &std::path::Path,
     format: Format,
     source: &str,
@@ -66,7 +91,27 @@ pub fn import_file(
 ) -> anyhow::Result<ImportReport> {
     let today = now.get(..10).unwrap_or(now);
     let parsed = read_file(path, format, source, today)?;
-    save_parsed(index_dir, path, format, source, now, parsed)
+    let other_network = parsed
+        .labels
+        .iter()
+        .zip(&parsed.lines)
+        .filter(|(label, _)| chain::address::to_script(&label.address, network).is_err())
+        .map(|(label, &line)| {
+            let local = chain::address::to_script_any_network(&label.address)
+                .and_then(|script| chain::address::of_script(&script, network));
+            let reason = match local {
+                Some(local) => format!(
+                    "{} is not a {network} address: the label applies to its script, which this index writes {local} (screen that)",
+                    label.address
+                ),
+                None => format!("{} is not a {network} address: no output of this index can carry it", label.address),
+            };
+            Rejected { line, reason }
+        })
+        .collect();
+    let mut report = save_parsed(index_dir, path, format, source, now, parsed)?;
+    report.other_network = other_network;
+    Ok(report)
 }
 
 /// Imports a CSV of Monero subjects (output keys, txids, `txid:n`) into the
@@ -114,5 +159,38 @@ fn save_parsed(
         imported: file.labels.len(),
         categories,
         rejected: parsed.rejected,
+        other_network: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_bzip2_bomb_is_refused_by_its_decompressed_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bomb.txt.bz2");
+        let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+        encoder.write_all(&vec![b'1'; 4 << 20]).unwrap();
+        let compressed = encoder.finish().unwrap();
+        assert!(compressed.len() < 1_000, "{} bytes", compressed.len());
+        std::fs::write(&path, &compressed).unwrap();
+        let err = read_text_within(&path, 1 << 20, usize::MAX).unwrap_err().to_string();
+        assert!(err.contains("bomb.txt.bz2") && err.contains("decompresses to more than 1 MiB"), "{err}");
+        assert_eq!(read_text_within(&path, 8 << 20, usize::MAX).unwrap().len(), 4 << 20);
+    }
+
+    #[test]
+    fn a_file_too_large_or_with_a_line_too_long_is_refused_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels.csv");
+        std::fs::write(&path, format!("a,b,theft\n{}\n", "x".repeat(5_000))).unwrap();
+        let err = read_text_within(&path, 1 << 20, 4_096).unwrap_err().to_string();
+        assert!(err.contains("labels.csv line 2: longer than 4 KiB"), "{err}");
+        let err = read_text_within(&path, 1_000, usize::MAX).unwrap_err().to_string();
+        assert!(err.contains("labels.csv: larger than"), "{err}");
+        assert!(read_text_within(&path, 1 << 20, 8_192).is_ok());
+    }
 }

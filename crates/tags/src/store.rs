@@ -152,6 +152,11 @@ pub struct ImportReport {
     pub categories: std::collections::BTreeMap<Category, usize>,
     /// Rows left out, with their line numbers.
     pub rejected: Vec<Rejected>,
+    /// Labels kept whose address is of another network than the index's (a
+    /// mainnet list in a test index), with their line numbers and the address
+    /// as this network writes the same script (labels match by script; a
+    /// screening takes this network's form).
+    pub other_network: Vec<Rejected>,
 }
 
 /// Every label, resolved against an index: by address key, by address id and by

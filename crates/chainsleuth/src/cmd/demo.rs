@@ -110,8 +110,22 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
 
     // 5. Labels: OFAC's list, a TagPack, and the exchanges the truth names.
     let now = crate::cmd::screen::utc_now();
-    let ofac = tags::import_file(&index_dir, &bundled(&args.ofac_list), tags::Format::OfacList, "ofac", &now)?;
-    let tagpack = tags::import_file(&index_dir, &bundled(&args.tagpack), tags::Format::Tagpack, "tagpack", &now)?;
+    let ofac = tags::import_file(
+        &index_dir,
+        index.network(),
+        &bundled(&args.ofac_list),
+        tags::Format::OfacList,
+        "ofac",
+        &now,
+    )?;
+    let tagpack = tags::import_file(
+        &index_dir,
+        index.network(),
+        &bundled(&args.tagpack),
+        tags::Format::Tagpack,
+        "tagpack",
+        &now,
+    )?;
     let _ = write!(
         s,
         "\n5. chainsleuth tags import: {} OFAC addresses (skipped: {}), {} TagPack tags",
@@ -122,7 +136,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     if let Some(truth) = truth {
         let labels = args.out.join("labels.csv");
         std::fs::write(&labels, truth_labels(truth)).with_context(|| format!("cannot write {}", labels.display()))?;
-        let known = tags::import_file(&index_dir, &labels, tags::Format::Csv, "investigation", &now)?;
+        let known = tags::import_file(&index_dir, index.network(), &labels, tags::Format::Csv, "investigation", &now)?;
         let _ = write!(s, ", {} service and theft addresses from {}", known.imported, labels.display());
     }
     let _ = writeln!(s);

@@ -18,7 +18,7 @@ pub fn tags(command: TagsCommand) -> anyhow::Result<()> {
     match command {
         TagsCommand::Import { file, format, source, index, json } => {
             let dir = index.dir();
-            Index::open(&dir).with_context(|| format!("cannot open the index at {}", dir.display()))?;
+            let index = Index::open(&dir).with_context(|| format!("cannot open the index at {}", dir.display()))?;
             let format = match format {
                 Some(f) => f.parse::<Format>().map_err(|e| anyhow!(e))?,
                 None => Format::guess(&file).ok_or_else(|| {
@@ -26,7 +26,7 @@ pub fn tags(command: TagsCommand) -> anyhow::Result<()> {
                 })?,
             };
             let source = source.unwrap_or_else(|| source_name(&file));
-            let report = tags::import_file(&dir, &file, format, &source, &utc_now())?;
+            let report = tags::import_file(&dir, index.network(), &file, format, &source, &utc_now())?;
             print_import(&report, &file, json)
         }
         TagsCommand::List { index, json } => list_sources(&index.dir(), json),
@@ -57,13 +57,17 @@ pub fn print_import(report: &tags::ImportReport, file: &Path, json: bool) -> any
         report.format,
         categories.join(", ")
     );
-    if !report.rejected.is_empty() {
-        let _ = writeln!(s, "skipped     {} rows:", report.rejected.len());
-        for r in report.rejected.iter().take(20) {
+    for (what, rows) in [("skipped", &report.rejected), ("warning", &report.other_network)] {
+        if rows.is_empty() {
+            continue;
+        }
+        let noun = if what == "skipped" { "rows" } else { "labels of another network (kept)" };
+        let _ = writeln!(s, "{what:<11} {} {noun}:", rows.len());
+        for r in rows.iter().take(20) {
             let _ = writeln!(s, "  {}:{}: {}", file.display(), r.line, safe(&r.reason));
         }
-        if report.rejected.len() > 20 {
-            let _ = writeln!(s, "  ... {} more (--json lists them all)", report.rejected.len() - 20);
+        if rows.len() > 20 {
+            let _ = writeln!(s, "  ... {} more (--json lists them all)", rows.len() - 20);
         }
     }
     print_text(&s)
