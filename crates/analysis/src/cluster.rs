@@ -252,6 +252,7 @@ pub fn cluster(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ClusterReport, AnalysisError> {
     let started = Instant::now();
+    let _lock = lock(index)?;
     let n = index.counts();
     let heuristics = options.heuristics.to_string();
     // The guard is applied afresh on every run: a saved state serves any guard.
@@ -544,11 +545,27 @@ fn links_of(
     (links, codes)
 }
 
-/// A new, empty subdirectory for the state being written.
+/// Takes the analysis directory's lock (`analysis/lock`) for one run: a second
+/// run would otherwise delete the first one's state while it is written, or
+/// commit a manifest naming a state the other deleted. Released on drop.
+fn lock(index: &Index) -> Result<File, AnalysisError> {
+    let root = AnalysisManifest::root(index);
+    std::fs::create_dir_all(&root).map_err(|e| AnalysisError::Io(root.clone(), e))?;
+    let path = root.join("lock");
+    let file = File::create(&path).map_err(|e| AnalysisError::Io(path.clone(), e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(AnalysisError::Locked(root)),
+        Err(std::fs::TryLockError::Error(e)) => Err(AnalysisError::Io(path, e)),
+    }
+}
+
+/// A new, empty subdirectory for the state being written, named uniquely (time
+/// and process).
 fn new_state_dir(index: &Index) -> Result<PathBuf, AnalysisError> {
     let generation = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    let dir = AnalysisManifest::root(index).join(format!("state-{generation}"));
-    std::fs::create_dir_all(&dir).map_err(|e| AnalysisError::Io(dir.clone(), e))?;
+    let dir = AnalysisManifest::root(index).join(format!("state-{generation}-{}", std::process::id()));
+    std::fs::create_dir(&dir).map_err(|e| AnalysisError::Io(dir.clone(), e))?;
     Ok(dir)
 }
 

@@ -37,4 +37,7 @@ pub enum AnalysisError {
     /// The index could not be read.
     #[error(transparent)]
     Index(#[from] index::IndexError),
+    /// Another `cluster` run holds the analysis directory.
+    #[error("{path}: another `chainsleuth cluster` is running on this index; wait for it", path = .0.display())]
+    Locked(PathBuf),
 }

@@ -234,3 +234,20 @@ fn a_chain_that_starts_late_clusters_with_every_heuristic() {
     let report = cluster(&index, &options, &|_, _| {}).unwrap();
     assert_eq!(report.addresses, index.counts().addresses);
 }
+
+/// Two runs at once would delete each other's state: the second is refused
+/// while the first holds the lock, and goes through once it is released.
+#[test]
+fn a_second_cluster_run_at_once_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let index = ingested(&fixtures().join("regtest/small/blocks"), data.path());
+    std::fs::create_dir_all(data.path().join("analysis")).unwrap();
+    let held = std::fs::File::create(data.path().join("analysis/lock")).unwrap();
+    held.lock().unwrap();
+    let err = cluster(&index, &ClusterOptions::default(), &|_, _| {}).unwrap_err();
+    assert!(matches!(err, analysis::AnalysisError::Locked(_)), "{err}");
+    assert!(err.to_string().contains("another `chainsleuth cluster` is running"), "{err}");
+    drop(held);
+    cluster(&index, &ClusterOptions::default(), &|_, _| {}).unwrap();
+    assert!(Analysis::open(&index).unwrap().is_some());
+}
