@@ -427,6 +427,11 @@ pub struct StatusArgs {
     /// Also compute a digest of the committed content (reads the whole index).
     #[arg(long)]
     pub digest: bool,
+    /// Check the whole index for damage: every column chunk and history segment
+    /// against the checksums of its generation, every transaction and address
+    /// through its table. Exits non-zero when anything is damaged.
+    #[arg(long)]
+    pub verify: bool,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

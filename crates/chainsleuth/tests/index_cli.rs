@@ -100,6 +100,23 @@ fn block_and_status_answer() {
     assert_eq!(status["format_version"], 4);
     assert_eq!(status["tip"]["height"], 200);
     assert!(status["disk"]["bytes_per_io_core"].as_f64().unwrap() < 48.0);
+    // `status --verify`: clean, then a flipped byte in a column, named, and a
+    // non-zero exit with one line on stderr.
+    let verified = query(data.path(), &["status", "--verify"]);
+    assert_eq!(verified["verify"]["checksummed"], true);
+    assert_eq!(verified["verify"]["damage"].as_array().map(Vec::len), Some(0));
+    let column = data.path().join("columns/tx_txid.col");
+    let mut bytes = std::fs::read(&column).unwrap();
+    bytes[33] ^= 1;
+    std::fs::write(&column, bytes).unwrap();
+    let d = data.path().to_str().unwrap();
+    let out = run(&["status", "--verify", "--network", "regtest", "--data-dir", d]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("tx_txid.col offset 0: checksum differs"), "{err}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("verify      2 damaged") && text.contains("txid.tbl"), "{text}");
 }
 
 #[test]

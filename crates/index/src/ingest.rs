@@ -98,7 +98,7 @@ pub fn ingest(
         return Err(IndexError::Locked { path: data_dir.to_owned() });
     }
     if options.rebuild {
-        for sub in ["columns", "history"] {
+        for sub in ["columns", "history", "checksums"] {
             let _ = std::fs::remove_dir_all(data_dir.join(sub));
         }
         for file in ["manifest.json", "txid.tbl", "address.tbl"] {

@@ -10,6 +10,7 @@
 //! - [`Index`]: open the committed state and answer queries.
 
 pub mod address_key;
+pub mod checksums;
 pub mod column;
 pub mod history;
 pub mod ids;
@@ -28,7 +29,7 @@ pub use address_key::AddressKey;
 pub use ids::{AddrId, Height, InNum, OutNum, TxNum};
 pub use ingest::{IngestOptions, IngestProgress, IngestReport, ingest};
 pub use manifest::{Counts, FORMAT_VERSION, Manifest};
-pub use reader::{AddressSummary, BlockRow, CrossingRow, Index, InputRow, OutputRow, Spent, TxRow};
+pub use reader::{AddressSummary, BlockRow, CrossingRow, Index, InputRow, OutputRow, Spent, TxRow, VerifyReport};
 pub use subject::{Subject, SubjectError, SubjectKind};
 pub use usage::{DiskUsage, disk_usage};
 
@@ -138,6 +139,14 @@ pub enum IndexError {
     /// More items than a column's ids can number.
     #[error("too many items for the index format: {0}")]
     Limit(&'static str),
+    /// A file of the index is damaged (see `chainsleuth status --verify`).
+    #[error("{}: damaged: {problem}; rebuild the index with `chainsleuth ingest --rebuild`", path.display())]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl IndexError {

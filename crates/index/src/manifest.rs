@@ -63,6 +63,14 @@ pub struct Manifest {
     pub segments: Vec<SegmentMeta>,
     /// The blocks directory last ingested (informational).
     pub blocks_dir: Option<PathBuf>,
+    /// True when `checksums/GENERATION.json` holds this generation's checksums
+    /// (false for an index committed before they were kept).
+    #[serde(default)]
+    pub checksummed: bool,
+    /// Sizes of the hash tables as committed (file name to bytes), checked on
+    /// open: a table cut short would make lookups miss without a word.
+    #[serde(default)]
+    pub tables: std::collections::BTreeMap<String, u64>,
 }
 
 impl Manifest {
@@ -78,6 +86,8 @@ impl Manifest {
             unresolved_inputs: 0,
             segments: Vec::new(),
             blocks_dir: None,
+            checksummed: false,
+            tables: std::collections::BTreeMap::new(),
         }
     }
 

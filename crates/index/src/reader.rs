@@ -159,6 +159,20 @@ impl AddressSummary {
     }
 }
 
+/// What a full verification of an index found ([`Index::verify`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VerifyReport {
+    /// False for an index committed before checksums were kept (its columns
+    /// and segments cannot be checked until the next commit writes them).
+    pub checksummed: bool,
+    /// Bytes of columns and segments read and compared.
+    pub bytes_checked: u64,
+    /// Transactions and addresses looked up through their tables.
+    pub lookups_checked: u64,
+    /// What is damaged (empty: nothing found).
+    pub damage: Vec<crate::checksums::Damage>,
+}
+
 impl Index {
     /// Opens the committed state of an index directory.
     ///
@@ -168,6 +182,16 @@ impl Index {
         let io = |e| IndexError::io(dir, e);
         let manifest = Manifest::read(dir).map_err(io)?.ok_or_else(|| IndexError::NotFound { path: dir.to_owned() })?;
         let columns = Columns::open(dir, &manifest.counts).map_err(io)?;
+        for (name, &bytes) in &manifest.tables {
+            let path = dir.join(name);
+            let found = std::fs::metadata(&path).map_or(0, |m| m.len());
+            if found != bytes {
+                return Err(IndexError::Damaged {
+                    path,
+                    problem: format!("{found} bytes, but {bytes} were committed"),
+                });
+            }
+        }
         let txids = Table::open(&dir.join("txid.tbl")).map_err(io)?;
         let addresses = Table::open(&dir.join("address.tbl")).map_err(io)?;
         let segments = manifest
@@ -185,6 +209,41 @@ impl Index {
             segments,
             blocks_dir: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Checks the whole committed index: every checksummed byte of its columns
+    /// and segments against the generation's checksums, and every transaction
+    /// and address through its hash table (a damaged table loses keys).
+    ///
+    /// # Errors
+    /// On I/O errors other than damage.
+    pub fn verify(&self) -> Result<VerifyReport, IndexError> {
+        let io = |e| IndexError::io(&self.dir, e);
+        let sums = crate::checksums::Checksums::read(&self.dir, &self.manifest).map_err(io)?;
+        let (mut damage, bytes_checked) = match &sums {
+            Some(sums) => sums.verify(&self.dir, &self.manifest).map_err(io)?,
+            None => (Vec::new(), 0),
+        };
+        let n = self.counts();
+        let lost_tx = (0..n.txs).find(|&t| self.tx_by_txid(&Txid(self.columns.tx_txid.get(t))) != Some(TxNum(t)));
+        let lost_address = (0..n.addresses).find(|&a| {
+            let class = chain::ScriptClass::from_code(self.columns.addr_class.get(a));
+            let key = AddressKey {
+                class: class.unwrap_or(chain::ScriptClass::NonStandard),
+                payload: self.columns.addr_payload.get(a),
+            };
+            self.address_by_key(&key) != Some(AddrId(a as u32))
+        });
+        for (lost, table, what) in [(lost_tx, "txid.tbl", "transaction"), (lost_address, "address.tbl", "address")] {
+            if let Some(id) = lost {
+                damage.push(crate::checksums::Damage {
+                    file: self.dir.join(table),
+                    offset: 0,
+                    problem: format!("{what} {id} cannot be found through it"),
+                });
+            }
+        }
+        Ok(VerifyReport { checksummed: sums.is_some(), bytes_checked, lookups_checked: n.txs + n.addresses, damage })
     }
 
     /// The index directory.

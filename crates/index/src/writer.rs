@@ -9,6 +9,7 @@
 //! next manifest names.
 
 use crate::address_key::AddressKey;
+use crate::checksums::Checksums;
 use crate::column::{Column, column_path};
 use crate::history::{self, MAX_SEGMENTS, Segment};
 use crate::manifest::{Counts, Manifest, SegmentMeta};
@@ -149,8 +150,35 @@ pub struct IndexWriter {
     new_addresses: Vec<(u64, u64)>,
     history: Vec<(u32, u64)>,
     unresolved: u64,
-    /// The committer thread, which hands the txid table back.
-    pending: Option<std::thread::JoinHandle<io::Result<TableWriter>>>,
+    /// The checksums of the committed state.
+    checksums: Checksums,
+    /// The committer thread, which hands back the txid table, the checksums and
+    /// the manifest it committed.
+    pending: Option<std::thread::JoinHandle<io::Result<(TableWriter, Checksums, Manifest)>>>,
+}
+
+/// Makes `manifest` ready to commit over files already written: their checksums
+/// (brought up from `previous`, written beside it) and the tables' sizes.
+///
+/// # Errors
+/// On I/O errors.
+fn seal(dir: &Path, previous: &Checksums, manifest: &mut Manifest) -> io::Result<Checksums> {
+    let sums = previous.update(dir, manifest)?;
+    sums.write(dir, manifest.generation)?;
+    manifest.checksummed = true;
+    manifest.tables.clear();
+    for path in [txid_table_path(dir), address_table_path(dir)] {
+        let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        manifest.tables.insert(name, bytes);
+    }
+    Ok(sums)
+}
+
+/// Commits a sealed manifest and forgets the checksums of other generations.
+fn commit_sealed(dir: &Path, manifest: &Manifest) -> io::Result<()> {
+    manifest.commit(dir)?;
+    Checksums::remove_others(dir, manifest.generation)
 }
 
 /// The table files.
@@ -173,6 +201,7 @@ impl IndexWriter {
         let columns = ColumnWriters::open(dir, &manifest.counts).map_err(io)?;
         let txids = TableWriter::open(&txid_table_path(dir), manifest.counts.txs * 2).map_err(io)?;
         let addresses = TableWriter::open(&address_table_path(dir), manifest.counts.addresses * 2).map_err(io)?;
+        let checksums = Checksums::read(dir, &manifest).map_err(io)?.unwrap_or_default();
         let writer = Self {
             dir: dir.to_owned(),
             unresolved: manifest.unresolved_inputs,
@@ -184,6 +213,7 @@ impl IndexWriter {
             new_txids: Vec::new(),
             new_addresses: Vec::new(),
             history: Vec::new(),
+            checksums,
             pending: None,
         };
         writer.remove_unreferenced_segments().map_err(io)?;
@@ -403,7 +433,8 @@ impl IndexWriter {
         crash_point(manifest.generation);
         self.manifest = manifest.clone();
         let index_dir = self.dir.clone();
-        self.pending = Some(std::thread::spawn(move || -> io::Result<TableWriter> {
+        let previous = std::mem::take(&mut self.checksums);
+        self.pending = Some(std::thread::spawn(move || -> io::Result<(TableWriter, Checksums, Manifest)> {
             for write in column_writes {
                 write()?;
             }
@@ -419,8 +450,9 @@ impl IndexWriter {
             for path in files {
                 File::open(&path)?.sync_data()?;
             }
-            manifest.commit(&index_dir)?;
-            Ok(txids)
+            let sums = seal(&index_dir, &previous, &mut manifest)?;
+            commit_sealed(&index_dir, &manifest)?;
+            Ok((txids, sums, manifest))
         }));
         // Addresses since the last commit are in the table now; keeping them would
         // make memory grow with the chain (the capacity stays, sized by a batch).
@@ -439,7 +471,8 @@ impl IndexWriter {
         if let Some(pending) = self.pending.take() {
             let result =
                 pending.join().map_err(|_| IndexError::io(&self.dir, io::Error::other("committer thread panicked")))?;
-            self.txids = Some(result.map_err(|e| IndexError::io(&self.dir, e))?);
+            let (txids, checksums, manifest) = result.map_err(|e| IndexError::io(&self.dir, e))?;
+            (self.txids, self.checksums, self.manifest) = (Some(txids), checksums, manifest);
             self.columns.settle().map_err(|e| IndexError::io(&self.dir, e))?;
         }
         Ok(())
@@ -464,7 +497,8 @@ impl IndexWriter {
         drop(segments);
         let outputs_to = manifest.counts.outputs;
         manifest.segments = vec![SegmentMeta { file, outputs_from: 0, outputs_to }];
-        manifest.commit(&self.dir).map_err(io)?;
+        self.checksums = seal(&self.dir, &self.checksums, &mut manifest).map_err(io)?;
+        commit_sealed(&self.dir, &manifest).map_err(io)?;
         self.manifest = manifest;
         self.remove_unreferenced_segments().map_err(io)
     }
@@ -507,7 +541,8 @@ impl IndexWriter {
         } else {
             let mut manifest = self.manifest.clone();
             manifest.generation += 1;
-            manifest.commit(&self.dir).map_err(io)?;
+            self.checksums = seal(&self.dir, &self.checksums, &mut manifest).map_err(io)?;
+            commit_sealed(&self.dir, &manifest).map_err(io)?;
             self.manifest = manifest;
         }
         self.columns.reopen(&counts).map_err(io)

@@ -204,9 +204,30 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<()> {
         "blocks_dir": index.manifest.blocks_dir, "disk": usage,
         "digest": args.digest.then(|| index.digest().iter().map(|b| format!("{b:02x}")).collect::<String>()),
     });
+    let verified = if args.verify { Some(index.verify()?) } else { None };
+    let damaged = verified.as_ref().is_some_and(|v| !v.damage.is_empty());
     if args.json {
-        return print_json(&json);
+        let mut json = json;
+        json["verify"] = serde_json::to_value(&verified)?;
+        print_json(&json)?;
+    } else {
+        print_status(&index, &json, &usage, verified.as_ref())?;
     }
+    if damaged {
+        let first = verified.iter().flat_map(|v| &v.damage).next().map(ToString::to_string).unwrap_or_default();
+        anyhow::bail!("the index is damaged: {first}; rebuild it with `chainsleuth ingest --rebuild`");
+    }
+    Ok(())
+}
+
+/// The text of `status`.
+fn print_status(
+    index: &Index,
+    json: &serde_json::Value,
+    usage: &index::DiskUsage,
+    verified: Option<&index::VerifyReport>,
+) -> anyhow::Result<()> {
+    let n = index.counts();
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -226,6 +247,17 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<()> {
     );
     if let Some(digest) = json["digest"].as_str() {
         let _ = writeln!(s, "digest      {digest}");
+    }
+    if let Some(v) = verified {
+        let verdict = match (v.checksummed, v.damage.len()) {
+            (false, 0) => "no damage found through the tables; no checksums yet (the next ingest writes them)".into(),
+            (true, 0) => "no damage found".to_owned(),
+            (_, n) => format!("{n} damaged"),
+        };
+        let _ = writeln!(s, "verify      {verdict} ({} bytes checked, {} lookups)", v.bytes_checked, v.lookups_checked);
+        for d in &v.damage {
+            let _ = writeln!(s, "  {}", crate::output::safe(&d.to_string()));
+        }
     }
     let mut table = Table::new(&["file", "bytes"]);
     for (name, bytes) in usage.files.iter() {
