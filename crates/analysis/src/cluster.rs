@@ -434,12 +434,13 @@ fn input_fingerprints(index: &Index, from: u64, first_input: u64) -> Vec<u8> {
 }
 
 /// The change output of a transaction by every enabled heuristic that decides, if
-/// they agree; with the link kind.
-fn change_of(facts: &TxFacts, heuristics: &[ChangeHeuristic], with_fingerprint: bool) -> Option<(usize, u8)> {
+/// they agree; with the link kind. The fingerprint heuristic is left out: it
+/// needs the spending transactions, and is judged separately where they are known.
+fn change_of(facts: &TxFacts, heuristics: &[ChangeHeuristic]) -> Option<(usize, u8)> {
     let view = facts.change_view()?;
     let mut decided: Option<(usize, u8)> = None;
     for &h in heuristics {
-        if h == ChangeHeuristic::Fingerprint && !with_fingerprint {
+        if h == ChangeHeuristic::Fingerprint {
             continue;
         }
         if let Some(o) = h.detect(&view) {
@@ -499,7 +500,7 @@ fn links_of(
         if tx0 {
             continue;
         }
-        if let (Some(&owner), Some((o, kind))) = (inputs.first(), change_of(&facts, change, false)) {
+        if let (Some(&owner), Some((o, kind))) = (inputs.first(), change_of(&facts, change)) {
             links.push(Link { a: owner, b: facts.change_outputs[o].address, kind, tx: t });
         }
         if !fingerprint {
@@ -531,7 +532,7 @@ fn links_of(
                 continue;
             }
             let Some(owner) = parent.change_inputs.first().map(|x| x.address) else { continue };
-            let others = change_of(&parent, change, false).map(|x| x.0);
+            let others = change_of(&parent, change).map(|x| x.0);
             let view = parent.change_view();
             if let Some(o) = view.and_then(|v| ChangeHeuristic::Fingerprint.detect(&v))
                 && others.is_none_or(|x| x == o)

@@ -182,10 +182,13 @@ impl Index {
         let io = |e| IndexError::io(dir, e);
         let manifest = Manifest::read(dir).map_err(io)?.ok_or_else(|| IndexError::NotFound { path: dir.to_owned() })?;
         let columns = Columns::open(dir, &manifest.counts).map_err(io)?;
+        // A table only grows (rebuilt larger and renamed, perhaps by a run that
+        // died before committing: its extra entries are ignored); smaller than
+        // committed, it has lost entries.
         for (name, &bytes) in &manifest.tables {
             let path = dir.join(name);
             let found = std::fs::metadata(&path).map_or(0, |m| m.len());
-            if found != bytes {
+            if found < bytes {
                 return Err(IndexError::Damaged {
                     path,
                     problem: format!("{found} bytes, but {bytes} were committed"),

@@ -497,6 +497,7 @@ impl IndexWriter {
         drop(segments);
         let outputs_to = manifest.counts.outputs;
         manifest.segments = vec![SegmentMeta { file, outputs_from: 0, outputs_to }];
+        crash_point(manifest.generation);
         self.checksums = seal(&self.dir, &self.checksums, &mut manifest).map_err(io)?;
         commit_sealed(&self.dir, &manifest).map_err(io)?;
         self.manifest = manifest;
@@ -563,7 +564,8 @@ impl IndexWriter {
 }
 
 /// For crash tests: with `CHAINSLEUTH_CRASH_AT_COMMIT=N`, the process aborts in
-/// the middle of commit N (files written, manifest not), the worst moment to die.
+/// the middle of commit N (files written, manifest not), the worst moment to die;
+/// a merge of segments counts as a commit.
 fn crash_point(generation: u64) {
     static AT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
     let at = AT.get_or_init(|| std::env::var("CHAINSLEUTH_CRASH_AT_COMMIT").ok().and_then(|v| v.parse().ok()));

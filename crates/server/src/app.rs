@@ -6,7 +6,6 @@ use crate::keys::{self, KeyRecord};
 use crate::limits::RateLimiter;
 use crate::live::{FileId, Live, Snapshot};
 use crate::views::{self, Page, ViewError};
-use anyhow::Context;
 use axum::body::Bytes;
 use axum::extract::MatchedPath;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
@@ -109,11 +108,11 @@ impl AppState {
     ///
     /// # Errors
     /// When the index cannot be opened, the key file read or the audit log opened.
-    pub fn new(dir: &std::path::Path, config: RiskConfig, limits: Limits) -> anyhow::Result<Self> {
+    pub fn new(dir: &std::path::Path, config: RiskConfig, limits: Limits) -> Result<Self, crate::ServerError> {
         let live = Live::open(dir)?;
         let path = dir.join("audit.log");
         let audit = AuditLog::open(&path, limits.audit_max_bytes)
-            .with_context(|| format!("cannot open the audit log {}", path.display()))?;
+            .map_err(|cause| crate::ServerError::Io { path: path.clone(), cause })?;
         let keys = KeyCache::load(dir)?;
         let limiter = RateLimiter::new(limits.rate_per_second, limits.rate_burst);
         Ok(Self { live, config, limits, audit, keys, limiter })
@@ -138,7 +137,7 @@ struct KeyCache {
 }
 
 impl KeyCache {
-    fn load(dir: &std::path::Path) -> anyhow::Result<Self> {
+    fn load(dir: &std::path::Path) -> Result<Self, keys::KeyError> {
         let cache = Self { dir: dir.to_owned(), state: RwLock::new((None, HashMap::new())) };
         cache.refresh()?;
         Ok(cache)
@@ -148,7 +147,7 @@ impl KeyCache {
         FileId::of(&keys::keys_path(&self.dir))
     }
 
-    fn refresh(&self) -> anyhow::Result<()> {
+    fn refresh(&self) -> Result<(), keys::KeyError> {
         let modified = self.modified();
         let valid: HashMap<String, String> = keys::list(&self.dir)?
             .into_iter()
@@ -163,7 +162,7 @@ impl KeyCache {
     fn id_of(&self, key: &str) -> Option<String> {
         let stale = self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner).0 != self.modified();
         if stale && let Err(e) = self.refresh() {
-            log::warn!("cannot reload API keys: {e:#}");
+            log::warn!("cannot reload API keys: {e}");
         }
         self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner).1.get(&keys::hash(key)).cloned()
     }
@@ -460,7 +459,7 @@ async fn answer(
             let mut value = work(&snapshot, &budget)?;
             if !shared.live.unchanged(&snapshot) {
                 if let Err(e) = shared.live.refresh() {
-                    log::warn!("cannot open the new index state: {e:#}");
+                    log::warn!("cannot open the new index state: {e}");
                 }
                 continue;
             }

@@ -19,18 +19,37 @@ pub mod views;
 
 pub use app::{AppState, Limits, router};
 
-/// Serves on `listener` until Ctrl-C, printing `listening on http://ADDR` first (a
-/// script that binds port 0 reads the port from it). Each connection is
+/// Why the server cannot start or load a new state.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The index cannot be opened.
+    #[error(transparent)]
+    Index(#[from] index::IndexError),
+    /// Its clustering cannot be read.
+    #[error(transparent)]
+    Analysis(#[from] analysis::AnalysisError),
+    /// Its labels cannot be read.
+    #[error(transparent)]
+    Labels(#[from] tags::store::StoreError),
+    /// Its key file cannot be read.
+    #[error(transparent)]
+    Keys(#[from] keys::KeyError),
+    /// A file (the audit log) cannot be opened.
+    #[error("{}: {cause}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        cause: std::io::Error,
+    },
+}
+
+/// Serves on `listener` until Ctrl-C. Each connection is
 /// HTTP/1.1 with the state's header timeout (a client that never finishes its
 /// headers, or idles between requests, is dropped); beyond the connection
 /// limit a client gets a JSON 503 and is closed.
 ///
-/// # Errors
-/// When the listener fails.
-pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-    use std::io::Write;
-    println!("listening on http://{}", listener.local_addr()?);
-    std::io::stdout().flush()?;
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) {
     let (header_timeout, max_connections) = (state.limits.header_timeout, state.limits.max_connections);
     let state = std::sync::Arc::new(state);
     watch(state.clone());
@@ -40,7 +59,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
-            _ = &mut shutdown => return Ok(()),
+            _ = &mut shutdown => return,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(e) => {
@@ -88,7 +107,7 @@ fn watch(state: std::sync::Arc<AppState>) {
                 Ok(false) => failing = false,
                 Err(e) if !failing => {
                     failing = true;
-                    log::warn!("cannot open the newly committed state (still answering from the last one): {e:#}");
+                    log::warn!("cannot open the newly committed state (still answering from the last one): {e}");
                 }
                 Err(_) => {}
             }

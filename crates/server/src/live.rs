@@ -12,7 +12,6 @@
 //! again on the new state, and says which state it is of ([`AsOf`]).
 
 use analysis::Analysis;
-use anyhow::Context;
 use index::{Index, Manifest};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -99,11 +98,11 @@ impl Snapshot {
     ///
     /// # Errors
     /// When the index, its clustering or its labels cannot be read.
-    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+    pub fn open(dir: &Path) -> Result<Self, crate::ServerError> {
         // Taken first: whatever commits while this opens changes it, and the next
         // refresh opens again.
         let stamp = Stamp::of(dir);
-        let index = Index::open(dir).with_context(|| format!("cannot open the index at {}", dir.display()))?;
+        let index = Index::open(dir)?;
         let analysis = Analysis::open(&index)?;
         let labels = LabelSet::load(dir, &index, analysis.as_ref())?;
         let version = tags::store::version(dir)?;
@@ -164,7 +163,7 @@ impl Live {
     ///
     /// # Errors
     /// As [`Snapshot::open`].
-    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+    pub fn open(dir: &Path) -> Result<Self, crate::ServerError> {
         Ok(Self { dir: dir.to_owned(), current: RwLock::new(Arc::new(Snapshot::open(dir)?)) })
     }
 
@@ -184,7 +183,7 @@ impl Live {
     ///
     /// # Errors
     /// When the new state cannot be opened (the old one stays current).
-    pub fn refresh(&self) -> anyhow::Result<bool> {
+    pub fn refresh(&self) -> Result<bool, crate::ServerError> {
         if self.current().stamp == Stamp::of(&self.dir) {
             return Ok(false);
         }

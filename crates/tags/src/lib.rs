@@ -30,39 +30,87 @@ pub const MAX_FILE_BYTES: u64 = 512 << 20;
 /// Longest line in a label file.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
+/// Why a label file cannot be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// It cannot be read.
+    #[error("cannot read {}: {cause}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        cause: std::io::Error,
+    },
+    /// It is larger than [`MAX_FILE_BYTES`], stored or decompressed.
+    #[error("{}: {} than {} MiB, the limit: refused", path.display(), if *decompressed { "decompresses to more" } else { "larger" }, limit >> 20)]
+    TooLarge {
+        /// The file.
+        path: std::path::PathBuf,
+        /// True when the limit was met decompressing it.
+        decompressed: bool,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A line is longer than [`MAX_LINE_BYTES`].
+    #[error("{} line {line}: longer than {} KiB, the limit: refused", path.display(), limit >> 10)]
+    LineTooLong {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The line (1-based).
+        line: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// It is not UTF-8 text (after decompression).
+    #[error("{}: not UTF-8 text", path.display())]
+    NotText {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// It is not in the format.
+    #[error("{}: {cause}", path.display())]
+    Format {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        cause: import::FormatError,
+    },
+    /// The label store cannot be written.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
 /// Reads a label file's text, bzip2-compressed or not (OFAC's SDN XML is often
 /// fetched as `.bz2`), refusing one larger than [`MAX_FILE_BYTES`] (stored or
 /// decompressed: a few hundred bytes of bzip2 can expand to gigabytes) or with
 /// a line longer than [`MAX_LINE_BYTES`].
-fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
+fn read_text(path: &std::path::Path) -> Result<String, ImportError> {
     read_text_within(path, MAX_FILE_BYTES, MAX_LINE_BYTES)
 }
 
 /// [`read_text`] with the limits given.
-fn read_text_within(path: &std::path::Path, max_bytes: u64, max_line: usize) -> anyhow::Result<String> {
-    use anyhow::{Context, bail};
+fn read_text_within(path: &std::path::Path, max_bytes: u64, max_line: usize) -> Result<String, ImportError> {
     use std::io::Read;
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let io = |cause| ImportError::Io { path: path.to_owned(), cause };
+    let too_large = |decompressed| ImportError::TooLarge { path: path.to_owned(), decompressed, limit: max_bytes };
+    let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
-    file.take(max_bytes + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    file.take(max_bytes + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > max_bytes {
-        bail!("{}: larger than {} MiB, the limit: refused", path.display(), max_bytes >> 20);
+        return Err(too_large(false));
     }
     if bytes.starts_with(b"BZh") {
         let mut text = Vec::new();
-        bzip2::read::MultiBzDecoder::new(bytes.as_slice())
-            .take(max_bytes + 1)
-            .read_to_end(&mut text)
-            .with_context(|| format!("{}: not a bzip2 file", path.display()))?;
+        bzip2::read::MultiBzDecoder::new(bytes.as_slice()).take(max_bytes + 1).read_to_end(&mut text).map_err(io)?;
         if text.len() as u64 > max_bytes {
-            bail!("{}: decompresses to more than {} MiB, the limit: refused", path.display(), max_bytes >> 20);
+            return Err(too_large(true));
         }
         bytes = text;
     }
     if let Some((n, _)) = bytes.split(|&b| b == b'\n').enumerate().find(|(_, line)| line.len() > max_line) {
-        bail!("{} line {}: longer than {} KiB, the limit: refused", path.display(), n + 1, max_line >> 10);
+        return Err(ImportError::LineTooLong { path: path.to_owned(), line: n + 1, limit: max_line });
     }
-    String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))
+    String::from_utf8(bytes).map_err(|_| ImportError::NotText { path: path.to_owned() })
 }
 
 /// Parses a label file (bzip2-compressed or not) as `source`; `today` dates
@@ -70,9 +118,9 @@ fn read_text_within(path: &std::path::Path, max_bytes: u64, max_line: usize) -> 
 ///
 /// # Errors
 /// When the file cannot be read or decompressed, or is not in the format at all.
-pub fn read_file(path: &std::path::Path, format: Format, source: &str, today: &str) -> anyhow::Result<Parsed> {
-    use anyhow::Context;
-    import::parse(format, &read_text(path)?, source, today).with_context(|| format!("{}", path.display()))
+pub fn read_file(path: &std::path::Path, format: Format, source: &str, today: &str) -> Result<Parsed, ImportError> {
+    import::parse(format, &read_text(path)?, source, today)
+        .map_err(|cause| ImportError::Format { path: path.to_owned(), cause })
 }
 
 /// Imports a label file as `source`, replacing any earlier import of that source;
@@ -88,7 +136,7 @@ pub fn import_file(
     format: Format,
     source: &str,
     now: &str,
-) -> anyhow::Result<ImportReport> {
+) -> Result<ImportReport, ImportError> {
     let today = now.get(..10).unwrap_or(now);
     let parsed = read_file(path, format, source, today)?;
     let other_network = parsed
@@ -124,11 +172,10 @@ pub fn import_monero_csv(
     path: &std::path::Path,
     source: &str,
     now: &str,
-) -> anyhow::Result<ImportReport> {
-    use anyhow::Context;
+) -> Result<ImportReport, ImportError> {
     let today = now.get(..10).unwrap_or(now);
     let parsed = import::parse_csv(&read_text(path)?, source, today, Subjects::Monero)
-        .with_context(|| format!("{}", path.display()))?;
+        .map_err(|cause| ImportError::Format { path: path.to_owned(), cause })?;
     save_parsed(index_dir, path, Format::Csv, source, now, parsed)
 }
 
@@ -139,7 +186,7 @@ fn save_parsed(
     source: &str,
     now: &str,
     parsed: Parsed,
-) -> anyhow::Result<ImportReport> {
+) -> Result<ImportReport, ImportError> {
     let mut categories = std::collections::BTreeMap::new();
     for label in &parsed.labels {
         *categories.entry(label.category).or_insert(0) += 1;

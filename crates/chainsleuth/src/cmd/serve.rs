@@ -41,7 +41,10 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         if listener.local_addr().is_ok_and(|a| !a.ip().is_loopback()) {
             log::warn!("listening on {} beyond loopback: put TLS in front and keep the API keys secret", args.bind);
         }
-        server::serve(state, listener).await
+        // A script that binds port 0 reads the port from this first line.
+        crate::output::print_text(&format!("listening on http://{}\n", listener.local_addr()?))?;
+        server::serve(state, listener).await;
+        Ok(())
     })
 }
 
