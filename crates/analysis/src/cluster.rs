@@ -509,9 +509,7 @@ fn links_of(
         // The fingerprint heuristic decides for a parent once its last output is spent:
         // by the input of this transaction that spends it last.
         let output_count = index.counts().outputs;
-        let end_input =
-            if t + 1 < index.counts().txs { index.columns.tx_first_input.get(t + 1) } else { index.counts().inputs };
-        for i in index.columns.tx_first_input.get(t)..end_input {
+        for i in index.tx_inputs(TxNum(t)) {
             let o = index.columns.in_spent_output.get(i);
             // Coinbase and unresolved inputs spend no indexed output.
             if o >= output_count {

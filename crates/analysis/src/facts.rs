@@ -91,15 +91,9 @@ impl TxFacts {
     /// which saves a random read per output.
     pub fn load(&mut self, index: &Index, t: TxNum, spenders: Option<&dyn SpenderFingerprints>) {
         let c = &index.columns;
-        let n = index.counts();
         self.tx = t;
-        let first_in = c.tx_first_input.get(t.0);
-        let first_out = c.tx_first_output.get(t.0);
-        let (end_in, end_out) = if t.0 + 1 < n.txs {
-            (c.tx_first_input.get(t.0 + 1), c.tx_first_output.get(t.0 + 1))
-        } else {
-            (n.inputs, n.outputs)
-        };
+        let (ins, outs) = (index.tx_inputs(t), index.tx_outputs(t));
+        let (first_in, end_in, first_out, end_out) = (ins.start, ins.end, outs.start, outs.end);
         self.version = c.tx_version.get(t.0);
         self.lock_time = c.tx_locktime.get(t.0);
         self.height = 0;

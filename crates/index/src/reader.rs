@@ -331,11 +331,8 @@ impl Index {
     /// A transaction's row.
     pub fn tx(&self, t: TxNum) -> TxRow {
         let c = &self.columns;
-        let n = self.counts();
         let height = self.tx_height(t);
         let block_first = c.block_first_tx.get(u64::from(height.0 - self.manifest.start_height));
-        let next =
-            |col: &crate::column::Column<u64>, total: u64| if t.0 + 1 < n.txs { col.get(t.0 + 1) } else { total };
         let fee = c.tx_fee.get(t.0);
         TxRow {
             num: t,
@@ -347,9 +344,21 @@ impl Index {
             version: c.tx_version.get(t.0),
             lock_time: c.tx_locktime.get(t.0),
             fee: (fee != UNKNOWN_FEE).then_some(fee),
-            inputs: c.tx_first_input.get(t.0)..next(&c.tx_first_input, n.inputs),
-            outputs: c.tx_first_output.get(t.0)..next(&c.tx_first_output, n.outputs),
+            inputs: self.tx_inputs(t),
+            outputs: self.tx_outputs(t),
         }
+    }
+
+    /// The input numbers of a transaction (two reads).
+    pub fn tx_inputs(&self, t: TxNum) -> Range<u64> {
+        let (c, n) = (&self.columns, self.counts());
+        c.tx_first_input.get(t.0)..if t.0 + 1 < n.txs { c.tx_first_input.get(t.0 + 1) } else { n.inputs }
+    }
+
+    /// The output numbers of a transaction (two reads).
+    pub fn tx_outputs(&self, t: TxNum) -> Range<u64> {
+        let (c, n) = (&self.columns, self.counts());
+        c.tx_first_output.get(t.0)..if t.0 + 1 < n.txs { c.tx_first_output.get(t.0 + 1) } else { n.outputs }
     }
 
     /// The transaction an input belongs to (one read: the tracer's hottest lookup,

@@ -87,17 +87,11 @@ impl<'a> IndexView<'a> {
 
 impl ChainView for IndexView<'_> {
     fn inputs(&self, t: u64) -> Range<u64> {
-        let c = &self.index.columns;
-        let end =
-            if t + 1 < self.index.counts().txs { c.tx_first_input.get(t + 1) } else { self.index.counts().inputs };
-        c.tx_first_input.get(t)..end
+        self.index.tx_inputs(TxNum(t))
     }
 
     fn outputs(&self, t: u64) -> Range<u64> {
-        let c = &self.index.columns;
-        let end =
-            if t + 1 < self.index.counts().txs { c.tx_first_output.get(t + 1) } else { self.index.counts().outputs };
-        c.tx_first_output.get(t)..end
+        self.index.tx_outputs(TxNum(t))
     }
 
     fn source(&self, i: u64) -> Source {
