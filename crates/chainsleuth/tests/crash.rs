@@ -23,24 +23,23 @@ fn status(data: &Path) -> Value {
     json(&chainsleuth(&["status", "--network", "regtest", "--data-dir", data.to_str().unwrap(), "--json", "--digest"]))
 }
 
+/// A simulated chain of 250 blocks under `work`, its blk files xor-obfuscated
+/// or not; returns its blocks directory.
+fn simulated(work: &Path, xor: bool) -> std::path::PathBuf {
+    let sim = work.join("sim");
+    let mut args = vec!["simulate", "--out", sim.to_str().unwrap(), "--profile", "small", "--blocks", "250"];
+    args.extend(["--seed", "9", "--json"]);
+    if xor {
+        args.push("--xor");
+    }
+    json(&chainsleuth(&args));
+    sim.join("blocks")
+}
+
 #[test]
 fn sigkill_at_any_moment_then_resume_gives_the_uninterrupted_index() {
     let work = tempfile::tempdir().unwrap();
-    let sim = work.path().join("sim");
-    json(&chainsleuth(&[
-        "simulate",
-        "--out",
-        sim.to_str().unwrap(),
-        "--profile",
-        "small",
-        "--blocks",
-        "250",
-        "--seed",
-        "9",
-        "--xor",
-        "--json",
-    ]));
-    let blocks = sim.join("blocks");
+    let blocks = simulated(work.path(), true);
     let blocks = blocks.to_str().unwrap();
 
     let reference = work.path().join("reference");
@@ -103,20 +102,7 @@ fn sigkill_at_any_moment_then_resume_gives_the_uninterrupted_index() {
 #[test]
 fn an_abort_in_any_commit_leaves_an_index_that_opens_and_resumes() {
     let work = tempfile::tempdir().unwrap();
-    let sim = work.path().join("sim");
-    json(&chainsleuth(&[
-        "simulate",
-        "--out",
-        sim.to_str().unwrap(),
-        "--profile",
-        "small",
-        "--blocks",
-        "250",
-        "--seed",
-        "9",
-        "--json",
-    ]));
-    let blocks = sim.join("blocks");
+    let blocks = simulated(work.path(), false);
     let blocks = blocks.to_str().unwrap();
     let reference = work.path().join("reference");
     json(&chainsleuth(&ingest_args(blocks, reference.to_str().unwrap())));
