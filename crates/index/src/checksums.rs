@@ -16,7 +16,7 @@
 
 use crate::column::column_path;
 use crate::manifest::{Counts, Manifest, SegmentMeta};
-use crate::schema::COLUMNS;
+use crate::schema::column_bytes;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -90,18 +90,8 @@ fn crc_of(file: &File, offset: u64, len: u64, buf: &mut Vec<u8>) -> io::Result<u
 }
 
 /// The checksummed columns and their committed bytes under `counts`.
-fn checksummed(counts: &Counts) -> impl Iterator<Item = (&'static str, u64)> + '_ {
-    COLUMNS.iter().filter(|(name, _, _)| !REWRITTEN_COLUMNS.contains(name)).map(|&(name, count, width)| {
-        let rows = match count {
-            "blocks" => counts.blocks,
-            "txs" => counts.txs,
-            "inputs" => counts.inputs,
-            "outputs" => counts.outputs,
-            "addresses" => counts.addresses,
-            _ => counts.crossings,
-        };
-        (name, rows * width as u64)
-    })
+fn checksummed(counts: &Counts) -> impl Iterator<Item = (&'static str, u64)> {
+    column_bytes(counts).into_iter().filter(|(name, _)| !REWRITTEN_COLUMNS.contains(name))
 }
 
 impl Checksums {

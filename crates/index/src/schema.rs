@@ -36,6 +36,11 @@ macro_rules! schema {
             $($( (stringify!($name), stringify!($count), <$t as crate::column::Fixed>::WIDTH), )*)*
         ];
 
+        /// (name, committed bytes) of every column under `counts`.
+        pub fn column_bytes(counts: &Counts) -> Vec<(&'static str, u64)> {
+            vec![$($( (stringify!($name), counts.$count * <$t as crate::column::Fixed>::WIDTH as u64), )*)*]
+        }
+
         impl Columns {
             /// Maps the committed rows of every column.
             ///
