@@ -25,7 +25,7 @@ use crate::facts::{Lookup, SpenderFingerprints, TxFacts, pack_fingerprint};
 use crate::unionfind::UnionFind;
 use chain::BlockHash;
 use index::column::{Column, Fixed};
-use index::{Index, TxNum};
+use index::{InNum, Index, TxNum};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -272,7 +272,7 @@ pub fn cluster(
 
     // For the fingerprint heuristic: the packed fingerprint of the transaction of
     // every new input.
-    let first_new_input = if from < n.txs { index.columns.tx_first_input.get(from) } else { n.inputs };
+    let first_new_input = if from < n.txs { index.tx_inputs(TxNum(from)).start } else { n.inputs };
     let new_input_fps = RecentFingerprints {
         base: first_new_input,
         fps: if fingerprint { input_fingerprints(index, from, first_new_input) } else { Vec::new() },
@@ -329,7 +329,7 @@ pub fn cluster(
         let (sa, sb) = (uf.size_of(ra), uf.size_of(rb));
         if ra != rb && sa >= options.guard && sb >= options.guard {
             refused_count += 1;
-            let txid = chain::Txid(index.columns.tx_txid.get(link.tx));
+            let txid = index.txid(TxNum(link.tx));
             log::debug!("collapse guard: change link in {txid} would join entities {ra} ({sa}) and {rb} ({sb})");
             if refused.len() < REFUSED_LISTED {
                 let heuristic = link_name(link.kind);
@@ -420,7 +420,8 @@ fn input_fingerprints(index: &Index, from: u64, first_input: u64) -> Vec<u8> {
         let mut out = Vec::new();
         for t in r.start + from..r.end + from {
             let fp = pack_fingerprint(crate::facts::fingerprint(index, TxNum(t)));
-            let count = index.tx(TxNum(t)).inputs.end - index.columns.tx_first_input.get(t);
+            let inputs = index.tx_inputs(TxNum(t));
+            let count = inputs.end - inputs.start;
             out.extend(std::iter::repeat_n(fp, count as usize));
         }
         out
@@ -508,14 +509,10 @@ fn links_of(
         }
         // The fingerprint heuristic decides for a parent once its last output is spent:
         // by the input of this transaction that spends it last.
-        let output_count = index.counts().outputs;
         for i in index.tx_inputs(TxNum(t)) {
-            let o = index.columns.in_spent_output.get(i);
             // Coinbase and unresolved inputs spend no indexed output.
-            if o >= output_count {
-                continue;
-            }
-            let p = index.output_tx(index::OutNum(o)).0;
+            let index::Spent::Output(o) = index.spent(InNum(i)) else { continue };
+            let p = index.output_tx(o).0;
             let outputs = index.tx(TxNum(p)).outputs;
             if outputs.end - outputs.start > 4 {
                 continue;

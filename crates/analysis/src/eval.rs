@@ -169,7 +169,7 @@ pub fn evaluate(index: &Index, analysis: Option<&Analysis>, truth_path: &Path) -
         let mut contingency: HashMap<(u32, u32), u64> = HashMap::new();
         let (mut by_entity, mut by_wallet): (HashMap<u32, u64>, HashMap<u32, u64>) = (HashMap::new(), HashMap::new());
         for (&address, &w) in &owner {
-            let Some(e) = analysis.entity_of(index::AddrId(address)) else { continue };
+            let Some(index::EntityId(e)) = analysis.entity_of(index::AddrId(address)) else { continue };
             *contingency.entry((e, w)).or_default() += 1;
             *by_entity.entry(e).or_default() += 1;
             *by_wallet.entry(w).or_default() += 1;

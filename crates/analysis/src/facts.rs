@@ -4,8 +4,7 @@
 use crate::change::{ChangeInput, ChangeOutput, ChangeView, Fingerprint};
 use crate::coinjoin::{InputShape, OutputShape, TxShape};
 use chain::script::ScriptClass;
-use index::schema::{COINBASE, UNRESOLVED};
-use index::{Index, TxNum};
+use index::{InNum, Index, OutNum, Spent, TxNum};
 
 /// The fingerprint of a transaction, packed in a byte: bits 0-1 the version (1, 2,
 /// or 3 for anything else), bit 2 lock time set, bit 3 replace-by-fee signalled.
@@ -31,7 +30,7 @@ pub fn unpack_fingerprint(code: u8) -> Option<Fingerprint> {
 /// The fingerprint of indexed transaction `t`.
 pub fn fingerprint(index: &Index, t: TxNum) -> Fingerprint {
     let row = index.tx(t);
-    let rbf = row.inputs.clone().any(|i| index.columns.in_sequence.get(i) < 0xffff_fffe);
+    let rbf = row.inputs.clone().any(|i| index.sequence(InNum(i)) < 0xffff_fffe);
     let version = match row.version {
         1 | 2 => row.version,
         _ => 3,
@@ -90,12 +89,11 @@ impl TxFacts {
     /// fingerprint heuristic) come from `spenders`; without it they are left unknown,
     /// which saves a random read per output.
     pub fn load(&mut self, index: &Index, t: TxNum, spenders: Option<&dyn SpenderFingerprints>) {
-        let c = &index.columns;
         self.tx = t;
         let (ins, outs) = (index.tx_inputs(t), index.tx_outputs(t));
         let (first_in, end_in, first_out, end_out) = (ins.start, ins.end, outs.start, outs.end);
-        self.version = c.tx_version.get(t.0);
-        self.lock_time = c.tx_locktime.get(t.0);
+        self.version = index.version(t);
+        self.lock_time = index.lock_time(t);
         self.height = 0;
         self.shape_inputs.clear();
         self.shape_outputs.clear();
@@ -106,19 +104,18 @@ impl TxFacts {
         self.resolved = true;
         let mut rbf = false;
         for i in first_in..end_in {
-            rbf |= c.in_sequence.get(i) < 0xffff_fffe;
-            match c.in_spent_output.get(i) {
-                COINBASE => {
+            rbf |= index.sequence(InNum(i)) < 0xffff_fffe;
+            match index.spent(InNum(i)) {
+                Spent::Coinbase => {
                     self.coinbase = true;
                     self.shape_inputs.push(InputShape { value: None, address: None });
                 }
-                UNRESOLVED => {
+                Spent::Unresolved => {
                     self.resolved = false;
                     self.shape_inputs.push(InputShape { value: None, address: None });
                 }
-                o => {
-                    let (value, address) = (c.out_value.get(o), c.out_address.get(o));
-                    let class = ScriptClass::from_code(c.out_class.get(o)).unwrap_or(ScriptClass::NonStandard);
+                Spent::Output(o) => {
+                    let (value, address, class) = (index.value(o), index.output_address(o).0, index.output_class(o));
                     self.shape_inputs.push(InputShape { value: Some(value), address: Some(u64::from(address)) });
                     self.change_inputs.push(ChangeInput { address, value, class });
                 }
@@ -130,9 +127,8 @@ impl TxFacts {
         };
         self.fingerprint = Some(Fingerprint { version, lock_time_set: self.lock_time != 0, rbf });
         for o in first_out..end_out {
-            let value = c.out_value.get(o);
-            let address = c.out_address.get(o);
-            let class = ScriptClass::from_code(c.out_class.get(o)).unwrap_or(ScriptClass::NonStandard);
+            let o = OutNum(o);
+            let (value, address, class) = (index.value(o), index.output_address(o).0, index.output_class(o));
             let data_len = if class == ScriptClass::NullData {
                 index.address_key(index::AddrId(address)).data_len().unwrap_or(0)
             } else {
@@ -143,11 +139,10 @@ impl TxFacts {
                 continue;
             }
 
-            let spender =
-                spenders.and_then(|f| unpack_fingerprint(f.of_input(index, index.spent_by(index::OutNum(o))?.0)));
-            let first_seen = c.addr_first_output.get(u64::from(address)) == o;
+            let spender = spenders.and_then(|f| unpack_fingerprint(f.of_input(index, index.spent_by(o)?.0)));
+            let first_seen = index.address_first_output(index::AddrId(address)) == o;
             self.change_outputs.push(ChangeOutput { address, value, class, first_seen, spender });
-            self.change_output_numbers.push(o);
+            self.change_output_numbers.push(o.0);
         }
     }
 

@@ -23,7 +23,7 @@ fn single_spend_outputs(index: &Index, t: TxNum) -> Option<Vec<u64>> {
     if row.inputs.end - row.inputs.start != 1 || row.is_coinbase(index) {
         return None;
     }
-    Some(row.outputs.filter(|&o| index.columns.out_class.get(o) != chain::ScriptClass::NullData.code()).collect())
+    Some(row.outputs.filter(|&o| index.output_class(OutNum(o)) != chain::ScriptClass::NullData).collect())
 }
 
 /// The largest share of a hop's value its peel may take: a peel is small next to
@@ -34,7 +34,7 @@ const MAX_PEEL_SHARE: f64 = 0.25;
 /// smaller at most [`MAX_PEEL_SHARE`] of the two), if `t` has that shape.
 fn continuation(index: &Index, t: TxNum) -> Option<u64> {
     let [a, b] = single_spend_outputs(index, t)?[..] else { return None };
-    let (va, vb) = (index.columns.out_value.get(a), index.columns.out_value.get(b));
+    let (va, vb) = (index.value(OutNum(a)), index.value(OutNum(b)));
     let (peel, remainder) = if va >= vb { (vb, a) } else { (va, b) };
     (peel as f64 <= MAX_PEEL_SHARE * (va + vb) as f64).then_some(remainder)
 }

@@ -5,13 +5,12 @@ use crate::AnalysisError;
 use crate::cluster::AnalysisManifest;
 use crate::coinjoin::Protocol;
 use index::column::Column;
-use index::{AddrId, Index, TxNum};
+use index::{AddrId, EntityId, Index, TxNum};
 
 /// A saved clustering that matches the index it belongs to.
 #[derive(Debug)]
 pub struct Analysis {
-    /// Its manifest.
-    pub manifest: AnalysisManifest,
+    manifest: AnalysisManifest,
     entity: Column<u32>,
     tx_coinjoin: Column<u16>,
     members: Column<u32>,
@@ -51,28 +50,38 @@ impl Analysis {
         }))
     }
 
+    /// Its manifest: what it covers and how it was made.
+    pub fn manifest(&self) -> &AnalysisManifest {
+        &self.manifest
+    }
+
+    /// True when the clustering covers transaction `t` (it may be behind the index).
+    pub fn covers(&self, t: TxNum) -> bool {
+        t.0 < self.manifest.txs
+    }
+
     /// The entity of an address (the smallest address id in its cluster); `None`
     /// for addresses newer than the clustering.
-    pub fn entity_of(&self, address: AddrId) -> Option<u32> {
-        (u64::from(address.0) < self.entity.len()).then(|| self.entity.get(u64::from(address.0)))
+    pub fn entity_of(&self, address: AddrId) -> Option<EntityId> {
+        (u64::from(address.0) < self.entity.len()).then(|| EntityId(self.entity.get(u64::from(address.0))))
     }
 
-    /// True when `id` is an entity (the root of a cluster).
-    pub fn is_entity(&self, id: u32) -> bool {
-        self.entity_of(AddrId(id)) == Some(id)
+    /// The entity numbered `id`, if it is one (the root of a cluster).
+    pub fn entity(&self, id: u32) -> Option<EntityId> {
+        (self.entity_of(AddrId(id)) == Some(EntityId(id))).then_some(EntityId(id))
     }
 
-    /// Number of addresses in an entity (0 for an id that is not one).
-    pub fn size(&self, entity: u32) -> u32 {
-        let e = u64::from(entity);
+    /// Number of addresses in an entity.
+    pub fn size(&self, entity: EntityId) -> u32 {
+        let e = u64::from(entity.0);
         let end =
             if e + 1 < self.member_start.len() { self.member_start.get(e + 1) } else { self.members.len() as u32 };
         end - self.member_start.get(e)
     }
 
     /// The addresses of an entity, ascending.
-    pub fn members(&self, entity: u32) -> impl Iterator<Item = AddrId> + '_ {
-        let start = u64::from(self.member_start.get(u64::from(entity)));
+    pub fn members(&self, entity: EntityId) -> impl Iterator<Item = AddrId> + '_ {
+        let start = u64::from(self.member_start.get(u64::from(entity.0)));
         self.members.range(start..start + u64::from(self.size(entity))).map(AddrId)
     }
 

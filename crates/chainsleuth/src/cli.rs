@@ -644,8 +644,8 @@ pub struct Page {
 
 impl Page {
     /// The page as the views take it.
-    pub fn view(self) -> server::views::Page {
-        server::views::Page { limit: self.limit, offset: self.offset }
+    pub fn view(self) -> views::Page {
+        views::Page { limit: self.limit, offset: self.offset }
     }
 }
 

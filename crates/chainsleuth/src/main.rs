@@ -21,7 +21,15 @@ fn main() -> ExitCode {
         (false, _) => log::LevelFilter::Debug,
     };
     env_logger::Builder::new().filter_level(level).format_target(false).format_timestamp(None).init();
-    match cmd::run(cli.command) {
+    index::DamagedRead::quiet_panic_hook();
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd::run(cli.command))).unwrap_or_else(|payload| {
+            match index::DamagedRead::of_panic(payload.as_ref()) {
+                Some(damage) => Err(anyhow::anyhow!("{damage}")),
+                None => std::panic::resume_unwind(payload),
+            }
+        });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {

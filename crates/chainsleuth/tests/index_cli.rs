@@ -120,6 +120,49 @@ fn block_and_status_answer() {
 }
 
 #[test]
+fn a_damaged_id_in_a_column_is_a_one_line_error_naming_the_file_not_a_panic() {
+    let data = indexed();
+    let d = data.path().to_str().unwrap();
+    // Transaction 5's first output number, damaged far past the outputs.
+    let txids = std::fs::read(data.path().join("columns/tx_txid.col")).unwrap();
+    let txid: String = txids[5 * 32..6 * 32].iter().rev().map(|b| format!("{b:02x}")).collect();
+    let column = data.path().join("columns/tx_first_output.col");
+    let mut bytes = std::fs::read(&column).unwrap();
+    bytes[5 * 8..6 * 8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    std::fs::write(&column, bytes).unwrap();
+    for args in [vec!["tx", txid.as_str()], vec!["tx", txid.as_str(), "--json"]] {
+        let mut all = args.clone();
+        all.extend(["--network", "regtest", "--data-dir", d]);
+        let out = run(&all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(
+            err.contains("tx_first_output.col: damaged: transaction 5 has rows") && err.contains("status --verify"),
+            "{err}"
+        );
+    }
+    // An input naming an output far past the last: the read of that output is
+    // refused, naming the column read.
+    let data = indexed();
+    let d = data.path().to_str().unwrap();
+    let in_tx = std::fs::read(data.path().join("columns/in_tx.col")).unwrap();
+    let t = u32::from_le_bytes(in_tx[40..44].try_into().unwrap()) as usize;
+    let txids = std::fs::read(data.path().join("columns/tx_txid.col")).unwrap();
+    let txid: String = txids[t * 32..(t + 1) * 32].iter().rev().map(|b| format!("{b:02x}")).collect();
+    let column = data.path().join("columns/in_spent_output.col");
+    let mut bytes = std::fs::read(&column).unwrap();
+    bytes[10 * 8..11 * 8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    std::fs::write(&column, bytes).unwrap();
+    let out = run(&["tx", &txid, "--network", "regtest", "--data-dir", d]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("out_value.col: damaged: row 1099511627776 asked for"), "{err}");
+}
+
+#[test]
 fn query_errors_are_one_line() {
     let data = indexed();
     let d = data.path().to_str().unwrap();

@@ -63,7 +63,7 @@ fn main() {
     let n = index.counts();
     println!("index {}: {} txs, {} addresses", dir.display(), n.txs, n.addresses);
     let mut picks = Picks(0x9e37_79b9_7f4a_7c15);
-    let txids: Vec<Txid> = (0..KEYS).map(|_| Txid(index.columns.tx_txid.get(picks.below(n.txs)))).collect();
+    let txids: Vec<Txid> = (0..KEYS).map(|_| index.txid(TxNum(picks.below(n.txs)))).collect();
     let addresses: Vec<index::AddressKey> =
         (0..KEYS).map(|_| index.address_key(AddrId(picks.below(n.addresses) as u32))).collect();
 

@@ -58,11 +58,56 @@ impl<const N: usize> Fixed for [u8; N] {
     }
 }
 
+/// A read past a column's committed rows: what a damaged id in another column
+/// leads to. Readers return ids and ranges without checking each against every
+/// column (that would cost the hot loops a branch per hop), so such a read
+/// unwinds with this payload instead of indexing out of bounds; the command
+/// line and the server catch it ([`DamagedRead::of_panic`]) and answer with an
+/// error naming the file, never a wrong value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DamagedRead {
+    /// The file read.
+    pub file: PathBuf,
+    /// What was wrong with the read.
+    pub problem: String,
+}
+
+impl std::fmt::Display for DamagedRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: damaged: {}; run `chainsleuth status --verify`, then rebuild with `chainsleuth ingest --rebuild`",
+            self.file.display(),
+            self.problem
+        )
+    }
+}
+
+impl DamagedRead {
+    /// The damaged read a panic's payload carries, if it is one.
+    pub fn of_panic(payload: &(dyn std::any::Any + Send)) -> Option<&Self> {
+        payload.downcast_ref::<Self>()
+    }
+
+    /// Installs a panic hook that stays silent for damaged reads (whoever
+    /// catches them reports them in one line) and reports every other panic
+    /// as the default hook does.
+    pub fn quiet_panic_hook() {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if Self::of_panic(info.payload()).is_none() {
+                default(info);
+            }
+        }));
+    }
+}
+
 /// A column opened for reading: a read-only map of its committed rows.
 #[derive(Debug)]
 pub struct Column<T: Fixed> {
     map: Option<Mmap>,
     len: u64,
+    path: Arc<Path>,
     _values: PhantomData<T>,
 }
 
@@ -72,10 +117,11 @@ impl<T: Fixed> Column<T> {
     /// # Errors
     /// When the file cannot be opened or is shorter than `len` rows.
     pub fn open(path: &Path, len: u64) -> io::Result<Self> {
+        let path: Arc<Path> = path.into();
         if len == 0 {
-            return Ok(Self { map: None, len, _values: PhantomData });
+            return Ok(Self { map: None, len, path, _values: PhantomData });
         }
-        let file = File::open(path)?;
+        let file = File::open(&path)?;
         let bytes = len as usize * T::WIDTH;
         if file.metadata()?.len() < bytes as u64 {
             return Err(io::Error::new(
@@ -86,7 +132,7 @@ impl<T: Fixed> Column<T> {
         // SAFETY: the file is only appended to (under the ingest lock) and never
         // truncated below the committed rows mapped here.
         let map = unsafe { MmapOptions::new().len(bytes).map(&file)? };
-        Ok(Self { map: Some(map), len, _values: PhantomData })
+        Ok(Self { map: Some(map), len, path, _values: PhantomData })
     }
 
     /// Number of rows.
@@ -102,11 +148,27 @@ impl<T: Fixed> Column<T> {
     /// The value at row `i`.
     ///
     /// # Panics
-    /// If `i` is out of range.
+    /// With a [`DamagedRead`] payload if `i` is not a committed row.
     #[inline]
     pub fn get(&self, i: u64) -> T {
+        if i >= self.len {
+            self.damaged(i)
+        }
         let start = i as usize * T::WIDTH;
         T::read(&self.bytes()[start..start + T::WIDTH])
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn damaged(&self, row: u64) -> ! {
+        self.damaged_because(format!("row {row} asked for, past its {} committed rows", self.len))
+    }
+
+    /// Unwinds with a [`DamagedRead`] of this column.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn damaged_because(&self, problem: String) -> ! {
+        std::panic::panic_any(DamagedRead { file: self.path.to_path_buf(), problem })
     }
 
     /// The raw bytes of every row.
@@ -116,7 +178,13 @@ impl<T: Fixed> Column<T> {
     }
 
     /// The values of rows `range`.
+    ///
+    /// # Panics
+    /// With a [`DamagedRead`] payload if the range reaches past the committed rows.
     pub fn range(&self, range: std::ops::Range<u64>) -> impl ExactSizeIterator<Item = T> + '_ {
+        if range.end > self.len || range.start > range.end {
+            self.damaged(range.end.max(range.start))
+        }
         let bytes = &self.bytes()[range.start as usize * T::WIDTH..range.end as usize * T::WIDTH];
         bytes.chunks_exact(T::WIDTH).map(T::read)
     }

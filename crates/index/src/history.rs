@@ -10,7 +10,7 @@
 use memmap2::{Mmap, MmapOptions};
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Segments kept before they are merged into one.
 pub const MAX_SEGMENTS: usize = 8;
@@ -105,6 +105,7 @@ pub struct Segment {
     map: Option<Mmap>,
     addresses: usize,
     outputs: usize,
+    path: PathBuf,
 }
 
 impl Segment {
@@ -130,14 +131,21 @@ impl Segment {
         if len != HEADER + addresses * 4 + (addresses + 1) * 8 + outputs * 8 {
             return Err(bad());
         }
-        Ok(Self { map: Some(map), addresses, outputs })
+        Ok(Self { map: Some(map), addresses, outputs, path: path.to_owned() })
     }
 
     fn bytes(&self) -> &[u8] {
         self.map.as_deref().unwrap_or(&[])
     }
 
+    /// Output `i` of the list (a damaged offset names one past the list: see
+    /// [`crate::DamagedRead`]).
     fn output(&self, i: usize) -> u64 {
+        if i >= self.outputs {
+            let problem = format!("output {i} of the lists asked for, past its {} outputs", self.outputs);
+            let damage = crate::DamagedRead { file: self.path.clone(), problem };
+            std::panic::panic_any(damage);
+        }
         let at = HEADER + i * 8;
         u64::from_le_bytes(self.bytes()[at..at + 8].try_into().unwrap_or_default())
     }

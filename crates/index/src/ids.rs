@@ -52,3 +52,8 @@ id_newtype!(
     /// An address's number in order of first appearance, from 0.
     AddrId(u32)
 );
+id_newtype!(
+    /// An entity (a cluster of addresses) of a clustering, numbered by the
+    /// smallest address id among its members.
+    EntityId(u32)
+);

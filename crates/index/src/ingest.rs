@@ -13,10 +13,11 @@
 //! except the hashes compared to find the fork point.
 
 use crate::IndexError;
+use crate::decoded::DecodedBlock;
 use crate::manifest::{Counts, Manifest};
 use crate::source::{decode, main_chain};
 use crate::spends::{BlockSpends, SpendResolver};
-use crate::writer::{DecodedBlock, IndexWriter};
+use crate::writer::IndexWriter;
 use chain::{BlockHash, BlockLocation, BlocksDir, ReadWarning};
 use rayon::prelude::*;
 use std::fs::File;

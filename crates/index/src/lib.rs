@@ -12,21 +12,23 @@
 pub mod address_key;
 pub mod checksums;
 pub mod column;
+mod decoded;
 pub mod history;
 pub mod ids;
 pub mod ingest;
 pub mod manifest;
 mod reader;
-pub mod schema;
+mod schema;
 mod source;
-pub mod spends;
+mod spends;
 pub mod subject;
 pub mod table;
 mod usage;
 pub mod writer;
 
 pub use address_key::AddressKey;
-pub use ids::{AddrId, Height, InNum, OutNum, TxNum};
+pub use column::DamagedRead;
+pub use ids::{AddrId, EntityId, Height, InNum, OutNum, TxNum};
 pub use ingest::{IngestOptions, IngestProgress, IngestReport, ingest};
 pub use manifest::{Counts, FORMAT_VERSION, Manifest};
 pub use reader::{AddressSummary, BlockRow, CrossingRow, Index, InputRow, OutputRow, Spent, TxRow, VerifyReport};

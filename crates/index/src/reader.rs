@@ -20,10 +20,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct Index {
     dir: PathBuf,
-    /// The committed state this view shows.
-    pub manifest: Manifest,
-    /// Every column, mapped read-only.
-    pub columns: Columns,
+    pub(crate) manifest: Manifest,
+    pub(crate) columns: Columns,
     txids: Table,
     addresses: Table,
     segments: Vec<Segment>,
@@ -254,6 +252,11 @@ impl Index {
         &self.dir
     }
 
+    /// The committed state this reader shows.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
     /// The network indexed.
     pub fn network(&self) -> Network {
         self.manifest.network
@@ -333,7 +336,6 @@ impl Index {
         let c = &self.columns;
         let height = self.tx_height(t);
         let block_first = c.block_first_tx.get(u64::from(height.0 - self.manifest.start_height));
-        let fee = c.tx_fee.get(t.0);
         TxRow {
             num: t,
             txid: Txid(c.tx_txid.get(t.0)),
@@ -341,9 +343,9 @@ impl Index {
             position: t.0 - block_first,
             size: c.tx_size.get(t.0),
             weight: c.tx_weight.get(t.0),
-            version: c.tx_version.get(t.0),
-            lock_time: c.tx_locktime.get(t.0),
-            fee: (fee != UNKNOWN_FEE).then_some(fee),
+            version: self.version(t),
+            lock_time: self.lock_time(t),
+            fee: self.fee(t),
             inputs: self.tx_inputs(t),
             outputs: self.tx_outputs(t),
         }
@@ -351,14 +353,24 @@ impl Index {
 
     /// The input numbers of a transaction (two reads).
     pub fn tx_inputs(&self, t: TxNum) -> Range<u64> {
-        let (c, n) = (&self.columns, self.counts());
-        c.tx_first_input.get(t.0)..if t.0 + 1 < n.txs { c.tx_first_input.get(t.0 + 1) } else { n.inputs }
+        Self::run_of(&self.columns.tx_first_input, t, self.counts().txs, self.counts().inputs)
     }
 
     /// The output numbers of a transaction (two reads).
     pub fn tx_outputs(&self, t: TxNum) -> Range<u64> {
-        let (c, n) = (&self.columns, self.counts());
-        c.tx_first_output.get(t.0)..if t.0 + 1 < n.txs { c.tx_first_output.get(t.0 + 1) } else { n.outputs }
+        Self::run_of(&self.columns.tx_first_output, t, self.counts().txs, self.counts().outputs)
+    }
+
+    /// The rows of transaction `t` in a column of first rows (`txs` of them,
+    /// over `items` items), checked to run forwards and within `items`.
+    #[inline]
+    fn run_of(first: &crate::column::Column<u64>, t: TxNum, txs: u64, items: u64) -> Range<u64> {
+        let start = first.get(t.0);
+        let end = if t.0 + 1 < txs { first.get(t.0 + 1) } else { items };
+        if start > end || end > items {
+            first.damaged_because(format!("transaction {t} has rows {start}..{end} of {items}"));
+        }
+        start..end
     }
 
     /// The transaction an input belongs to (one read: the tracer's hottest lookup,
@@ -374,12 +386,76 @@ impl Index {
 
     /// An input's row.
     pub fn input(&self, i: InNum) -> InputRow {
-        let spent = match self.columns.in_spent_output.get(i.0) {
+        InputRow { num: i, spent: self.spent(i), sequence: self.sequence(i) }
+    }
+
+    /// What an input spends (one read).
+    #[inline]
+    pub fn spent(&self, i: InNum) -> Spent {
+        match self.columns.in_spent_output.get(i.0) {
             COINBASE => Spent::Coinbase,
             UNRESOLVED => Spent::Unresolved,
             o => Spent::Output(OutNum(o)),
-        };
-        InputRow { num: i, spent, sequence: self.columns.in_sequence.get(i.0) }
+        }
+    }
+
+    /// An input's nSequence (one read).
+    #[inline]
+    pub fn sequence(&self, i: InNum) -> u32 {
+        self.columns.in_sequence.get(i.0)
+    }
+
+    /// An input's position among its transaction's inputs.
+    pub fn vin(&self, i: InNum) -> u32 {
+        (i.0 - self.columns.tx_first_input.get(self.input_tx(i).0)) as u32
+    }
+
+    /// A transaction's txid (one read).
+    #[inline]
+    pub fn txid(&self, t: TxNum) -> Txid {
+        Txid(self.columns.tx_txid.get(t.0))
+    }
+
+    /// A transaction's nVersion (one read).
+    #[inline]
+    pub fn version(&self, t: TxNum) -> u32 {
+        self.columns.tx_version.get(t.0)
+    }
+
+    /// A transaction's nLockTime (one read).
+    #[inline]
+    pub fn lock_time(&self, t: TxNum) -> u32 {
+        self.columns.tx_locktime.get(t.0)
+    }
+
+    /// A transaction's fee, unknown where an input is unresolved (one read).
+    #[inline]
+    pub fn fee(&self, t: TxNum) -> Option<u64> {
+        let fee = self.columns.tx_fee.get(t.0);
+        (fee != UNKNOWN_FEE).then_some(fee)
+    }
+
+    /// An output's value in satoshis (one read).
+    #[inline]
+    pub fn value(&self, o: OutNum) -> u64 {
+        self.columns.out_value.get(o.0)
+    }
+
+    /// The address an output pays (one read).
+    #[inline]
+    pub fn output_address(&self, o: OutNum) -> AddrId {
+        AddrId(self.columns.out_address.get(o.0))
+    }
+
+    /// The class of an output's script (one read).
+    #[inline]
+    pub fn output_class(&self, o: OutNum) -> ScriptClass {
+        ScriptClass::from_code(self.columns.out_class.get(o.0)).unwrap_or(ScriptClass::NonStandard)
+    }
+
+    /// An output's position among its transaction's outputs.
+    pub fn vout(&self, o: OutNum) -> u32 {
+        (o.0 - self.columns.tx_first_output.get(self.output_tx(o).0)) as u32
     }
 
     /// The committed input that spends an output, if any.
@@ -392,9 +468,9 @@ impl Index {
     pub fn output(&self, o: OutNum) -> OutputRow {
         OutputRow {
             num: o,
-            value: self.columns.out_value.get(o.0),
-            address: AddrId(self.columns.out_address.get(o.0)),
-            class: ScriptClass::from_code(self.columns.out_class.get(o.0)).unwrap_or(ScriptClass::NonStandard),
+            value: self.value(o),
+            address: self.output_address(o),
+            class: self.output_class(o),
             spent_by: self.spent_by(o),
         }
     }
@@ -404,6 +480,12 @@ impl Index {
         let class =
             ScriptClass::from_code(self.columns.addr_class.get(u64::from(a.0))).unwrap_or(ScriptClass::NonStandard);
         AddressKey { class, payload: self.columns.addr_payload.get(u64::from(a.0)) }
+    }
+
+    /// The first output that paid an address (one read).
+    #[inline]
+    pub fn address_first_output(&self, a: AddrId) -> OutNum {
+        OutNum(self.columns.addr_first_output.get(u64::from(a.0)))
     }
 
     /// The address string (or `<class>-<hex>` form) of an address.
@@ -493,14 +575,23 @@ impl Index {
         let c = &self.columns;
         let n = self.counts().crossings;
         let first = partition(n, |x| u64::from(c.cross_tx.get(x)) < t.0);
-        (first..n)
-            .take_while(|&x| u64::from(c.cross_tx.get(x)) == t.0)
-            .map(|x| CrossingRow {
-                pool: zcash::Pool::ALL[usize::from(c.cross_pool.get(x).min(2))],
-                into: c.cross_into.get(x),
-                out_of: c.cross_out.get(x),
-            })
-            .collect()
+        (first..n).take_while(|&x| u64::from(c.cross_tx.get(x)) == t.0).map(|x| self.crossing(x).1).collect()
+    }
+
+    /// Zcash: every pool crossing of the chain with its transaction, in chain order.
+    pub fn all_crossings(&self) -> impl Iterator<Item = (TxNum, CrossingRow)> + '_ {
+        (0..self.counts().crossings).map(|x| self.crossing(x))
+    }
+
+    /// The crossing in row `x` of the crossing columns.
+    fn crossing(&self, x: u64) -> (TxNum, CrossingRow) {
+        let c = &self.columns;
+        let row = CrossingRow {
+            pool: zcash::Pool::ALL[usize::from(c.cross_pool.get(x).min(2))],
+            into: c.cross_into.get(x),
+            out_of: c.cross_out.get(x),
+        };
+        (TxNum(u64::from(c.cross_tx.get(x))), row)
     }
 
     /// Zcash: zatoshis in each pool (as `zcash::Pool::ALL`) after the block at

@@ -4,7 +4,7 @@
 //! both chains; Zcash adds its pool crossings.
 
 use crate::address_key::AddressKey;
-use crate::writer::{DecodedBlock, DecodedCrossing, DecodedInput, DecodedOutput, DecodedTx};
+use crate::decoded::{DecodedBlock, DecodedCrossing, DecodedInput, DecodedOutput, DecodedTx};
 use chain::block_map::BlockMap;
 use chain::tx::{TxIn, TxInfo, TxOut, TxVisitor};
 use chain::{BlockLocation, BlocksDir, ReadError, decode_block};

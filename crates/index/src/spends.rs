@@ -7,10 +7,10 @@
 //! the address work alone (measured in docs/benchmarks.md: this stage and the
 //! committer thread's column writes took ingest from 34.8 s to 23.4 s).
 
+use crate::decoded::{DecodedBlock, FingerprintMap};
 use crate::manifest::Counts;
 use crate::reader::Index;
 use crate::schema::{COINBASE, UNKNOWN_FEE, UNRESOLVED};
-use crate::writer::{DecodedBlock, FingerprintMap};
 use crate::{IndexError, txid_fingerprint};
 use chain::Txid;
 use chain::script::ScriptClass;

@@ -153,7 +153,7 @@ fn grows_step_by_step_through_a_reorg_to_the_one_shot_index() {
     let whole = Index::open(one_shot.path()).unwrap();
     assert_eq!(grown.digest(), whole.digest());
     // The checksums followed every commit and the rollback.
-    let sums = |i: &Index| Checksums::read(i.dir(), &i.manifest).unwrap().unwrap().columns;
+    let sums = |i: &Index| Checksums::read(i.dir(), i.manifest()).unwrap().unwrap().columns;
     assert_eq!(sums(&grown), sums(&whole));
     let report = grown.verify().unwrap();
     assert!(report.checksummed && report.damage.is_empty() && report.bytes_checked > 0, "{report:?}");
@@ -227,7 +227,7 @@ fn a_chain_that_starts_late_keeps_unresolved_inputs() {
     let data = tempfile::tempdir().unwrap();
     let report = build(blocks.path(), data.path());
     let index = Index::open(data.path()).unwrap();
-    assert_eq!(index.manifest.start_height, 120, "from the BIP 34 height of the first block");
+    assert_eq!(index.manifest().start_height, 120, "from the BIP 34 height of the first block");
     assert_eq!(report.tip.unwrap().0, 200);
     assert!(report.unresolved_inputs > 0);
     let unresolved = (0..index.counts().inputs)

@@ -5,7 +5,6 @@ use crate::audit::{AuditLog, Record};
 use crate::keys::{self, KeyRecord};
 use crate::limits::RateLimiter;
 use crate::live::{FileId, Live, Snapshot};
-use crate::views::{self, Page, ViewError};
 use axum::body::Bytes;
 use axum::extract::MatchedPath;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
@@ -20,6 +19,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tags::{Directions, RiskConfig, ScreenOptions, Screener};
 use trace::{Budget, CancelOnDrop, Exceeded};
+use views::{Page, ViewError};
 
 /// The OpenAPI document, kept in the repository (docs/openapi.json).
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
@@ -195,6 +195,26 @@ impl ApiError {
 
     fn internal(message: impl ToString) -> Self {
         Self { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: message.to_string(), field: None }
+    }
+
+    /// The work of a request died: a damaged index (named), or a bug.
+    fn from_join(e: tokio::task::JoinError) -> Self {
+        if !e.is_panic() {
+            return Self::internal(e);
+        }
+        let payload = e.into_panic();
+        match index::DamagedRead::of_panic(payload.as_ref()) {
+            Some(damage) => {
+                log::error!("{damage}");
+                Self {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    code: "index_damaged",
+                    message: damage.to_string(),
+                    field: None,
+                }
+            }
+            None => Self::internal("the request failed inside the server (see its log)"),
+        }
     }
 }
 
@@ -492,7 +512,7 @@ async fn answer(
         })
     };
     match tokio::time::timeout(limits.timeout, tokio::task::spawn_blocking(run)).await {
-        Ok(done) => done.map_err(ApiError::internal)?,
+        Ok(done) => done.map_err(ApiError::from_join)?,
         Err(_) => Err(Exceeded::Cancelled.into()),
     }
 }
@@ -522,6 +542,11 @@ fn page(query: &HashMap<String, String>) -> Result<Page, ApiError> {
     Ok(Page { limit: number("limit", 50)?.min(1_000), offset: number("offset", 0)? })
 }
 
+/// A view as the JSON answered.
+fn to_json(view: &impl serde::Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(view).map_err(ApiError::internal)
+}
+
 async fn address(
     State(state): State<Shared>,
     Path(address): Path<String>,
@@ -530,14 +555,14 @@ async fn address(
     let page = page(&query)?;
     let request = json!({"address": address, "limit": page.limit, "offset": page.offset});
     answer(&state, request, no_summary, move |s, budget| {
-        Ok(views::address(&s.index, s.analysis.as_ref(), &address, page, budget)?)
+        to_json(&views::address(&s.index, s.analysis.as_ref(), &address, page, budget)?)
     })
     .await
 }
 
 async fn transaction(State(state): State<Shared>, Path(txid): Path<String>) -> Result<Response, ApiError> {
     let request = json!({"txid": txid});
-    answer(&state, request, no_summary, move |s, _| Ok(views::tx(&s.index, s.analysis.as_ref(), &txid)?)).await
+    answer(&state, request, no_summary, move |s, _| to_json(&views::tx(&s.index, s.analysis.as_ref(), &txid)?)).await
 }
 
 async fn entity(
@@ -548,7 +573,7 @@ async fn entity(
     let page = page(&query)?;
     let request = json!({"entity": id, "limit": page.limit, "offset": page.offset});
     answer(&state, request, no_summary, move |s, budget| {
-        Ok(views::entity(&s.index, s.analysis.as_ref(), &id, page, budget)?)
+        to_json(&views::entity(&s.index, s.analysis.as_ref(), &id, page, budget)?)
     })
     .await
 }

@@ -1,21 +1,19 @@
 //! The HTTP API over the libraries, for exchanges that screen every deposit:
 //! addresses, transactions, entities, screening (one subject or a batch) and traces,
-//! behind API keys, with rate limits and an audit log. Also the JSON views the
-//! command line shares.
+//! behind API keys, with rate limits and an audit log. The answers about one
+//! transaction, address or entity are the `views` crate's, as on the command line.
 //!
 //! - [`app`]: routes, authorization, limits, errors.
 //! - [`keys`]: API keys, stored hashed.
 //! - [`limits`]: per-key rate limits.
 //! - [`audit`]: the audit log.
 //! - [`live`]: the committed state answers come from, picked up anew as it changes.
-//! - [`views`]: transaction, address and entity JSON.
 
 pub mod app;
 pub mod audit;
 pub mod keys;
 pub mod limits;
 pub mod live;
-pub mod views;
 
 pub use app::{AppState, Limits, router};
 

@@ -38,9 +38,9 @@ impl AsOf {
             generation: index.generation(),
             tip: index.tip().map(|(h, hash)| Tip { height: h.0, hash: hash.to_string() }),
             clustering: analysis.map(|a| Clustering {
-                version: a.manifest.dir.clone(),
-                tip_height: a.manifest.tip_height,
-                behind: a.manifest.txs < index.counts().txs,
+                version: a.manifest().dir.clone(),
+                tip_height: a.manifest().tip_height,
+                behind: a.manifest().txs < index.counts().txs,
             }),
             labels,
         }

@@ -75,6 +75,17 @@ pub enum ImportError {
         /// What is wrong.
         cause: import::FormatError,
     },
+    /// A row the file's format does not allow (a labels file read for one
+    /// command, not imported, must be wholly valid).
+    #[error("{} line {line}: {reason}", path.display())]
+    Row {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The line (1-based).
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The label store cannot be written.
     #[error(transparent)]
     Store(#[from] store::StoreError),
@@ -121,6 +132,29 @@ fn read_text_within(path: &std::path::Path, max_bytes: u64, max_line: usize) -> 
 pub fn read_file(path: &std::path::Path, format: Format, source: &str, today: &str) -> Result<Parsed, ImportError> {
     import::parse(format, &read_text(path)?, source, today)
         .map_err(|cause| ImportError::Format { path: path.to_owned(), cause })
+}
+
+/// The labels of one file, read as `tags import` reads it (the same parser,
+/// categories and limits) but not stored: the services `trace --labels FILE`
+/// stops at, resolved against `index` (and its entities in `analysis`).
+///
+/// # Errors
+/// As [`read_file`], and for the first row the format does not allow.
+pub fn read_labels(
+    path: &std::path::Path,
+    format: Format,
+    index: &index::Index,
+    analysis: Option<&analysis::Analysis>,
+) -> Result<LabelSet, ImportError> {
+    let parsed = read_file(path, format, "file", "")?;
+    if let Some(r) = parsed.rejected.first() {
+        return Err(ImportError::Row { path: path.to_owned(), line: r.line, reason: r.reason.clone() });
+    }
+    let mut set = LabelSet::default();
+    for label in parsed.labels {
+        set.add(label, index, analysis);
+    }
+    Ok(set)
 }
 
 /// Imports a label file as `source`, replacing any earlier import of that source;

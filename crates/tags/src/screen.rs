@@ -13,7 +13,7 @@ use crate::import::Label;
 use crate::risk::{ExposureFacts, ExposureType, Flow, RiskConfig, RiskLevel, RuleFired};
 use crate::store::LabelSet;
 use crate::taxonomy::Category;
-use index::{AddrId, AddressKey, Index, OutNum, SubjectError};
+use index::{AddrId, AddressKey, EntityId, Index, OutNum, SubjectError};
 use std::collections::BTreeMap;
 use trace::{Direction, EndKind, Policy, Service, Services, TraceOptions};
 
@@ -79,7 +79,7 @@ pub struct Counterparty {
     /// Its address.
     pub address: String,
     /// Its entity, when clustered.
-    pub entity: Option<u32>,
+    pub entity: Option<EntityId>,
     /// Its label.
     pub label: String,
     /// Satoshis exchanged with it.
@@ -158,17 +158,17 @@ struct Subject {
 /// Labelled entities as stops for the tracer, except the subject's own.
 struct Stops<'a> {
     screener: &'a Screener<'a>,
-    own_address: Option<u32>,
-    own_entity: Option<u32>,
+    own_address: Option<AddrId>,
+    own_entity: Option<EntityId>,
 }
 
 impl Services for Stops<'_> {
-    fn service_of(&self, address: u32) -> Option<usize> {
+    fn service_of(&self, address: AddrId) -> Option<usize> {
         if Some(address) == self.own_address {
             return None;
         }
         let analysis = self.screener.analysis;
-        if self.own_entity.is_some() && analysis.and_then(|a| a.entity_of(AddrId(address))) == self.own_entity {
+        if self.own_entity.is_some() && analysis.and_then(|a| a.entity_of(address)) == self.own_entity {
             return None;
         }
         self.screener
@@ -212,7 +212,7 @@ impl Screener<'_> {
         let parsed = self.parse(subject)?;
         let own_entity = parsed.address.and_then(|a| self.analysis?.entity_of(a));
         let identifications = self.identifications(&parsed, own_entity);
-        let stops = Stops { screener: self, own_address: parsed.address.map(|a| a.0), own_entity };
+        let stops = Stops { screener: self, own_address: parsed.address, own_entity };
         let mut view = trace::IndexView::new(self.index, self.analysis);
         if let Some(links) = self.pool_links {
             view = view.with_pool_links(links);
@@ -235,7 +235,7 @@ impl Screener<'_> {
                     parsed.outputs.iter().copied().filter(|&o| self.index.spent_by(OutNum(o)).is_some()).collect()
                 }
             };
-            let base: u64 = starts.iter().map(|&o| self.index.columns.out_value.get(o)).sum();
+            let base: u64 = starts.iter().map(|&o| self.index.value(OutNum(o))).sum();
             match flow {
                 Flow::Received => received = base,
                 Flow::Sent => sent = base,
@@ -272,7 +272,7 @@ impl Screener<'_> {
 
     /// The subject's own labels, then those its entity inherits, one row per label,
     /// source and way (an entity's many addresses with one label make one row).
-    fn identifications(&self, subject: &Subject, own_entity: Option<u32>) -> Vec<Identification> {
+    fn identifications(&self, subject: &Subject, own_entity: Option<EntityId>) -> Vec<Identification> {
         let mut rows: Vec<Identification> = Vec::new();
         let own: Vec<u32> = subject.key.map(|k| self.labels.of_key(&k).to_vec()).unwrap_or_default();
         let inherited: Vec<u32> = own_entity.map(|e| self.labels.of_entity(e).to_vec()).unwrap_or_default();
@@ -298,7 +298,7 @@ impl Screener<'_> {
     fn exposures(&self, result: &trace::Flow, flow: Flow, base: u64) -> Vec<Exposure> {
         /// Per category and type: value, fewest hops, and per counterparty address
         /// its value and fewest hops.
-        type Gathered = (f64, u32, BTreeMap<u32, (f64, u32)>);
+        type Gathered = (f64, u32, BTreeMap<AddrId, (f64, u32)>);
         let mut by: BTreeMap<(Category, ExposureType), Gathered> = BTreeMap::new();
         for end in result.endpoints.iter().filter(|e| e.kind == EndKind::Service) {
             let Some(address) = end.address else { continue };
@@ -322,7 +322,7 @@ impl Screener<'_> {
         }
         by.into_iter()
             .map(|((category, exposure_type), (value, hops, parties))| {
-                let mut parties: Vec<(u32, (f64, u32))> = parties.into_iter().collect();
+                let mut parties: Vec<(AddrId, (f64, u32))> = parties.into_iter().collect();
                 parties.sort_by(|a, b| b.1.0.total_cmp(&a.1.0));
                 let counterparties = parties
                     .into_iter()
@@ -336,8 +336,8 @@ impl Screener<'_> {
                             .find(|l| l.category == category)
                             .map_or_else(String::new, |l| l.label.clone());
                         Counterparty {
-                            address: self.index.address_text(AddrId(address)),
-                            entity: self.analysis.and_then(|a| a.entity_of(AddrId(address))),
+                            address: self.index.address_text(address),
+                            entity: self.analysis.and_then(|a| a.entity_of(address)),
                             label,
                             value: value.round() as u64,
                             hops,

@@ -5,7 +5,7 @@
 
 use crate::import::{Format, Label, Rejected};
 use crate::taxonomy::Category;
-use index::{AddrId, AddressKey, Index};
+use index::{AddrId, AddressKey, EntityId, Index};
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
@@ -171,8 +171,8 @@ pub struct LabelSet {
     /// Per label, its service's number.
     service_of_label: Vec<u32>,
     by_key: FxHashMap<AddressKey, Vec<u32>>,
-    by_address: FxHashMap<u32, Vec<u32>>,
-    by_entity: FxHashMap<u32, Vec<u32>>,
+    by_address: FxHashMap<AddrId, Vec<u32>>,
+    by_entity: FxHashMap<EntityId, Vec<u32>>,
 }
 
 impl LabelSet {
@@ -198,7 +198,7 @@ impl LabelSet {
         let n = self.labels.len() as u32;
         self.by_key.entry(key).or_default().push(n);
         if let Some(id) = index.address_by_key(&key) {
-            self.by_address.entry(id.0).or_default().push(n);
+            self.by_address.entry(id).or_default().push(n);
             if let Some(entity) = analysis.and_then(|a| a.entity_of(id)) {
                 self.by_entity.entry(entity).or_default().push(n);
             }
@@ -244,22 +244,22 @@ impl LabelSet {
     }
 
     /// Labels on an indexed address itself.
-    pub fn of_address(&self, address: u32) -> &[u32] {
+    pub fn of_address(&self, address: AddrId) -> &[u32] {
         self.by_address.get(&address).map_or(&[], Vec::as_slice)
     }
 
     /// Labels an entity inherits from its addresses.
-    pub fn of_entity(&self, entity: u32) -> &[u32] {
+    pub fn of_entity(&self, entity: EntityId) -> &[u32] {
         self.by_entity.get(&entity).map_or(&[], Vec::as_slice)
     }
 
     /// Labels on an address or, failing that, inherited from its entity.
-    pub fn of_address_or_entity(&self, address: u32, analysis: Option<&analysis::Analysis>) -> &[u32] {
+    pub fn of_address_or_entity(&self, address: AddrId, analysis: Option<&analysis::Analysis>) -> &[u32] {
         let own = self.of_address(address);
         if !own.is_empty() {
             return own;
         }
-        analysis.and_then(|a| a.entity_of(AddrId(address))).map_or(&[], |e| self.of_entity(e))
+        analysis.and_then(|a| a.entity_of(address)).map_or(&[], |e| self.of_entity(e))
     }
 }
 
@@ -273,7 +273,7 @@ pub struct ServiceStops<'a> {
 }
 
 impl trace::Services for ServiceStops<'_> {
-    fn service_of(&self, address: u32) -> Option<usize> {
+    fn service_of(&self, address: AddrId) -> Option<usize> {
         self.labels
             .of_address_or_entity(address, self.analysis)
             .iter()

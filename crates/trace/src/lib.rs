@@ -27,7 +27,7 @@ pub use budget::{Budget, CancelOnDrop, Exceeded};
 pub use policy::{Policy, Taint};
 pub use pools::PoolLinks;
 pub use report::Report;
-pub use services::{LabelFile, NoServices, Service, Services};
+pub use services::{NoServices, Service, Services};
 pub use tracer::{Direction, EndKind, Flow, TraceOptions, trace};
 pub use view::{ChainView, IndexView, Source};
 

@@ -4,7 +4,7 @@
 //! entered the pool; backward, likewise from a deshielding to the shieldings
 //! that may have funded it.
 
-use index::{AddrId, Index, OutNum, TxNum};
+use index::{AddrId, CrossingRow, Index, OutNum};
 use rustc_hash::FxHashMap;
 use zcash::Pool;
 use zcash::links::{Crossing, Crossings, Link, LinkOptions};
@@ -53,13 +53,10 @@ impl PoolLinks {
 /// coinbase and of founders' reward outputs marked) and deshieldings (value out of a pool to transparent
 /// outputs) of an index, in chain order.
 pub fn index_crossings(index: &Index) -> (Vec<Crossing>, Vec<Crossing>) {
-    let (c, network) = (&index.columns, index.network());
+    let network = index.network();
     let (mut shieldings, mut deshieldings) = (Vec::new(), Vec::new());
-    for x in 0..index.counts().crossings {
-        let t = TxNum(u64::from(c.cross_tx.get(x)));
+    for (t, CrossingRow { pool, into, out_of }) in index.all_crossings() {
         let row = index.tx(t);
-        let pool = Pool::ALL[usize::from(c.cross_pool.get(x).min(2))];
-        let (into, out_of) = (c.cross_into.get(x), c.cross_out.get(x));
         let (txid, height) = (row.txid.0, row.height.0);
         if into > 0 && !row.inputs.is_empty() && !row.is_coinbase(index) {
             // What each input spends: its address, from a coinbase, a founders' reward output.

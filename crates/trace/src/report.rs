@@ -93,7 +93,7 @@ pub struct EndpointRow {
     /// The address (null for an unresolved source or a pool).
     pub address: Option<String>,
     /// Its entity, when the index is clustered.
-    pub entity: Option<u32>,
+    pub entity: Option<index::EntityId>,
     /// Tainted satoshis.
     pub value: u64,
     /// `unspent`, `service`, `limit`, `coinbase`, `unresolved` or `pool`.
@@ -213,11 +213,11 @@ fn sats(v: f64) -> u64 {
 impl Report {
     /// Names the parts of `flow` from the index (and the clustering, for entities).
     pub fn build(flow: &Flow, index: &Index, analysis: Option<&analysis::Analysis>, services: &dyn Services) -> Self {
-        let txid = |t: u64| chain::Txid(index.columns.tx_txid.get(t)).to_string();
+        let txid = |t: u64| index.txid(TxNum(t)).to_string();
         let height = |t: u64| index.tx_height(TxNum(t)).0;
         let outpoint = |o: u64| {
             let t = index.output_tx(OutNum(o));
-            format!("{}:{}", txid(t.0), o - index.columns.tx_first_output.get(t.0))
+            format!("{}:{}", txid(t.0), index.vout(OutNum(o)))
         };
         let mut summary = Summary {
             hops: flow.nodes.iter().map(|n| n.1.hop).max().unwrap_or(0),
@@ -229,7 +229,7 @@ impl Report {
 
         // Endpoints per (address, kind, service): value, the largest share's tx, the
         // earliest height, the count.
-        type Key = (Option<u32>, EndKind, Option<usize>);
+        type Key = (Option<AddrId>, EndKind, Option<usize>);
         let mut gathered: BTreeMap<Key, (f64, (f64, u64), u32, u64)> = BTreeMap::new();
         for e in &flow.endpoints {
             let entry = gathered.entry((e.address, e.kind, e.service)).or_insert((0.0, (0.0, e.tx), u32::MAX, 0));
@@ -252,8 +252,8 @@ impl Report {
         let mut endpoints: Vec<EndpointRow> = gathered
             .iter()
             .map(|(&(address, kind, service), &(value, (_, tx), first, count))| EndpointRow {
-                address: address.map(|a| index.address_text(AddrId(a))),
-                entity: address.and_then(|a| analysis?.entity_of(AddrId(a))),
+                address: address.map(|a| index.address_text(a)),
+                entity: address.and_then(|a| analysis?.entity_of(a)),
                 value: sats(value),
                 kind: kind.name(),
                 pool: match kind {
@@ -326,7 +326,7 @@ impl Report {
             .iter()
             .map(|&(a, b, v)| EdgeRow { from: txid(a), to: txid(b), to_type: "tx", value: sats(v) })
             .collect();
-        let mut ends: BTreeMap<(u64, u32), f64> = BTreeMap::new();
+        let mut ends: BTreeMap<(u64, AddrId), f64> = BTreeMap::new();
         let mut into_pools: BTreeMap<(u64, &'static str), f64> = BTreeMap::new();
         for e in &flow.endpoints {
             if let Some(a) = e.address {
@@ -337,7 +337,7 @@ impl Report {
         }
         edges.extend(ends.into_iter().map(|((t, a), v)| EdgeRow {
             from: txid(t),
-            to: index.address_text(AddrId(a)),
+            to: index.address_text(a),
             to_type: "address",
             value: sats(v),
         }));

@@ -12,6 +12,7 @@ use crate::queue::TxQueue;
 use crate::services::Services;
 use crate::view::{ChainView, Source};
 use analysis::Protocol;
+use index::AddrId;
 use rustc_hash::{FxHashMap, FxHashSet};
 use zcash::Pool;
 
@@ -95,7 +96,7 @@ pub struct Endpoint {
     /// an unresolved source or a pool.
     pub output: Option<u64>,
     /// That output's address.
-    pub address: Option<u32>,
+    pub address: Option<AddrId>,
     /// The traced transaction next to it: the one that created the output (forward),
     /// or the one that spent it (backward).
     pub tx: u64,

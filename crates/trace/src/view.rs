@@ -3,8 +3,7 @@
 
 use crate::pools::PoolLinks;
 use analysis::Protocol;
-use index::schema::{COINBASE, UNKNOWN_FEE, UNRESOLVED};
-use index::{CrossingRow, InNum, Index, OutNum, TxNum};
+use index::{AddrId, CrossingRow, InNum, Index, OutNum, Spent, TxNum};
 use std::ops::Range;
 use zcash::Pool;
 
@@ -30,8 +29,8 @@ pub trait ChainView {
     fn source(&self, i: u64) -> Source;
     /// Value of output `o`.
     fn value(&self, o: u64) -> u64;
-    /// Address id of output `o`.
-    fn address(&self, o: u64) -> u32;
+    /// The address output `o` pays.
+    fn address(&self, o: u64) -> AddrId;
     /// The input spending output `o` and its transaction, if spent.
     fn spender(&self, o: u64) -> Option<(u64, u64)>;
     /// The transaction of output `o`.
@@ -95,19 +94,19 @@ impl ChainView for IndexView<'_> {
     }
 
     fn source(&self, i: u64) -> Source {
-        match self.index.columns.in_spent_output.get(i) {
-            COINBASE => Source::Coinbase,
-            UNRESOLVED => Source::Unresolved,
-            o => Source::Output(o),
+        match self.index.spent(InNum(i)) {
+            Spent::Coinbase => Source::Coinbase,
+            Spent::Unresolved => Source::Unresolved,
+            Spent::Output(o) => Source::Output(o.0),
         }
     }
 
     fn value(&self, o: u64) -> u64 {
-        self.index.columns.out_value.get(o)
+        self.index.value(OutNum(o))
     }
 
-    fn address(&self, o: u64) -> u32 {
-        self.index.columns.out_address.get(o)
+    fn address(&self, o: u64) -> AddrId {
+        self.index.output_address(OutNum(o))
     }
 
     fn spender(&self, o: u64) -> Option<(u64, u64)> {
@@ -120,8 +119,7 @@ impl ChainView for IndexView<'_> {
     }
 
     fn fee(&self, t: u64) -> Option<u64> {
-        let fee = self.index.columns.tx_fee.get(t);
-        (fee != UNKNOWN_FEE).then_some(fee)
+        self.index.fee(TxNum(t))
     }
 
     fn height(&self, t: u64) -> u32 {
@@ -129,7 +127,7 @@ impl ChainView for IndexView<'_> {
     }
 
     fn coinjoin(&self, t: u64) -> Option<Protocol> {
-        if let Some(a) = self.analysis.filter(|a| t < a.manifest.txs) {
+        if let Some(a) = self.analysis.filter(|a| a.covers(TxNum(t))) {
             return a.coinjoin(TxNum(t)).map(|(p, _)| p);
         }
         let mut facts = analysis::facts::TxFacts::default();

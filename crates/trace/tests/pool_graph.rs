@@ -10,7 +10,7 @@
 //! ```
 
 use analysis::Protocol;
-use index::CrossingRow;
+use index::{AddrId, CrossingRow};
 use trace::{ChainView, Direction, EndKind, Flow, Policy, Service, Services, Source, TraceOptions, trace};
 use zcash::Pool;
 
@@ -32,8 +32,8 @@ impl ChainView for Shielded {
     fn value(&self, o: u64) -> u64 {
         [10, 3, 5, 4][o as usize]
     }
-    fn address(&self, o: u64) -> u32 {
-        o as u32 + 1
+    fn address(&self, o: u64) -> AddrId {
+        AddrId(o as u32 + 1)
     }
     fn spender(&self, o: u64) -> Option<(u64, u64)> {
         (o == 0).then_some((1, 1))
@@ -70,8 +70,8 @@ impl ChainView for Shielded {
 struct Exchange(Service);
 
 impl Services for Exchange {
-    fn service_of(&self, address: u32) -> Option<usize> {
-        (address == 3).then_some(0)
+    fn service_of(&self, address: AddrId) -> Option<usize> {
+        (address == AddrId(3)).then_some(0)
     }
     fn service(&self, _: usize) -> &Service {
         &self.0

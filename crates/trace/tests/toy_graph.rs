@@ -9,6 +9,7 @@
 //! ```
 
 use analysis::Protocol;
+use index::AddrId;
 use trace::{ChainView, Direction, EndKind, Flow, Policy, Service, Services, Source, TraceOptions, trace};
 
 struct Toy {
@@ -58,8 +59,8 @@ impl ChainView for Toy {
         self.all_outputs()[o as usize].0
     }
 
-    fn address(&self, o: u64) -> u32 {
-        self.all_outputs()[o as usize].1
+    fn address(&self, o: u64) -> AddrId {
+        AddrId(self.all_outputs()[o as usize].1)
     }
 
     fn spender(&self, o: u64) -> Option<(u64, u64)> {
@@ -97,8 +98,8 @@ struct Exchange {
 }
 
 impl Services for Exchange {
-    fn service_of(&self, address: u32) -> Option<usize> {
-        self.addresses.contains(&address).then_some(0)
+    fn service_of(&self, address: AddrId) -> Option<usize> {
+        self.addresses.contains(&address.0).then_some(0)
     }
 
     fn service(&self, _: usize) -> &Service {

@@ -77,9 +77,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         let _ = writeln!(s, "   the theft {txid} (height {}) paid:", row.height);
         for o in row.outputs.clone() {
             let out = index.output(index::OutNum(o));
-            let next = out.spent_by.map_or("unspent".to_owned(), |i| {
-                format!("spent in {}", chain::Txid(index.columns.tx_txid.get(index.input_tx(i).0)))
-            });
+            let next =
+                out.spent_by.map_or("unspent".to_owned(), |i| format!("spent in {}", index.txid(index.input_tx(i))));
             let _ = writeln!(s, "     {} to {} ({next})", btc(out.value), index.address_text(out.address));
         }
     }

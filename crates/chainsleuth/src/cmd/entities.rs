@@ -74,41 +74,33 @@ pub fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
 pub fn entity(args: &EntityArgs) -> anyhow::Result<()> {
     let index = open_index(&args.index)?;
     let analysis = Analysis::open(&index)?;
-    let json =
-        server::views::entity(&index, analysis.as_ref(), &args.entity, args.page.view(), &trace::Budget::unlimited())?;
+    let view = views::entity(&index, analysis.as_ref(), &args.entity, args.page.view(), &trace::Budget::unlimited())?;
     if args.json {
-        return print_json(&json);
+        return print_json(&view);
     }
     let mut s = String::new();
-    let size = json["size"].as_u64().unwrap_or(0) as usize;
-    let _ = writeln!(s, "entity      {} ({size} addresses)", json["entity"]);
-    let amount = |field: &str| btc(json[field].as_u64().unwrap_or(0));
+    let _ = writeln!(s, "entity      {} ({} addresses)", view.entity, view.size);
     let _ = writeln!(
         s,
         "balance     {} BTC (received {}, sent {})",
-        amount("balance"),
-        amount("total_received"),
-        amount("total_sent")
+        btc(view.balance),
+        btc(view.total_received),
+        btc(view.total_sent)
     );
-    if let (Some(first), Some(last)) = (json["first_seen"].as_u64(), json["last_seen"].as_u64()) {
+    if let (Some(first), Some(last)) = (view.first_seen, view.last_seen) {
         let _ = writeln!(s, "seen        heights {first} to {last}");
     }
-    let _ = writeln!(s, "coinjoins   {} touched", json["coinjoins_touched"]);
-    for c in json["coinjoins"].as_array().into_iter().flatten() {
-        let _ = writeln!(s, "  {} {}", c["txid"].as_str().unwrap_or(""), c["protocol"].as_str().unwrap_or(""));
+    let _ = writeln!(s, "coinjoins   {} touched", view.coinjoins_touched);
+    for c in &view.coinjoins {
+        let _ = writeln!(s, "  {} {}", c.txid, c.protocol);
     }
     let _ = writeln!(s, "addresses");
-    let listed = json["addresses"].as_array().cloned().unwrap_or_default();
-    for a in &listed {
-        let _ = writeln!(s, "  {}", a.as_str().unwrap_or(""));
+    for a in &view.addresses {
+        let _ = writeln!(s, "  {a}");
     }
-    if size > args.page.offset + listed.len() {
-        let _ = writeln!(
-            s,
-            "  ... {} more (--offset {})",
-            size - args.page.offset - listed.len(),
-            args.page.offset + listed.len()
-        );
+    let shown = args.page.offset + view.addresses.len();
+    if view.size > shown {
+        let _ = writeln!(s, "  ... {} more (--offset {shown})", view.size - shown);
     }
     print_text(&s)
 }
@@ -131,7 +123,7 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     let mut s = String::new();
     match &report.clustering {
         Some(c) => {
-            let _ = writeln!(s, "clustering ({})", analysis.as_ref().map_or("", |a| a.manifest.heuristics.as_str()));
+            let _ = writeln!(s, "clustering ({})", analysis.as_ref().map_or("", |a| a.manifest().heuristics.as_str()));
             let _ = writeln!(s, "  pairwise precision {:.4}, recall {:.4}", c.pairwise_precision, c.pairwise_recall);
             let _ = writeln!(
                 s,

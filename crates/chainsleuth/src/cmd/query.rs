@@ -4,8 +4,8 @@ use crate::cli::{AddressArgs, BlockArgs, StatusArgs, TxArgs};
 use crate::output::{Table, btc, print_json, print_text};
 use anyhow::{Context, anyhow};
 use chain::{BlockHash, Txid};
-use index::{Height, Index};
-use serde_json::{Value, json};
+use index::{Height, Index, TxNum};
+use serde_json::json;
 use std::fmt::Write as _;
 
 fn open(location: &crate::cli::IndexLocation) -> anyhow::Result<Index> {
@@ -17,75 +17,55 @@ fn open(location: &crate::cli::IndexLocation) -> anyhow::Result<Index> {
 pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
     let index = open(&args.index)?;
     let analysis = analysis::Analysis::open(&index)?;
-    let json = server::views::tx(&index, analysis.as_ref(), &args.txid)?;
-    let unit = index.network().unit();
+    let view = views::tx(&index, analysis.as_ref(), &args.txid)?;
     if args.json {
-        return print_json(&json);
+        return print_json(&view);
     }
+    let unit = index.network().unit();
     let mut s = String::new();
-    let _ = writeln!(s, "txid        {}", json["txid"].as_str().unwrap_or(""));
-    let _ = writeln!(
-        s,
-        "block       height {} {} (position {})",
-        json["block_height"],
-        json["block_hash"].as_str().unwrap_or(""),
-        json["position"]
-    );
-    let vsize = json["vsize"].as_u64().unwrap_or(1).max(1);
-    let fee = if json["coinbase"] == true {
-        "coinbase".to_owned()
-    } else {
-        json["fee"].as_u64().map_or("unknown (unresolved inputs)".to_owned(), |f| {
-            format!("{} {unit} ({:.1} sat/vB)", btc(f), f as f64 / vsize as f64)
-        })
+    let _ = writeln!(s, "txid        {}", view.txid);
+    let block_hash = view.block_hash.as_deref().unwrap_or("");
+    let _ = writeln!(s, "block       height {} {block_hash} (position {})", view.block_height, view.position);
+    let vsize = view.vsize.max(1);
+    let fee = match (view.coinbase, view.fee) {
+        (true, _) => "coinbase".to_owned(),
+        (false, Some(f)) => format!("{} {unit} ({:.1} sat/vB)", btc(f), f as f64 / f64::from(vsize)),
+        (false, None) => "unknown (unresolved inputs)".to_owned(),
     };
     let _ = writeln!(s, "fee         {fee}");
-    let _ = writeln!(s, "size        {} bytes, {} vbytes, weight {}", json["size"], vsize, json["weight"]);
-    let _ = writeln!(s, "version     {}, locktime {}", json["version"], json["locktime"]);
-    if let Some(v) = json["coinjoin"].as_object() {
-        let reasons: Vec<&str> = v["reasons"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-        let _ = writeln!(
-            s,
-            "coinjoin    {} (confidence {:.2}): {}",
-            v["protocol"].as_str().unwrap_or(""),
-            v["confidence"].as_f64().unwrap_or(0.0),
-            reasons.join("; ")
-        );
+    let _ = writeln!(s, "size        {} bytes, {vsize} vbytes, weight {}", view.size, view.weight);
+    let _ = writeln!(s, "version     {}, locktime {}", view.version, view.locktime);
+    if let Some(c) = &view.coinjoin {
+        let _ = writeln!(s, "coinjoin    {} (confidence {:.2}): {}", c.protocol, c.confidence, c.reasons.join("; "));
     }
-    if let Some(p) = json["peel_chain"].as_object() {
-        let _ = writeln!(s, "peel chain  hop {} of {}", p["position"], p["length"]);
+    if let Some(p) = view.peel_chain {
+        let _ = writeln!(s, "peel chain  hop {} of {}", p.position, p.length);
     }
-    for c in json["pool_crossings"].as_array().into_iter().flatten() {
-        let pool = c["pool"].as_str().unwrap_or("");
-        for (field, way) in [("into_pool", "into"), ("out_of_pool", "out of")] {
-            if let Some(v) = c[field].as_u64().filter(|&v| v > 0) {
-                let _ = writeln!(s, "pool        {} {unit} {way} the {pool} pool", btc(v));
+    for c in &view.pool_crossings {
+        for (value, way) in [(c.into_pool, "into"), (c.out_of_pool, "out of")] {
+            if value > 0 {
+                let _ = writeln!(s, "pool        {} {unit} {way} the {} pool", btc(value), c.pool);
             }
         }
     }
     let mut t_in = Table::new(&["in", "prevout", &format!("value ({unit})"), "address"]);
-    for i in json["inputs"].as_array().into_iter().flatten() {
-        let prevout =
-            i["prevout"].as_str().map_or_else(|| i["status"].as_str().unwrap_or("").to_owned(), str::to_owned);
+    for i in &view.inputs {
+        let status = match i.status {
+            views::InputStatus::Coinbase => "coinbase",
+            views::InputStatus::Unresolved => "unresolved",
+            views::InputStatus::Resolved => "resolved",
+        };
         t_in.row(vec![
-            i["n"].to_string(),
-            prevout,
-            i["value"].as_u64().map(btc).unwrap_or_default(),
-            i["address"].as_str().unwrap_or("").to_owned(),
+            i.n.to_string(),
+            i.prevout.clone().unwrap_or_else(|| status.to_owned()),
+            i.value.map(btc).unwrap_or_default(),
+            i.address.clone().unwrap_or_default(),
         ]);
     }
     let mut t_out = Table::new(&["out", &format!("value ({unit})"), "address", "spent by"]);
-    for o in json["outputs"].as_array().into_iter().flatten() {
-        let spent = match &o["spent_by"] {
-            Value::Null => "unspent".to_owned(),
-            sp => format!("{}:{}", sp["txid"].as_str().unwrap_or(""), sp["vin"]),
-        };
-        t_out.row(vec![
-            o["n"].to_string(),
-            btc(o["value"].as_u64().unwrap_or(0)),
-            o["address"].as_str().unwrap_or("").to_owned(),
-            spent,
-        ]);
+    for o in &view.outputs {
+        let spent = o.spent_by.as_ref().map_or_else(|| "unspent".to_owned(), |sp| format!("{}:{}", sp.txid, sp.vin));
+        t_out.row(vec![o.n.to_string(), btc(o.value), o.address.clone(), spent]);
     }
     let _ = write!(s, "\n{}\n{}", t_in.render(), t_out.render());
     print_text(&s)
@@ -95,55 +75,31 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
 pub fn address(args: &AddressArgs) -> anyhow::Result<()> {
     let index = open(&args.index)?;
     let analysis = analysis::Analysis::open(&index)?;
-    let json = server::views::address(
-        &index,
-        analysis.as_ref(),
-        &args.address,
-        args.page.view(),
-        &trace::Budget::unlimited(),
-    )?;
-    let unit = index.network().unit();
+    let view = views::address(&index, analysis.as_ref(), &args.address, args.page.view(), &trace::Budget::unlimited())?;
     if args.json {
-        return print_json(&json);
+        return print_json(&view);
     }
+    let unit = index.network().unit();
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "address     {} ({}, id {})",
-        json["address"].as_str().unwrap_or(""),
-        json["class"].as_str().unwrap_or(""),
-        json["address_id"]
-    );
-    if let Some(e) = json["entity"].as_u64() {
+    let _ = writeln!(s, "address     {} ({}, id {})", view.address, view.class, view.address_id);
+    if let Some(e) = view.entity {
         let _ = writeln!(s, "entity      {e}");
     }
-    let seen = |v: &Value| if v.is_null() { String::new() } else { format!("height {}", v["height"]) };
-    let _ = writeln!(s, "first seen  {}", seen(&json["first_seen"]));
-    let _ = writeln!(s, "last seen   {}", seen(&json["last_seen"]));
-    let _ = writeln!(s, "txs         {}", json["tx_count"]);
-    let amount = |field: &str| btc(json[field].as_u64().unwrap_or(0));
-    let _ = writeln!(s, "received    {} {unit} in {} outputs", amount("total_received"), json["output_count"]);
-    let _ = writeln!(s, "sent        {} {unit}", amount("total_sent"));
-    let _ = writeln!(s, "balance     {} {unit} in {} unspent outputs", amount("balance"), json["unspent_count"]);
+    let seen = |v: Option<views::SeenAt>| v.map_or_else(String::new, |v| format!("height {}", v.height));
+    let _ = writeln!(s, "first seen  {}", seen(view.first_seen));
+    let _ = writeln!(s, "last seen   {}", seen(view.last_seen));
+    let _ = writeln!(s, "txs         {}", view.tx_count);
+    let _ = writeln!(s, "received    {} {unit} in {} outputs", btc(view.total_received), view.output_count);
+    let _ = writeln!(s, "sent        {} {unit}", btc(view.total_sent));
+    let _ = writeln!(s, "balance     {} {unit} in {} unspent outputs", btc(view.balance), view.unspent_count);
     let mut table = Table::new(&["height", "txid", &format!("received ({unit})"), &format!("sent ({unit})")]);
-    let history = json["history"].as_array().cloned().unwrap_or_default();
-    for h in &history {
-        table.row(vec![
-            h["height"].to_string(),
-            h["txid"].as_str().unwrap_or("").to_owned(),
-            btc(h["received"].as_u64().unwrap_or(0)),
-            btc(h["sent"].as_u64().unwrap_or(0)),
-        ]);
+    for h in &view.history {
+        table.row(vec![h.height.to_string(), h.txid.clone(), btc(h.received), btc(h.sent)]);
     }
     let _ = write!(s, "\n{}", table.render());
-    let total = json["tx_count"].as_u64().unwrap_or(0) as usize;
-    if total > args.page.offset + history.len() {
-        let _ = writeln!(
-            s,
-            "... {} more (--offset {})",
-            total - args.page.offset - history.len(),
-            args.page.offset + history.len()
-        );
+    let shown = args.page.offset + view.history.len();
+    if view.tx_count > shown {
+        let _ = writeln!(s, "... {} more (--offset {shown})", view.tx_count - shown);
     }
     print_text(&s)
 }
@@ -161,8 +117,7 @@ pub fn block(args: &BlockArgs) -> anyhow::Result<()> {
     };
     let row = index.block(height).ok_or_else(|| anyhow!("no block at height {} in the index", height))?;
     let h = &row.header;
-    let txids: Vec<Txid> =
-        row.txs.clone().skip(args.offset).take(args.limit).map(|t| Txid(index.columns.tx_txid.get(t))).collect();
+    let txids: Vec<Txid> = row.txs.clone().skip(args.offset).take(args.limit).map(|t| index.txid(TxNum(t))).collect();
     let json = json!({
         "height": height.0, "hash": h.hash, "version": h.version, "previousblockhash": h.prev_hash,
         "merkleroot": h.merkle_root, "time": h.time, "bits": format!("{:08x}", h.bits), "nonce": h.nonce,
@@ -197,11 +152,11 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<()> {
     let usage = index::disk_usage(&index);
     let n = index.counts();
     let json = json!({
-        "data_dir": index.dir(), "network": index.network(), "format_version": index.manifest.format_version,
-        "generation": index.manifest.generation, "start_height": index.manifest.start_height,
+        "data_dir": index.dir(), "network": index.network(), "format_version": index.manifest().format_version,
+        "generation": index.manifest().generation, "start_height": index.manifest().start_height,
         "tip": index.tip().map(|(h, hash)| json!({"height": h.0, "hash": hash})),
-        "counts": n, "unresolved_inputs": index.manifest.unresolved_inputs,
-        "blocks_dir": index.manifest.blocks_dir, "disk": usage,
+        "counts": n, "unresolved_inputs": index.manifest().unresolved_inputs,
+        "blocks_dir": index.manifest().blocks_dir, "disk": usage,
         "digest": args.digest.then(|| index.digest().iter().map(|b| format!("{b:02x}")).collect::<String>()),
     });
     let verified = if args.verify { Some(index.verify()?) } else { None };
@@ -233,8 +188,8 @@ fn print_status(
         s,
         "index       {} (format {}, generation {})",
         index.dir().display(),
-        index.manifest.format_version,
-        index.manifest.generation
+        index.manifest().format_version,
+        index.manifest().generation
     );
     let _ = writeln!(s, "network     {}", index.network());
     if let Some((h, hash)) = index.tip() {

@@ -4,7 +4,7 @@ use crate::cli::TraceArgs;
 use anyhow::{Context, anyhow};
 use index::Index;
 use std::io::Write;
-use trace::{Direction, LabelFile, Policy, Report, Services, TraceOptions};
+use trace::{Direction, Policy, Report, TraceOptions};
 
 /// Runs a trace and writes its report.
 pub fn run(args: &TraceArgs) -> anyhow::Result<()> {
@@ -21,17 +21,12 @@ pub fn run(args: &TraceArgs) -> anyhow::Result<()> {
         return Err(anyhow!("--from names no output (an address that never received anything?)"));
     }
     // Services: from --labels FILE if given, else the imported labels (tags import).
-    let file = match &args.labels {
-        Some(path) => Some(LabelFile::read(path, &index, analysis.as_ref())?),
-        None => None,
+    let labels = match &args.labels {
+        Some(path) => tags::read_labels(path, tags::Format::Csv, &index, analysis.as_ref())?,
+        None => tags::LabelSet::load(&dir, &index, analysis.as_ref())?,
     };
-    let imported = tags::LabelSet::load(&dir, &index, analysis.as_ref())?;
-    let stops = tags::ServiceStops { labels: &imported, analysis: analysis.as_ref() };
-    let services: &dyn Services = match &file {
-        Some(f) => f,
-        None => &stops,
-    };
-    if args.stop_at_services && file.as_ref().map_or(imported.is_empty(), LabelFile::is_empty) {
+    let services = &tags::ServiceStops { labels: &labels, analysis: analysis.as_ref() };
+    if args.stop_at_services && labels.is_empty() {
         log::warn!("--stop-at-services without labelled services (tags import, or --labels FILE): nothing to stop at");
     }
     let options = TraceOptions {

@@ -80,7 +80,7 @@ fn pools(args: &ZcashPoolsArgs) -> anyhow::Result<()> {
                 bail!("--at {height}: the index ends at height {}", tip.0);
             }
             let balances = index.pool_balances(Height(height)).with_context(|| {
-                format!("the index starts at height {}: pool balances unknown", index.manifest.start_height)
+                format!("the index starts at height {}: pool balances unknown", index.manifest().start_height)
             })?;
             (height, balances, Some(pool_flows(&index, Height(height))))
         }
@@ -118,12 +118,11 @@ fn pools(args: &ZcashPoolsArgs) -> anyhow::Result<()> {
 /// Each pool's value in and out, and its crossings, up to and including `height`.
 fn pool_flows(index: &Index, height: Height) -> [PoolFlows; 3] {
     let end = index.block(height).map_or(0, |b| b.txs.end);
-    let c = &index.columns;
     let mut flows = [PoolFlows::default(); 3];
-    for x in (0..index.counts().crossings).take_while(|&x| u64::from(c.cross_tx.get(x)) < end) {
-        let f = &mut flows[usize::from(c.cross_pool.get(x).min(2))];
-        f.into += c.cross_into.get(x);
-        f.out_of += c.cross_out.get(x);
+    for (_, crossing) in index.all_crossings().take_while(|(t, _)| t.0 < end) {
+        let f = &mut flows[crossing.pool as usize];
+        f.into += crossing.into;
+        f.out_of += crossing.out_of;
         f.crossings += 1;
     }
     flows
@@ -311,7 +310,8 @@ pub fn demo(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
     let exchange = theft["exchange_address"].as_str().unwrap_or_default();
     let labels = out.join("labels.csv");
     std::fs::write(&labels, format!("address,label,category\n{exchange},Exchange,exchange\n"))?;
-    let services = trace::LabelFile::read(&labels, &index, None)?;
+    let labels = tags::read_labels(&labels, tags::Format::Csv, &index, None)?;
+    let services = tags::ServiceStops { labels: &labels, analysis: None };
     let starts = trace::start_outputs(&index, theft_txid)?;
     let options = trace::TraceOptions { max_hops: 8, stop_at_services: true, ..trace::TraceOptions::default() };
     let flow = trace::trace(

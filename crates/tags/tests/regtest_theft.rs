@@ -8,7 +8,7 @@ use index::{Index, IngestOptions, ingest};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use trace::{Direction, EndKind, LabelFile, Policy, Report, TraceOptions, start_outputs, trace};
+use trace::{Direction, EndKind, Policy, Report, TraceOptions, start_outputs, trace};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -53,11 +53,12 @@ fn stolen_outputs(index: &Index) -> Vec<u64> {
 fn forward_from_the_theft_reaches_every_cash_out_and_the_share_to_exchange_b_is_pinned() {
     let dir = tempfile::tempdir().unwrap();
     let (index, labels) = setup(dir.path());
-    let services = LabelFile::read(&labels, &index, None).unwrap();
+    let labels = tags::read_labels(&labels, tags::Format::Csv, &index, None).unwrap();
+    let services = tags::ServiceStops { labels: &labels, analysis: None };
     let starts = stolen_outputs(&index);
     let truth = truth();
     assert_eq!(
-        starts.iter().map(|&o| index.columns.out_value.get(o)).sum::<u64>(),
+        starts.iter().map(|&o| index.value(index::OutNum(o))).sum::<u64>(),
         truth["thefts"][0]["total_sats"].as_u64().unwrap()
     );
     let cashouts: Vec<String> = truth["cashouts"]
@@ -88,11 +89,7 @@ fn forward_from_the_theft_reaches_every_cash_out_and_the_share_to_exchange_b_is_
             .map(|e| {
                 let o = e.output.unwrap();
                 let t = index.output_tx(index::OutNum(o));
-                format!(
-                    "{}:{}",
-                    chain::Txid(index.columns.tx_txid.get(t.0)),
-                    o - index.columns.tx_first_output.get(t.0)
-                )
+                format!("{}:{}", index.txid(t), index.vout(index::OutNum(o)))
             })
             .collect();
         let found = cashouts.iter().filter(|c| hit.contains(*c)).count();
