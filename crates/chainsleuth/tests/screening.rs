@@ -449,6 +449,23 @@ fn every_error_is_json() {
     let (status, _, body) = http(&server.addr, "POST", "/v1/screen", Some(&key), Some("{not json"));
     assert_eq!(status, 400, "{body}");
     assert_eq!(json(&body)["error"]["code"], "bad_request");
+    // An over-long target, too many header lines, too large a header block:
+    // refused before any work, in JSON, with or without a key.
+    let long = format!("/v1/transactions/{}", "a".repeat(9 << 10));
+    let (status, _, body) = http(&server.addr, "GET", &long, Some(&key), None);
+    assert_eq!((status, json(&body)["error"]["code"].as_str()), (414, Some("uri_too_long")), "{body}");
+    for extra in [
+        (0..120).map(|n| format!("X-Filler-{n}: {n}\r\n")).collect::<String>(),
+        format!("X-Big: {}\r\n", "b".repeat(40 << 10)),
+    ] {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        write!(stream, "GET /health HTTP/1.1\r\nHost: x\r\n{extra}Connection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{response:?}"));
+        assert!(head.starts_with("HTTP/1.1 431"), "{head}");
+        assert_eq!(json(body)["error"]["code"], "headers_too_large");
+    }
 }
 
 #[test]

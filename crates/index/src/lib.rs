@@ -28,7 +28,7 @@ pub mod writer;
 
 pub use address_key::AddressKey;
 pub use column::DamagedRead;
-pub use ids::{AddrId, EntityId, Height, InNum, OutNum, TxNum};
+pub use ids::{AddrId, DenseId, EntityId, Height, IdRange, InNum, OutNum, TxNum};
 pub use ingest::{IngestOptions, IngestProgress, IngestReport, ingest};
 pub use manifest::{Counts, FORMAT_VERSION, Manifest};
 pub use reader::{AddressSummary, BlockRow, CrossingRow, Index, InputRow, OutputRow, Spent, TxRow, VerifyReport};

@@ -21,9 +21,6 @@ use tags::{Directions, RiskConfig, ScreenOptions, Screener};
 use trace::{Budget, CancelOnDrop, Exceeded};
 use views::{Page, ViewError};
 
-/// The OpenAPI document, kept in the repository (docs/openapi.json).
-pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
-
 /// Request limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -46,6 +43,13 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Most connections open at once; the next get a 503 and are closed.
     pub max_connections: usize,
+    /// Longest request target (path and query), in bytes; beyond it, a 414.
+    pub max_uri: usize,
+    /// Largest header block (names, values and separators), in bytes; beyond
+    /// it, a 431.
+    pub max_header_bytes: usize,
+    /// Most header lines; beyond them, a 431.
+    pub max_headers: usize,
     /// Most steps one request's work may take (transactions a trace splits,
     /// history rows a view reads); beyond it, a 413.
     pub max_steps: u64,
@@ -64,6 +68,15 @@ pub struct Limits {
     pub audit_fail_open: bool,
 }
 
+impl Limits {
+    /// The HTTP layer's read buffer for a request head: room for the longest
+    /// target and header block these limits take, so that [`head_limits`]
+    /// answers them in JSON; a head beyond it is refused by the HTTP layer.
+    pub fn head_buffer(&self) -> usize {
+        (self.max_uri + self.max_header_bytes).saturating_mul(2).max(64 << 10)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
@@ -76,6 +89,9 @@ impl Default for Limits {
             rate_burst: 10_000.0,
             header_timeout: Duration::from_secs(5),
             max_connections: 1_024,
+            max_uri: 8 << 10,
+            max_header_bytes: 32 << 10,
+            max_headers: 100,
             max_steps: 2_000_000,
             max_records: 200_000,
             max_response: 16 << 20,
@@ -174,7 +190,28 @@ type Shared = Arc<AppState>;
 #[derive(Debug, Clone)]
 struct KeyId(String);
 
-/// An error answer: `{"error": {"code", "message", "field"}}`.
+/// The body of every error answer.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Error")]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for programs (`code`) and people (`message`).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct ErrorDetail {
+    /// A stable code: `bad_request`, `not_found`, `unauthorized`, `rate_limited`,
+    /// `limit_exceeded`, `payload_too_large`, `response_too_large`, `timeout`,
+    /// `index_changing`, `too_many_connections`, `internal`, ...
+    pub code: &'static str,
+    /// The cause, for people.
+    pub message: String,
+    /// The request field at fault, for `bad_request`.
+    pub field: Option<String>,
+}
+
+/// An error answer, with its status: its body is an [`ErrorBody`].
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -251,7 +288,7 @@ impl From<Exceeded> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
+        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
         (self.status, Json(body)).into_response()
     }
 }
@@ -288,7 +325,40 @@ pub fn router(state: Shared) -> Router {
             limits.timeout + Duration::from_secs(1),
         ))
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(limits, head_limits))
         .with_state(state)
+}
+
+/// Refuses, as JSON, a request whose target or header block is beyond the
+/// limits (414 `uri_too_long`, 431 `headers_too_large`) before any work. The
+/// HTTP layer's own buffers are sized above these limits (see
+/// [`Limits::head_buffer`]), so only a head beyond those gets its bodiless answer.
+async fn head_limits(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > limits.max_uri {
+        let message = format!("the request target is {target} bytes; the server takes at most {}", limits.max_uri);
+        return ApiError { status: StatusCode::URI_TOO_LONG, code: "uri_too_long", message, field: None }
+            .into_response();
+    }
+    let headers = request.headers();
+    // Each line is `name: value\r\n`.
+    let bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    if headers.len() > limits.max_headers || bytes > limits.max_header_bytes {
+        let message = format!(
+            "{} header lines of {bytes} bytes; the server takes at most {} lines of {} bytes",
+            headers.len(),
+            limits.max_headers,
+            limits.max_header_bytes
+        );
+        return ApiError {
+            status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            code: "headers_too_large",
+            message,
+            field: None,
+        }
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Most bytes of a plain-text error body kept as the JSON error's message.
@@ -432,7 +502,7 @@ async fn health(State(state): State<Shared>) -> Json<Value> {
 }
 
 async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], crate::openapi::DOCUMENT).into_response()
 }
 
 /// What a handler tells the audit log: the request as it read it, a summary of

@@ -8,12 +8,14 @@
 //! - [`limits`]: per-key rate limits.
 //! - [`audit`]: the audit log.
 //! - [`live`]: the committed state answers come from, picked up anew as it changes.
+//! - [`openapi`]: the OpenAPI document, its schemas generated from the answer types.
 
 pub mod app;
 pub mod audit;
 pub mod keys;
 pub mod limits;
 pub mod live;
+pub mod openapi;
 
 pub use app::{AppState, Limits, router};
 
@@ -48,11 +50,11 @@ pub enum ServerError {
 /// limit a client gets a JSON 503 and is closed.
 ///
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) {
-    let (header_timeout, max_connections) = (state.limits.header_timeout, state.limits.max_connections);
+    let limits = state.limits;
     let state = std::sync::Arc::new(state);
     watch(state.clone());
     let app = router(state);
-    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let shutdown = tokio::signal::ctrl_c();
     tokio::pin!(shutdown);
     loop {
@@ -76,7 +78,9 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) {
         tokio::spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(header_timeout)
+                .header_read_timeout(limits.header_timeout)
+                .max_buf_size(limits.head_buffer())
+                .max_headers(limits.max_headers.saturating_mul(2).max(1))
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
             let _ = connection.await;
             drop(slot);

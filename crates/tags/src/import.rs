@@ -8,7 +8,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 /// A label on one address.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Label {
     /// The address as the source gives it (any Bitcoin network's encoding).
     pub address: String,

@@ -62,23 +62,25 @@ pub enum ScreenError {
 }
 
 /// A label the subject carries.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Identification {
     /// The label (its address as the source gives it, category, source, date...).
     #[serde(flatten)]
     pub label: Label,
     /// `address` when on the subject's own address, `entity` when inherited.
+    #[schemars(extend("enum" = ["address", "entity"]))]
     pub via: &'static str,
     /// Addresses carrying this label (more than one when inherited by the entity).
     pub addresses: usize,
 }
 
 /// A labelled counterparty behind an exposure.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Counterparty {
     /// Its address.
     pub address: String,
     /// Its entity, when clustered.
+    #[schemars(with = "Option<u32>")]
     pub entity: Option<EntityId>,
     /// Its label.
     pub label: String,
@@ -89,7 +91,7 @@ pub struct Counterparty {
 }
 
 /// Value exchanged with one category of labelled entity.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Exposure {
     /// The category.
     pub category: Category,
@@ -108,11 +110,13 @@ pub struct Exposure {
 }
 
 /// A screening answer.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Screening")]
 pub struct ScreenReport {
     /// The subject as asked.
     pub subject: String,
     /// `address`, `transaction` or `outpoint`.
+    #[schemars(extend("enum" = ["address", "transaction", "outpoint"]))]
     pub subject_type: &'static str,
     /// The risk level.
     pub risk_level: RiskLevel,
@@ -152,7 +156,7 @@ struct Subject {
     kind: &'static str,
     key: Option<AddressKey>,
     address: Option<AddrId>,
-    outputs: Vec<u64>,
+    outputs: Vec<OutNum>,
 }
 
 /// Labelled entities as stops for the tracer, except the subject's own.
@@ -190,12 +194,7 @@ impl Screener<'_> {
             SubjectError::UnknownTx(t) => ScreenError::UnknownTx(t),
             SubjectError::NoSuchOutput(t, _) => ScreenError::NoSuchOutput(t),
         })?;
-        Ok(Subject {
-            kind: subject.kind.name(),
-            key: subject.key,
-            address: subject.address,
-            outputs: subject.outputs.into_iter().map(|OutNum(o)| o).collect(),
-        })
+        Ok(Subject { kind: subject.kind.name(), key: subject.key, address: subject.address, outputs: subject.outputs })
     }
 
     /// Screens `subject` (an address, txid or outpoint).
@@ -229,13 +228,11 @@ impl Screener<'_> {
                 continue;
             }
             // Sent: only what the subject spent.
-            let starts: Vec<u64> = match flow {
+            let starts: Vec<OutNum> = match flow {
                 Flow::Received => parsed.outputs.clone(),
-                Flow::Sent => {
-                    parsed.outputs.iter().copied().filter(|&o| self.index.spent_by(OutNum(o)).is_some()).collect()
-                }
+                Flow::Sent => parsed.outputs.iter().copied().filter(|&o| self.index.spent_by(o).is_some()).collect(),
             };
-            let base: u64 = starts.iter().map(|&o| self.index.value(OutNum(o))).sum();
+            let base: u64 = starts.iter().map(|&o| self.index.value(o)).sum();
             match flow {
                 Flow::Received => received = base,
                 Flow::Sent => sent = base,

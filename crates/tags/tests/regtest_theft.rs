@@ -38,7 +38,7 @@ fn setup(dir: &Path) -> (Index, PathBuf) {
     (Index::open(&dir.join("index")).unwrap(), labels)
 }
 
-fn stolen_outputs(index: &Index) -> Vec<u64> {
+fn stolen_outputs(index: &Index) -> Vec<index::OutNum> {
     truth()["thefts"][0]["stolen_outputs"]
         .as_array()
         .unwrap()
@@ -57,10 +57,7 @@ fn forward_from_the_theft_reaches_every_cash_out_and_the_share_to_exchange_b_is_
     let services = tags::ServiceStops { labels: &labels, analysis: None };
     let starts = stolen_outputs(&index);
     let truth = truth();
-    assert_eq!(
-        starts.iter().map(|&o| index.value(index::OutNum(o))).sum::<u64>(),
-        truth["thefts"][0]["total_sats"].as_u64().unwrap()
-    );
+    assert_eq!(starts.iter().map(|&o| index.value(o)).sum::<u64>(), truth["thefts"][0]["total_sats"].as_u64().unwrap());
     let cashouts: Vec<String> = truth["cashouts"]
         .as_array()
         .unwrap()
@@ -88,8 +85,8 @@ fn forward_from_the_theft_reaches_every_cash_out_and_the_share_to_exchange_b_is_
             .filter(|e| e.kind == EndKind::Service && e.value > 0.0)
             .map(|e| {
                 let o = e.output.unwrap();
-                let t = index.output_tx(index::OutNum(o));
-                format!("{}:{}", index.txid(t), index.vout(index::OutNum(o)))
+                let t = index.output_tx(o);
+                format!("{}:{}", index.txid(t), index.vout(o))
             })
             .collect();
         let found = cashouts.iter().filter(|c| hit.contains(*c)).count();

@@ -9,7 +9,7 @@
 //! chain); `CHAINSLEUTH_BENCH_FROM="txid:vout ..."` names the starts directly.
 
 use chain::{BlocksDir, Network};
-use index::{Index, IngestOptions, ingest};
+use index::{Index, IngestOptions, OutNum, TxNum, ingest};
 use rustc_hash::FxHashSet;
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -32,14 +32,14 @@ fn status_bytes(field: &str) -> u64 {
 
 /// The memory a flow holds: its nodes, edges and endpoints.
 fn flow_bytes(flow: &trace::Flow) -> usize {
-    flow.nodes.capacity() * std::mem::size_of::<(u64, trace::tracer::TxNode)>()
-        + flow.edges.capacity() * std::mem::size_of::<(u64, u64, f64)>()
+    flow.nodes.capacity() * std::mem::size_of::<(TxNum, trace::tracer::TxNode)>()
+        + flow.edges.capacity() * std::mem::size_of::<(TxNum, TxNum, f64)>()
         + flow.endpoints.capacity() * std::mem::size_of::<trace::tracer::Endpoint>()
 }
 
 /// Visits the transactions a trace visited, in the same order, doing only the
 /// graph walk: every output's spender.
-fn plain_walk(view: &IndexView<'_>, txs: &[u64]) -> u64 {
+fn plain_walk(view: &IndexView<'_>, txs: &[TxNum]) -> u64 {
     let mut spenders = 0;
     for &t in txs {
         for o in view.outputs(t) {
@@ -82,7 +82,7 @@ fn main() {
                 .collect()
         }
     };
-    let starts: Vec<u64> = outpoints.iter().flat_map(|o| start_outputs(&index, o).unwrap()).collect();
+    let starts: Vec<OutNum> = outpoints.iter().flat_map(|o| start_outputs(&index, o).unwrap()).collect();
     // CoinJoin verdicts come from the saved clustering when there is one, as in the CLI.
     let clustering = analysis::Analysis::open(&index).ok().flatten();
     let view = IndexView::new(&index, clustering.as_ref());
@@ -107,11 +107,11 @@ fn main() {
         }
         let flow = flow.unwrap();
         let (first, secs) = (times[0], times.iter().copied().fold(f64::INFINITY, f64::min));
-        let txs: Vec<u64> = flow.nodes.iter().map(|n| n.0).collect();
+        let txs: Vec<TxNum> = flow.nodes.iter().map(|n| n.0).collect();
         let walked = Instant::now();
         black_box(plain_walk(&view, &txs));
         let walk_secs = walked.elapsed().as_secs_f64();
-        let distinct: FxHashSet<u64> = txs.iter().copied().collect();
+        let distinct: FxHashSet<TxNum> = txs.iter().copied().collect();
         println!(
             "{:<8} {:>9} txs visited in {:>7.3} s (best of 3) = {:>10.0} visits/s ({:.0} in the first run); plain walk {:>10.0} tx/s (trace / walk time {:.2}x); {} edges, {} endpoints, flow {:.1} MiB",
             policy.name(),

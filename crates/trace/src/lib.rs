@@ -49,10 +49,10 @@ pub enum StartError {
 ///
 /// # Errors
 /// When `text` is none of these, or names something not in the index.
-pub fn start_outputs(index: &Index, text: &str) -> Result<Vec<u64>, StartError> {
+pub fn start_outputs(index: &Index, text: &str) -> Result<Vec<OutNum>, StartError> {
     let subject = index.resolve_subject(text)?;
     if subject.kind == SubjectKind::Address && subject.address.is_none() {
         return Err(StartError::UnknownAddress(text.trim().to_owned()));
     }
-    Ok(subject.outputs.into_iter().map(|OutNum(o)| o).collect())
+    Ok(subject.outputs)
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A taint policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     /// Every output of a transaction with a tainted input is wholly tainted (and the

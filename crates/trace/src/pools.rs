@@ -4,7 +4,7 @@
 //! entered the pool; backward, likewise from a deshielding to the shieldings
 //! that may have funded it.
 
-use index::{AddrId, CrossingRow, Index, OutNum};
+use index::{AddrId, CrossingRow, Index, OutNum, TxNum};
 use rustc_hash::FxHashMap;
 use zcash::Pool;
 use zcash::links::{Crossing, Crossings, Link, LinkOptions};
@@ -12,8 +12,8 @@ use zcash::links::{Crossing, Crossings, Link, LinkOptions};
 /// Round-trip links by transaction number, both ways.
 #[derive(Debug, Default)]
 pub struct PoolLinks {
-    onward: FxHashMap<(u64, Pool), Vec<(u64, f64)>>,
-    back: FxHashMap<(u64, Pool), Vec<(u64, f64)>>,
+    onward: FxHashMap<(TxNum, Pool), Vec<(TxNum, f64)>>,
+    back: FxHashMap<(TxNum, Pool), Vec<(TxNum, f64)>>,
     /// Every link, as `zcash::links` gives them.
     pub links: Vec<Link>,
 }
@@ -27,7 +27,7 @@ impl PoolLinks {
         }
         let links = Crossings::from_lists(shieldings, deshieldings).links(options);
         let mut out = Self::default();
-        let number = |hex: &str| Some(index.tx_by_txid(&hex.parse().ok()?)?.0);
+        let number = |hex: &str| index.tx_by_txid(&hex.parse().ok()?);
         for link in &links {
             let (Some(s), Some(d)) = (number(&link.shield_txid), number(&link.deshield_txid)) else { continue };
             out.onward.entry((s, link.pool)).or_default().push((d, link.confidence));
@@ -39,12 +39,12 @@ impl PoolLinks {
 
     /// Deshieldings that value shielded by transaction `t` into `pool` may have
     /// become, with each link's confidence.
-    pub fn onward(&self, t: u64, pool: Pool) -> &[(u64, f64)] {
+    pub fn onward(&self, t: TxNum, pool: Pool) -> &[(TxNum, f64)] {
         self.onward.get(&(t, pool)).map_or(&[], Vec::as_slice)
     }
 
     /// Shieldings that may have funded deshielding `t` out of `pool`.
-    pub fn back(&self, t: u64, pool: Pool) -> &[(u64, f64)] {
+    pub fn back(&self, t: TxNum, pool: Pool) -> &[(TxNum, f64)] {
         self.back.get(&(t, pool)).map_or(&[], Vec::as_slice)
     }
 }

@@ -7,6 +7,8 @@
 //! moves over the chain once in all, where a binary heap of the same entries cost a
 //! cache miss per level on every push and pop (measured: bench/trace.sh).
 
+use index::TxNum;
+
 const WORDS: usize = 512;
 const CHUNK: u64 = (WORDS * 64) as u64;
 
@@ -27,7 +29,7 @@ impl TxQueue {
     }
 
     /// Adds `t` (forward: at or above everything taken so far; backward: at or below).
-    pub fn push(&mut self, t: u64) {
+    pub fn push(&mut self, TxNum(t): TxNum) {
         debug_assert!(if self.forward { t >= self.cursor } else { t <= self.cursor });
         let c = (t / CHUNK) as usize;
         if self.chunks.len() <= c {
@@ -42,7 +44,7 @@ impl TxQueue {
     }
 
     /// Takes the lowest (forward) or highest (backward) pending number.
-    pub fn pop(&mut self) -> Option<u64> {
+    pub fn pop(&mut self) -> Option<TxNum> {
         if self.len == 0 {
             return None;
         }
@@ -51,7 +53,7 @@ impl TxQueue {
         chunk[((found % CHUNK) / 64) as usize] &= !(1 << (found % 64));
         self.len -= 1;
         self.cursor = found;
-        Some(found)
+        Some(TxNum(found))
     }
 
     fn next_up(&self) -> Option<u64> {
@@ -112,23 +114,23 @@ mod tests {
     fn takes_numbers_in_order_either_way() {
         let numbers = [5u64, 70_000, 63, 64, 0, 32_767, 32_768, 1_000_000, 64];
         let mut up = TxQueue::new(true);
-        numbers.iter().for_each(|&t| up.push(t));
+        numbers.iter().for_each(|&t| up.push(TxNum(t)));
         let mut got = Vec::new();
-        while let Some(t) = up.pop() {
+        while let Some(TxNum(t)) = up.pop() {
             got.push(t);
             if t == 63 {
-                up.push(40_000); // entries above the last taken may arrive
+                up.push(TxNum(40_000)); // entries above the last taken may arrive
             }
         }
         assert_eq!(got, vec![0, 5, 63, 64, 32_767, 32_768, 40_000, 70_000, 1_000_000]);
 
         let mut down = TxQueue::new(false);
-        numbers.iter().for_each(|&t| down.push(t));
+        numbers.iter().for_each(|&t| down.push(TxNum(t)));
         let mut got = Vec::new();
-        while let Some(t) = down.pop() {
+        while let Some(TxNum(t)) = down.pop() {
             got.push(t);
             if t == 70_000 {
-                down.push(12); // and below the last taken, backward
+                down.push(TxNum(12)); // and below the last taken, backward
             }
         }
         assert_eq!(got, vec![1_000_000, 70_000, 32_768, 32_767, 64, 63, 12, 5, 0]);

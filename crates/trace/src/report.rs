@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 use zcash::Pool;
 
 /// The report of a trace.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Trace")]
 pub struct Report {
     /// The policy.
     pub policy: Policy,
@@ -47,7 +48,7 @@ pub struct Report {
 }
 
 /// A round-trip link a trace followed across a shielded pool.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct PoolLinkRow {
     /// The shielding txid.
     pub shielding: String,
@@ -62,7 +63,7 @@ pub struct PoolLinkRow {
 }
 
 /// Totals of a trace, in satoshis.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Sitting in unspent outputs.
     pub unspent: u64,
@@ -88,15 +89,17 @@ pub struct Summary {
 }
 
 /// Value ending at one address for one reason.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct EndpointRow {
     /// The address (null for an unresolved source or a pool).
     pub address: Option<String>,
     /// Its entity, when the index is clustered.
+    #[schemars(with = "Option<u32>")]
     pub entity: Option<index::EntityId>,
     /// Tainted satoshis.
     pub value: u64,
     /// `unspent`, `service`, `limit`, `coinbase`, `unresolved` or `pool`.
+    #[schemars(extend("enum" = ["unspent", "service", "limit", "coinbase", "unresolved", "pool"]))]
     pub kind: &'static str,
     /// The shielded pool, for `pool` (`sprout`, `sapling`, `orchard`).
     pub pool: Option<&'static str>,
@@ -114,7 +117,7 @@ pub struct EndpointRow {
 }
 
 /// Value reaching one service.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct ServiceRow {
     /// Its name.
     pub name: String,
@@ -133,7 +136,7 @@ pub struct ServiceRow {
 }
 
 /// A CoinJoin on the trail.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct CoinJoinRow {
     /// Its txid.
     pub txid: String,
@@ -148,7 +151,7 @@ pub struct CoinJoinRow {
 }
 
 /// A transaction of the flow graph.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct NodeRow {
     /// Its txid.
     pub txid: String,
@@ -167,13 +170,14 @@ pub struct NodeRow {
 }
 
 /// An edge of the flow graph, in the money's direction.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct EdgeRow {
     /// Source txid.
     pub from: String,
     /// Target: a txid, or an address where a trail ends.
     pub to: String,
-    /// `tx` or `address`.
+    /// `tx`, `address` or `pool`.
+    #[schemars(extend("enum" = ["tx", "address", "pool"]))]
     pub to_type: &'static str,
     /// Tainted satoshis.
     pub value: u64,
@@ -213,12 +217,9 @@ fn sats(v: f64) -> u64 {
 impl Report {
     /// Names the parts of `flow` from the index (and the clustering, for entities).
     pub fn build(flow: &Flow, index: &Index, analysis: Option<&analysis::Analysis>, services: &dyn Services) -> Self {
-        let txid = |t: u64| index.txid(TxNum(t)).to_string();
-        let height = |t: u64| index.tx_height(TxNum(t)).0;
-        let outpoint = |o: u64| {
-            let t = index.output_tx(OutNum(o));
-            format!("{}:{}", txid(t.0), index.vout(OutNum(o)))
-        };
+        let txid = |t: TxNum| index.txid(t).to_string();
+        let height = |t: TxNum| index.tx_height(t).0;
+        let outpoint = |o: OutNum| format!("{}:{}", txid(index.output_tx(o)), index.vout(o));
         let mut summary = Summary {
             hops: flow.nodes.iter().map(|n| n.1.hop).max().unwrap_or(0),
             transactions: flow.nodes.len() as u64,
@@ -230,7 +231,7 @@ impl Report {
         // Endpoints per (address, kind, service): value, the largest share's tx, the
         // earliest height, the count.
         type Key = (Option<AddrId>, EndKind, Option<usize>);
-        let mut gathered: BTreeMap<Key, (f64, (f64, u64), u32, u64)> = BTreeMap::new();
+        let mut gathered: BTreeMap<Key, (f64, (f64, TxNum), u32, u64)> = BTreeMap::new();
         for e in &flow.endpoints {
             let entry = gathered.entry((e.address, e.kind, e.service)).or_insert((0.0, (0.0, e.tx), u32::MAX, 0));
             entry.0 += e.value;
@@ -293,7 +294,7 @@ impl Report {
         }
         service_rows.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.name.cmp(&b.name)));
 
-        let mut ordered: Vec<&(u64, crate::tracer::TxNode)> = flow.nodes.iter().collect();
+        let mut ordered: Vec<&(TxNum, crate::tracer::TxNode)> = flow.nodes.iter().collect();
         ordered.sort_by_key(|(t, n)| (n.hop, *t));
         let nodes: Vec<NodeRow> = ordered
             .iter()
@@ -326,8 +327,8 @@ impl Report {
             .iter()
             .map(|&(a, b, v)| EdgeRow { from: txid(a), to: txid(b), to_type: "tx", value: sats(v) })
             .collect();
-        let mut ends: BTreeMap<(u64, AddrId), f64> = BTreeMap::new();
-        let mut into_pools: BTreeMap<(u64, &'static str), f64> = BTreeMap::new();
+        let mut ends: BTreeMap<(TxNum, AddrId), f64> = BTreeMap::new();
+        let mut into_pools: BTreeMap<(TxNum, &'static str), f64> = BTreeMap::new();
         for e in &flow.endpoints {
             if let Some(a) = e.address {
                 *ends.entry((e.tx, a)).or_default() += e.value;
@@ -347,7 +348,7 @@ impl Report {
             to_type: "pool",
             value: sats(v),
         }));
-        let mut hops: BTreeMap<(u64, u64, Pool), (f64, f64)> = BTreeMap::new();
+        let mut hops: BTreeMap<(TxNum, TxNum, Pool), (f64, f64)> = BTreeMap::new();
         for h in &flow.pool_hops {
             let entry = hops.entry((h.shielding, h.deshielding, h.pool)).or_insert((h.confidence, 0.0));
             entry.1 += h.value;

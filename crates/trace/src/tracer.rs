@@ -12,12 +12,12 @@ use crate::queue::TxQueue;
 use crate::services::Services;
 use crate::view::{ChainView, Source};
 use analysis::Protocol;
-use index::AddrId;
+use index::{AddrId, InNum, OutNum, TxNum};
 use rustc_hash::{FxHashMap, FxHashSet};
 use zcash::Pool;
 
 /// Which way to trace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// From the starting outputs to where their value went.
@@ -94,12 +94,12 @@ impl EndKind {
 pub struct Endpoint {
     /// The output holding it (forward), or that it came from (backward); `None` for
     /// an unresolved source or a pool.
-    pub output: Option<u64>,
+    pub output: Option<OutNum>,
     /// That output's address.
     pub address: Option<AddrId>,
     /// The traced transaction next to it: the one that created the output (forward),
     /// or the one that spent it (backward).
-    pub tx: u64,
+    pub tx: TxNum,
     /// Tainted satoshis.
     pub value: f64,
     /// Why the trail ends here.
@@ -131,14 +131,14 @@ pub struct Flow {
     /// The options it ran with.
     pub options: TraceOptions,
     /// Starting outputs.
-    pub starts: Vec<u64>,
+    pub starts: Vec<OutNum>,
     /// Their total value.
     pub traced_value: f64,
     /// Transactions gone through: (number, node), sorted by number.
-    pub nodes: Vec<(u64, TxNode)>,
+    pub nodes: Vec<(TxNum, TxNode)>,
     /// Tainted value flowing from one transaction to another, in the money's
     /// direction whichever way the trace ran: (from, to, value), sorted.
-    pub edges: Vec<(u64, u64, f64)>,
+    pub edges: Vec<(TxNum, TxNum, f64)>,
     /// Where the value ended.
     pub endpoints: Vec<Endpoint>,
     /// Taint paid as fees.
@@ -154,9 +154,9 @@ pub struct Flow {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PoolHop {
     /// The shielding transaction.
-    pub shielding: u64,
+    pub shielding: TxNum,
     /// The deshielding transaction.
-    pub deshielding: u64,
+    pub deshielding: TxNum,
     /// The pool.
     pub pool: Pool,
     /// The link's confidence: the chance the deshielded coins are the shielded ones.
@@ -192,7 +192,7 @@ fn through_pool(policy: Policy, amount: f64, value: u64) -> Taint {
 pub fn trace(
     view: &impl ChainView,
     services: &dyn Services,
-    starts: &[u64],
+    starts: &[OutNum],
     options: TraceOptions,
     budget: &Budget,
 ) -> Result<Flow, Exceeded> {
@@ -230,7 +230,7 @@ pub fn trace(
 
 impl Flow {
     /// The node of transaction `t`, if the trace went through it.
-    pub fn node(&self, t: u64) -> Option<&TxNode> {
+    pub fn node(&self, t: TxNum) -> Option<&TxNode> {
         self.nodes.binary_search_by_key(&t, |n| n.0).ok().map(|k| &self.nodes[k].1)
     }
 
@@ -274,8 +274,8 @@ struct Tracer<'a, V> {
     services: &'a dyn Services,
     options: TraceOptions,
     flow: Flow,
-    pending: FxHashMap<u64, Pending>,
-    start_set: FxHashSet<u64>,
+    pending: FxHashMap<TxNum, Pending>,
+    start_set: FxHashSet<OutNum>,
     budget: &'a Budget,
 }
 
@@ -287,14 +287,14 @@ impl<V: ChainView> Tracer<'_, V> {
         self.budget.hold(self.flow.nodes.len() + self.flow.edges.len() + self.flow.endpoints.len())
     }
 
-    fn end(&mut self, output: Option<u64>, tx: u64, value: f64, kind: EndKind, hop: u32) {
+    fn end(&mut self, output: Option<OutNum>, tx: TxNum, value: f64, kind: EndKind, hop: u32) {
         let address = output.map(|o| self.view.address(o));
         let service = if kind == EndKind::Service { address.and_then(|a| self.services.service_of(a)) } else { None };
         self.flow.endpoints.push(Endpoint { output, address, tx, value, kind, service, hop });
     }
 
     /// Leaves taint at transaction `tx`; true if `tx` was not waiting yet.
-    fn wait(&mut self, tx: u64, hop: u32, position: usize, taint: Taint) -> bool {
+    fn wait(&mut self, tx: TxNum, hop: u32, position: usize, taint: Taint) -> bool {
         match self.pending.entry(tx) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
                 let p = e.get_mut();
@@ -309,11 +309,11 @@ impl<V: ChainView> Tracer<'_, V> {
         }
     }
 
-    fn is_service(&self, output: u64) -> bool {
+    fn is_service(&self, output: OutNum) -> bool {
         self.options.stop_at_services && self.services.service_of(self.view.address(output)).is_some()
     }
 
-    fn forward(&mut self, starts: &[u64]) -> Result<(), Exceeded> {
+    fn forward(&mut self, starts: &[OutNum]) -> Result<(), Exceeded> {
         let mut queue = TxQueue::new(true);
         for &o in starts {
             let t = self.view.output_tx(o);
@@ -369,7 +369,7 @@ impl<V: ChainView> Tracer<'_, V> {
     }
 
     /// What transaction `t` moves across the pools (nothing on Bitcoin).
-    fn pool_side(&self, t: u64) -> PoolSide {
+    fn pool_side(&self, t: TxNum) -> PoolSide {
         let mut side = PoolSide::default();
         for c in self.view.crossings(t) {
             if c.into > 0 {
@@ -386,7 +386,7 @@ impl<V: ChainView> Tracer<'_, V> {
     /// links, each share scaled by the link's confidence: forward from a shielding
     /// to later deshieldings, backward from a deshielding to the earlier shieldings
     /// that may have funded it. What no link carries ends in the pool.
-    fn cross_pool(&mut self, t: u64, pool: Pool, amount: f64, hop: u32, queue: &mut TxQueue) {
+    fn cross_pool(&mut self, t: TxNum, pool: Pool, amount: f64, hop: u32, queue: &mut TxQueue) {
         let view = self.view;
         let forward = self.options.direction == Direction::Forward;
         let links = if forward { view.links_onward(t, pool) } else { view.links_back(t, pool) };
@@ -403,8 +403,11 @@ impl<V: ChainView> Tracer<'_, V> {
             // The other transaction's leg of the pool: an input forward (value out
             // of the pool), an output backward (value into it).
             let side = self.pool_side(other);
-            let (legs, before) =
-                if forward { (&side.out_of, view.inputs(other)) } else { (&side.into, view.outputs(other)) };
+            let (legs, before) = if forward {
+                (&side.out_of, view.inputs(other).len())
+            } else {
+                (&side.into, view.outputs(other).len())
+            };
             let Some(k) = legs.iter().position(|p| p.0 == pool) else { continue };
             let carried = amount * confidence.clamp(0.0, 1.0);
             if hop >= self.options.max_hops || carried < self.options.min_value as f64 || beyond {
@@ -417,7 +420,7 @@ impl<V: ChainView> Tracer<'_, V> {
             let (shielding, deshielding) = if forward { (t, other) } else { (other, t) };
             self.flow.edges.push((shielding, deshielding, taint.amount));
             self.flow.pool_hops.push(PoolHop { shielding, deshielding, pool, confidence, value: taint.amount });
-            let position = (before.end - before.start) as usize + k;
+            let position = before + k;
             if self.wait(other, hop + 1, position, taint) {
                 queue.push(other);
             }
@@ -427,7 +430,7 @@ impl<V: ChainView> Tracer<'_, V> {
         }
     }
 
-    fn source_value(&self, input: u64) -> u64 {
+    fn source_value(&self, input: InNum) -> u64 {
         match self.view.source(input) {
             Source::Output(o) => self.view.value(o),
             Source::Coinbase | Source::Unresolved => 0,
@@ -436,7 +439,7 @@ impl<V: ChainView> Tracer<'_, V> {
 
     /// Sends taint leaving transaction `from` through output `o` on, or ends it there;
     /// returns the spender if it is newly waiting.
-    fn follow(&mut self, o: u64, taint: Taint, from: u64, hop: u32) -> Option<u64> {
+    fn follow(&mut self, o: OutNum, taint: Taint, from: TxNum, hop: u32) -> Option<TxNum> {
         if self.is_service(o) {
             self.end(Some(o), from, taint.amount, EndKind::Service, hop);
             return None;
@@ -452,15 +455,15 @@ impl<V: ChainView> Tracer<'_, V> {
             return None;
         }
         self.flow.edges.push((from, t, taint.amount));
-        let position = (input - self.view.inputs(t).start) as usize;
+        let position = self.view.inputs(t).position(input)?;
         self.wait(t, hop + 1, position, taint).then_some(t)
     }
 
-    fn backward(&mut self, starts: &[u64]) -> Result<(), Exceeded> {
+    fn backward(&mut self, starts: &[OutNum]) -> Result<(), Exceeded> {
         let mut queue = TxQueue::new(false);
         for &o in starts {
             let t = self.view.output_tx(o);
-            let position = (o - self.view.outputs(t).start) as usize;
+            let Some(position) = self.view.outputs(t).position(o) else { continue };
             if self.wait(t, 1, position, Taint::whole(self.options.policy, self.view.value(o))) {
                 queue.push(t);
             }
@@ -479,7 +482,7 @@ impl<V: ChainView> Tracer<'_, V> {
                 self.flow.nodes.push((t, node));
                 for (k, taint) in p.parts {
                     // A Zcash coinbase may pay into a pool too: no output holds that part.
-                    let output = Some(outs.start + k as u64).filter(|o| outs.contains(o));
+                    let output = outs.at(k);
                     self.end(output, t, taint.amount, EndKind::Coinbase, p.hop);
                 }
                 continue;
@@ -517,7 +520,7 @@ impl<V: ChainView> Tracer<'_, V> {
                 {
                     self.end(Some(o), t, share.amount, EndKind::Limit, p.hop);
                 } else {
-                    let position = (o - self.view.outputs(parent).start) as usize;
+                    let Some(position) = self.view.outputs(parent).position(o) else { continue };
                     if self.wait(parent, p.hop + 1, position, share) {
                         queue.push(parent);
                     }

@@ -3,8 +3,7 @@
 
 use crate::pools::PoolLinks;
 use analysis::Protocol;
-use index::{AddrId, CrossingRow, InNum, Index, OutNum, Spent, TxNum};
-use std::ops::Range;
+use index::{AddrId, CrossingRow, IdRange, InNum, Index, OutNum, Spent, TxNum};
 use zcash::Pool;
 
 /// What an input spends.
@@ -15,44 +14,44 @@ pub enum Source {
     /// An output not in the chain view (a chain that starts late).
     Unresolved,
     /// An output.
-    Output(u64),
+    Output(OutNum),
 }
 
 /// The transaction graph, by dense numbers: transactions, inputs and outputs in
 /// chain order (every input spends an output of an earlier transaction).
 pub trait ChainView {
     /// Input numbers of transaction `t`.
-    fn inputs(&self, t: u64) -> Range<u64>;
+    fn inputs(&self, t: TxNum) -> IdRange<InNum>;
     /// Output numbers of transaction `t`.
-    fn outputs(&self, t: u64) -> Range<u64>;
+    fn outputs(&self, t: TxNum) -> IdRange<OutNum>;
     /// What input `i` spends.
-    fn source(&self, i: u64) -> Source;
+    fn source(&self, i: InNum) -> Source;
     /// Value of output `o`.
-    fn value(&self, o: u64) -> u64;
+    fn value(&self, o: OutNum) -> u64;
     /// The address output `o` pays.
-    fn address(&self, o: u64) -> AddrId;
+    fn address(&self, o: OutNum) -> AddrId;
     /// The input spending output `o` and its transaction, if spent.
-    fn spender(&self, o: u64) -> Option<(u64, u64)>;
+    fn spender(&self, o: OutNum) -> Option<(InNum, TxNum)>;
     /// The transaction of output `o`.
-    fn output_tx(&self, o: u64) -> u64;
+    fn output_tx(&self, o: OutNum) -> TxNum;
     /// Fee of transaction `t`, if known (all its inputs resolved).
-    fn fee(&self, t: u64) -> Option<u64>;
+    fn fee(&self, t: TxNum) -> Option<u64>;
     /// Height of transaction `t`'s block.
-    fn height(&self, t: u64) -> u32;
+    fn height(&self, t: TxNum) -> u32;
     /// The CoinJoin protocol of transaction `t`, if it is one.
-    fn coinjoin(&self, t: u64) -> Option<Protocol>;
+    fn coinjoin(&self, t: TxNum) -> Option<Protocol>;
     /// Zcash: what transaction `t` moves into and out of the shielded pools (none
     /// on Bitcoin).
-    fn crossings(&self, _t: u64) -> Vec<CrossingRow> {
+    fn crossings(&self, _t: TxNum) -> Vec<CrossingRow> {
         Vec::new()
     }
     /// Zcash: the deshieldings that value shielded by `t` into `pool` may have
     /// become, with the confidence of each round-trip link.
-    fn links_onward(&self, _t: u64, _pool: Pool) -> &[(u64, f64)] {
+    fn links_onward(&self, _t: TxNum, _pool: Pool) -> &[(TxNum, f64)] {
         &[]
     }
     /// Zcash: the shieldings that may have funded deshielding `t` out of `pool`.
-    fn links_back(&self, _t: u64, _pool: Pool) -> &[(u64, f64)] {
+    fn links_back(&self, _t: TxNum, _pool: Pool) -> &[(TxNum, f64)] {
         &[]
     }
 }
@@ -85,66 +84,66 @@ impl<'a> IndexView<'a> {
 }
 
 impl ChainView for IndexView<'_> {
-    fn inputs(&self, t: u64) -> Range<u64> {
-        self.index.tx_inputs(TxNum(t))
+    fn inputs(&self, t: TxNum) -> IdRange<InNum> {
+        IdRange::from_numbers(self.index.tx_inputs(t))
     }
 
-    fn outputs(&self, t: u64) -> Range<u64> {
-        self.index.tx_outputs(TxNum(t))
+    fn outputs(&self, t: TxNum) -> IdRange<OutNum> {
+        IdRange::from_numbers(self.index.tx_outputs(t))
     }
 
-    fn source(&self, i: u64) -> Source {
-        match self.index.spent(InNum(i)) {
+    fn source(&self, i: InNum) -> Source {
+        match self.index.spent(i) {
             Spent::Coinbase => Source::Coinbase,
             Spent::Unresolved => Source::Unresolved,
-            Spent::Output(o) => Source::Output(o.0),
+            Spent::Output(o) => Source::Output(o),
         }
     }
 
-    fn value(&self, o: u64) -> u64 {
-        self.index.value(OutNum(o))
+    fn value(&self, o: OutNum) -> u64 {
+        self.index.value(o)
     }
 
-    fn address(&self, o: u64) -> AddrId {
-        self.index.output_address(OutNum(o))
+    fn address(&self, o: OutNum) -> AddrId {
+        self.index.output_address(o)
     }
 
-    fn spender(&self, o: u64) -> Option<(u64, u64)> {
-        let i = self.index.spent_by(OutNum(o))?;
-        Some((i.0, self.index.input_tx(InNum(i.0)).0))
+    fn spender(&self, o: OutNum) -> Option<(InNum, TxNum)> {
+        let i = self.index.spent_by(o)?;
+        Some((i, self.index.input_tx(i)))
     }
 
-    fn output_tx(&self, o: u64) -> u64 {
-        self.index.output_tx(OutNum(o)).0
+    fn output_tx(&self, o: OutNum) -> TxNum {
+        self.index.output_tx(o)
     }
 
-    fn fee(&self, t: u64) -> Option<u64> {
-        self.index.fee(TxNum(t))
+    fn fee(&self, t: TxNum) -> Option<u64> {
+        self.index.fee(t)
     }
 
-    fn height(&self, t: u64) -> u32 {
-        self.index.tx_height(TxNum(t)).0
+    fn height(&self, t: TxNum) -> u32 {
+        self.index.tx_height(t).0
     }
 
-    fn coinjoin(&self, t: u64) -> Option<Protocol> {
-        if let Some(a) = self.analysis.filter(|a| a.covers(TxNum(t))) {
-            return a.coinjoin(TxNum(t)).map(|(p, _)| p);
+    fn coinjoin(&self, t: TxNum) -> Option<Protocol> {
+        if let Some(a) = self.analysis.filter(|a| a.covers(t)) {
+            return a.coinjoin(t).map(|(p, _)| p);
         }
         let mut facts = analysis::facts::TxFacts::default();
-        facts.load(self.index, TxNum(t), None);
+        facts.load(self.index, t, None);
         facts.set_height(self.height(t));
         analysis::coinjoin::classify(&facts.shape()).map(|v| v.protocol)
     }
 
-    fn crossings(&self, t: u64) -> Vec<CrossingRow> {
-        self.index.crossings(TxNum(t))
+    fn crossings(&self, t: TxNum) -> Vec<CrossingRow> {
+        self.index.crossings(t)
     }
 
-    fn links_onward(&self, t: u64, pool: Pool) -> &[(u64, f64)] {
+    fn links_onward(&self, t: TxNum, pool: Pool) -> &[(TxNum, f64)] {
         self.links.map_or(&[], |l| l.onward(t, pool))
     }
 
-    fn links_back(&self, t: u64, pool: Pool) -> &[(u64, f64)] {
+    fn links_back(&self, t: TxNum, pool: Pool) -> &[(TxNum, f64)] {
         self.links.map_or(&[], |l| l.back(t, pool))
     }
 }

@@ -10,7 +10,7 @@
 //! ```
 
 use analysis::Protocol;
-use index::{AddrId, CrossingRow};
+use index::{AddrId, CrossingRow, IdRange, InNum, OutNum, TxNum};
 use trace::{ChainView, Direction, EndKind, Flow, Policy, Service, Services, Source, TraceOptions, trace};
 use zcash::Pool;
 
@@ -20,50 +20,50 @@ struct Shielded {
 }
 
 impl ChainView for Shielded {
-    fn inputs(&self, t: u64) -> std::ops::Range<u64> {
-        [0..1, 1..2, 2..2, 2..2][t as usize].clone()
+    fn inputs(&self, t: TxNum) -> IdRange<InNum> {
+        IdRange::from_numbers([0..1, 1..2, 2..2, 2..2][t.0 as usize].clone())
     }
-    fn outputs(&self, t: u64) -> std::ops::Range<u64> {
-        [0..1, 1..2, 2..3, 3..4][t as usize].clone()
+    fn outputs(&self, t: TxNum) -> IdRange<OutNum> {
+        IdRange::from_numbers([0..1, 1..2, 2..3, 3..4][t.0 as usize].clone())
     }
-    fn source(&self, i: u64) -> Source {
-        if i == 0 { Source::Coinbase } else { Source::Output(0) }
+    fn source(&self, i: InNum) -> Source {
+        if i == InNum(0) { Source::Coinbase } else { Source::Output(OutNum(0)) }
     }
-    fn value(&self, o: u64) -> u64 {
-        [10, 3, 5, 4][o as usize]
+    fn value(&self, o: OutNum) -> u64 {
+        [10, 3, 5, 4][o.0 as usize]
     }
-    fn address(&self, o: u64) -> AddrId {
-        AddrId(o as u32 + 1)
+    fn address(&self, o: OutNum) -> AddrId {
+        AddrId(o.0 as u32 + 1)
     }
-    fn spender(&self, o: u64) -> Option<(u64, u64)> {
-        (o == 0).then_some((1, 1))
+    fn spender(&self, o: OutNum) -> Option<(InNum, TxNum)> {
+        (o == OutNum(0)).then_some((InNum(1), TxNum(1)))
     }
-    fn output_tx(&self, o: u64) -> u64 {
-        o
+    fn output_tx(&self, o: OutNum) -> TxNum {
+        TxNum(o.0)
     }
-    fn fee(&self, t: u64) -> Option<u64> {
-        Some([0, 1, 1, 0][t as usize])
+    fn fee(&self, t: TxNum) -> Option<u64> {
+        Some([0, 1, 1, 0][t.0 as usize])
     }
-    fn height(&self, t: u64) -> u32 {
-        t as u32
+    fn height(&self, t: TxNum) -> u32 {
+        t.0 as u32
     }
-    fn coinjoin(&self, _: u64) -> Option<Protocol> {
+    fn coinjoin(&self, _: TxNum) -> Option<Protocol> {
         None
     }
-    fn crossings(&self, t: u64) -> Vec<CrossingRow> {
+    fn crossings(&self, t: TxNum) -> Vec<CrossingRow> {
         let row = |into, out_of| vec![CrossingRow { pool: Pool::Sapling, into, out_of }];
-        match t {
+        match t.0 {
             1 => row(6, 0),
             2 => row(0, 6),
             3 => row(0, 4),
             _ => Vec::new(),
         }
     }
-    fn links_onward(&self, t: u64, pool: Pool) -> &[(u64, f64)] {
-        if self.linked && (t, pool) == (1, Pool::Sapling) { &[(2, 0.8)] } else { &[] }
+    fn links_onward(&self, t: TxNum, pool: Pool) -> &[(TxNum, f64)] {
+        if self.linked && (t, pool) == (TxNum(1), Pool::Sapling) { &[(TxNum(2), 0.8)] } else { &[] }
     }
-    fn links_back(&self, t: u64, pool: Pool) -> &[(u64, f64)] {
-        if self.linked && (t, pool) == (2, Pool::Sapling) { &[(1, 0.8)] } else { &[] }
+    fn links_back(&self, t: TxNum, pool: Pool) -> &[(TxNum, f64)] {
+        if self.linked && (t, pool) == (TxNum(2), Pool::Sapling) { &[(TxNum(1), 0.8)] } else { &[] }
     }
 }
 
@@ -81,7 +81,7 @@ impl Services for Exchange {
 fn run(policy: Policy, direction: Direction, start: u64) -> Flow {
     let exchange = Exchange(Service { name: "exchange_x".into(), category: "exchange".into() });
     let options = TraceOptions { policy, direction, stop_at_services: true, ..TraceOptions::default() };
-    trace(&Shielded { linked: true }, &exchange, &[start], options, &trace::Budget::unlimited())
+    trace(&Shielded { linked: true }, &exchange, &[OutNum(start)], options, &trace::Budget::unlimited())
         .expect("an unlimited trace")
 }
 
@@ -106,12 +106,12 @@ fn forward_value_crosses_the_pool_along_the_link_with_its_confidence() {
     assert!(close(flow.fees, 1.8));
     assert_eq!(flow.pool_hops.len(), 1);
     let hop = flow.pool_hops[0];
-    assert_eq!((hop.shielding, hop.deshielding, hop.pool), (1, 2, Pool::Sapling));
+    assert_eq!((hop.shielding, hop.deshielding, hop.pool), (TxNum(1), TxNum(2), Pool::Sapling));
     assert!(close(hop.confidence, 0.8) && close(hop.value, 4.8));
-    assert!(flow.edges.iter().any(|e| (e.0, e.1) == (1, 2) && close(e.2, 4.8)));
-    assert!(flow.node(3).is_none());
+    assert!(flow.edges.iter().any(|e| (e.0, e.1) == (TxNum(1), TxNum(2)) && close(e.2, 4.8)));
+    assert!(flow.node(TxNum(3)).is_none());
     let service = flow.endpoints.iter().find(|e| e.kind == EndKind::Service).unwrap();
-    assert_eq!((service.tx, service.hop), (2, 2));
+    assert_eq!((service.tx, service.hop), (TxNum(2), 2));
 }
 
 #[test]
@@ -128,11 +128,16 @@ fn fifo_carries_whole_zatoshis_and_conserves_the_taint() {
 #[test]
 fn without_links_the_value_stops_at_the_pool() {
     let exchange = Exchange(Service { name: "exchange_x".into(), category: "exchange".into() });
-    let flow =
-        trace(&Shielded { linked: false }, &exchange, &[0], TraceOptions::default(), &trace::Budget::unlimited())
-            .expect("an unlimited trace");
+    let flow = trace(
+        &Shielded { linked: false },
+        &exchange,
+        &[OutNum(0)],
+        TraceOptions::default(),
+        &trace::Budget::unlimited(),
+    )
+    .expect("an unlimited trace");
     assert!(close(ends(&flow, EndKind::Pool(Pool::Sapling)), 6.0));
-    assert!(flow.pool_hops.is_empty() && flow.node(2).is_none());
+    assert!(flow.pool_hops.is_empty() && flow.node(TxNum(2)).is_none());
 }
 
 #[test]
@@ -144,15 +149,15 @@ fn backward_a_deshielding_is_traced_to_the_shielding_and_the_rest_to_the_pool() 
     assert!(close(ends(&flow, EndKind::Pool(Pool::Sapling)), 1.0));
     assert!(close(ends(&flow, EndKind::Coinbase), 4.0));
     assert_eq!(flow.pool_hops.len(), 1);
-    assert_eq!((flow.pool_hops[0].shielding, flow.pool_hops[0].deshielding), (1, 2));
-    assert!(flow.edges.iter().any(|e| (e.0, e.1) == (1, 2) && close(e.2, 4.0)));
+    assert_eq!((flow.pool_hops[0].shielding, flow.pool_hops[0].deshielding), (TxNum(1), TxNum(2)));
+    assert!(flow.edges.iter().any(|e| (e.0, e.1) == (TxNum(1), TxNum(2)) && close(e.2, 4.0)));
 }
 
 #[test]
 fn a_hop_limit_at_the_pool_stops_the_linked_share_as_a_limit() {
     let exchange = Exchange(Service { name: "exchange_x".into(), category: "exchange".into() });
     let options = TraceOptions { max_hops: 1, ..TraceOptions::default() };
-    let flow = trace(&Shielded { linked: true }, &exchange, &[0], options, &trace::Budget::unlimited())
+    let flow = trace(&Shielded { linked: true }, &exchange, &[OutNum(0)], options, &trace::Budget::unlimited())
         .expect("an unlimited trace");
     assert!(close(ends(&flow, EndKind::Limit), 4.8));
     assert!(close(ends(&flow, EndKind::Pool(Pool::Sapling)), 1.2));

@@ -9,7 +9,7 @@
 //! ```
 
 use analysis::Protocol;
-use index::AddrId;
+use index::{AddrId, IdRange, InNum, OutNum, TxNum};
 use trace::{ChainView, Direction, EndKind, Flow, Policy, Service, Services, Source, TraceOptions, trace};
 
 struct Toy {
@@ -27,10 +27,10 @@ impl Toy {
         }
     }
 
-    fn first(counts: impl Iterator<Item = usize>, t: u64) -> std::ops::Range<u64> {
+    fn first(counts: impl Iterator<Item = usize>, t: TxNum) -> std::ops::Range<u64> {
         let sizes: Vec<u64> = counts.map(|n| n as u64).collect();
-        let start: u64 = sizes[..t as usize].iter().sum();
-        start..start + sizes[t as usize]
+        let start: u64 = sizes[..t.0 as usize].iter().sum();
+        start..start + sizes[t.0 as usize]
     }
 
     fn all_inputs(&self) -> Vec<Option<u64>> {
@@ -43,51 +43,51 @@ impl Toy {
 }
 
 impl ChainView for Toy {
-    fn inputs(&self, t: u64) -> std::ops::Range<u64> {
-        Self::first(self.inputs.iter().map(Vec::len), t)
+    fn inputs(&self, t: TxNum) -> IdRange<InNum> {
+        IdRange::from_numbers(Self::first(self.inputs.iter().map(Vec::len), t))
     }
 
-    fn outputs(&self, t: u64) -> std::ops::Range<u64> {
-        Self::first(self.outputs.iter().map(Vec::len), t)
+    fn outputs(&self, t: TxNum) -> IdRange<OutNum> {
+        IdRange::from_numbers(Self::first(self.outputs.iter().map(Vec::len), t))
     }
 
-    fn source(&self, i: u64) -> Source {
-        self.all_inputs()[i as usize].map_or(Source::Coinbase, Source::Output)
+    fn source(&self, i: InNum) -> Source {
+        self.all_inputs()[i.0 as usize].map_or(Source::Coinbase, |o| Source::Output(OutNum(o)))
     }
 
-    fn value(&self, o: u64) -> u64 {
-        self.all_outputs()[o as usize].0
+    fn value(&self, o: OutNum) -> u64 {
+        self.all_outputs()[o.0 as usize].0
     }
 
-    fn address(&self, o: u64) -> AddrId {
-        AddrId(self.all_outputs()[o as usize].1)
+    fn address(&self, o: OutNum) -> AddrId {
+        AddrId(self.all_outputs()[o.0 as usize].1)
     }
 
-    fn spender(&self, o: u64) -> Option<(u64, u64)> {
-        let i = self.all_inputs().iter().position(|&x| x == Some(o))? as u64;
-        let t = (0..self.inputs.len() as u64).find(|&t| self.inputs(t).contains(&i))?;
+    fn spender(&self, o: OutNum) -> Option<(InNum, TxNum)> {
+        let i = InNum(self.all_inputs().iter().position(|&x| x == Some(o.0))? as u64);
+        let t = (0..self.inputs.len() as u64).map(TxNum).find(|&t| self.inputs(t).contains(i))?;
         Some((i, t))
     }
 
-    fn output_tx(&self, o: u64) -> u64 {
-        (0..self.outputs.len() as u64).find(|&t| self.outputs(t).contains(&o)).unwrap()
+    fn output_tx(&self, o: OutNum) -> TxNum {
+        (0..self.outputs.len() as u64).map(TxNum).find(|&t| self.outputs(t).contains(o)).unwrap()
     }
 
-    fn fee(&self, t: u64) -> Option<u64> {
-        let sources = &self.inputs[t as usize];
+    fn fee(&self, t: TxNum) -> Option<u64> {
+        let sources = &self.inputs[t.0 as usize];
         if sources.contains(&None) {
             return Some(0); // a coinbase
         }
-        let total_in: u64 = sources.iter().flatten().map(|&o| self.value(o)).sum();
-        Some(total_in - self.outputs[t as usize].iter().map(|o| o.0).sum::<u64>())
+        let total_in: u64 = sources.iter().flatten().map(|&o| self.value(OutNum(o))).sum();
+        Some(total_in - self.outputs[t.0 as usize].iter().map(|o| o.0).sum::<u64>())
     }
 
-    fn height(&self, t: u64) -> u32 {
-        t as u32
+    fn height(&self, t: TxNum) -> u32 {
+        t.0 as u32
     }
 
-    fn coinjoin(&self, t: u64) -> Option<Protocol> {
-        (t == 2).then_some(Protocol::Generic)
+    fn coinjoin(&self, t: TxNum) -> Option<Protocol> {
+        (t == TxNum(2)).then_some(Protocol::Generic)
     }
 }
 
@@ -114,13 +114,14 @@ fn exchange(addresses: Vec<u32>) -> Exchange {
 fn run(policy: Policy, direction: Direction, start: u64, change: impl FnOnce(&mut TraceOptions)) -> Flow {
     let mut options = TraceOptions { policy, direction, stop_at_services: true, ..TraceOptions::default() };
     change(&mut options);
-    trace(&Toy::new(), &exchange(vec![6]), &[start], options, &trace::Budget::unlimited()).expect("an unlimited trace")
+    trace(&Toy::new(), &exchange(vec![6]), &[OutNum(start)], options, &trace::Budget::unlimited())
+        .expect("an unlimited trace")
 }
 
 /// Endpoints as (output, kind, value), sorted by output.
 fn ends(flow: &Flow) -> Vec<(u64, EndKind, f64)> {
     let mut v: Vec<(u64, EndKind, f64)> =
-        flow.endpoints.iter().map(|e| (e.output.unwrap(), e.kind, (e.value * 1e6).round() / 1e6)).collect();
+        flow.endpoints.iter().map(|e| (e.output.unwrap().0, e.kind, (e.value * 1e6).round() / 1e6)).collect();
     v.sort_by_key(|e| e.0);
     v
 }
@@ -154,12 +155,12 @@ fn forward_under_each_policy() {
 #[test]
 fn forward_flow_graph_carries_the_tainted_value_per_hop() {
     let flow = run(Policy::Haircut, Direction::Forward, 0, |_| {});
-    let edges: Vec<(u64, u64, f64)> = flow.edges.iter().map(|&(a, b, v)| (a, b, round(v))).collect();
+    let edges: Vec<(u64, u64, f64)> = flow.edges.iter().map(|&(a, b, v)| (a.0, b.0, round(v))).collect();
     assert_eq!(edges, vec![(0, 1, 6.0), (1, 2, 3.0), (1, 3, 1.8), (2, 3, 1.2)]);
-    let hops: Vec<(u64, u32)> = flow.nodes.iter().map(|(t, n)| (*t, n.hop)).collect();
+    let hops: Vec<(u64, u32)> = flow.nodes.iter().map(|(t, n)| (t.0, n.hop)).collect();
     assert_eq!(hops, vec![(0, 0), (1, 1), (2, 2), (3, 2)]);
-    assert_eq!(flow.node(2).unwrap().coinjoin, Some(Protocol::Generic));
-    assert_eq!(round(flow.node(1).unwrap().fee), 0.6);
+    assert_eq!(flow.node(TxNum(2)).unwrap().coinjoin, Some(Protocol::Generic));
+    assert_eq!(round(flow.node(TxNum(1)).unwrap().fee), 0.6);
 }
 
 #[test]
@@ -199,13 +200,13 @@ fn backward_stops_at_a_service_it_came_from() {
         stop_at_services: true,
         ..TraceOptions::default()
     };
-    let flow =
-        trace(&Toy::new(), &exchange(vec![1]), &[7], options, &trace::Budget::unlimited()).expect("an unlimited trace");
+    let flow = trace(&Toy::new(), &exchange(vec![1]), &[OutNum(7)], options, &trace::Budget::unlimited())
+        .expect("an unlimited trace");
     assert_eq!(ends(&flow), vec![(0, EndKind::Service, 2.4), (1, EndKind::Coinbase, 1.6)]);
     assert_eq!(flow.endpoints.iter().find(|e| e.kind == EndKind::Service).unwrap().service, Some(0));
     options.max_hops = 1;
-    let flow =
-        trace(&Toy::new(), &exchange(vec![]), &[7], options, &trace::Budget::unlimited()).expect("an unlimited trace");
+    let flow = trace(&Toy::new(), &exchange(vec![]), &[OutNum(7)], options, &trace::Budget::unlimited())
+        .expect("an unlimited trace");
     assert_eq!(ends(&flow), vec![(2, EndKind::Limit, 2.4), (6, EndKind::Limit, 1.6)]);
 }
 
@@ -217,21 +218,28 @@ fn a_budget_bounds_the_trace() {
     use std::sync::atomic::AtomicBool;
     use trace::{Budget, Exceeded};
     let options = TraceOptions { policy: Policy::Haircut, direction: Direction::Forward, ..TraceOptions::default() };
-    let full = trace(&Toy::new(), &exchange(vec![]), &[0], options, &Budget::unlimited()).expect("an unlimited trace");
+    let full =
+        trace(&Toy::new(), &exchange(vec![]), &[OutNum(0)], options, &Budget::unlimited()).expect("an unlimited trace");
     assert!(full.visited >= 2, "the toy trace goes through several transactions");
     let steps = full.visited + 1; // one per start and one per transaction split
     let enough = Budget::new(steps, u64::MAX, None);
-    assert_eq!(trace(&Toy::new(), &exchange(vec![]), &[0], options, &enough).map(|f| f.visited), Ok(full.visited));
+    assert_eq!(
+        trace(&Toy::new(), &exchange(vec![]), &[OutNum(0)], options, &enough).map(|f| f.visited),
+        Ok(full.visited)
+    );
     let short = Budget::new(steps - 1, u64::MAX, None);
     assert_eq!(
-        trace(&Toy::new(), &exchange(vec![]), &[0], options, &short).err(),
+        trace(&Toy::new(), &exchange(vec![]), &[OutNum(0)], options, &short).err(),
         Some(Exceeded::Steps { limit: steps - 1 })
     );
     let small = Budget::new(u64::MAX, 1, None);
     assert_eq!(
-        trace(&Toy::new(), &exchange(vec![]), &[0], options, &small).err(),
+        trace(&Toy::new(), &exchange(vec![]), &[OutNum(0)], options, &small).err(),
         Some(Exceeded::Records { limit: 1 })
     );
     let cancelled = Budget::new(u64::MAX, u64::MAX, Some(Arc::new(AtomicBool::new(true))));
-    assert_eq!(trace(&Toy::new(), &exchange(vec![]), &[0], options, &cancelled).err(), Some(Exceeded::Cancelled));
+    assert_eq!(
+        trace(&Toy::new(), &exchange(vec![]), &[OutNum(0)], options, &cancelled).err(),
+        Some(Exceeded::Cancelled)
+    );
 }

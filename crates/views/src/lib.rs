@@ -1,8 +1,8 @@
 //! The answers about one transaction, address or entity, as typed structures:
 //! built here from the index and the clustering, printed by the command line
 //! (`chainsleuth tx|address|entity`, as tables or `--json`) and served by the
-//! HTTP API. Their JSON Schemas ([`openapi_schemas`]) are the components of the
-//! API's OpenAPI document, so the document cannot drift from what is served.
+//! HTTP API. They derive their JSON Schemas, which the server's OpenAPI document
+//! carries as generated, so the document cannot drift from what is served.
 
 mod from_index;
 
@@ -291,14 +291,4 @@ pub struct CoinJoinTouched {
     pub protocol: String,
     /// The verdict's confidence.
     pub confidence: f64,
-}
-
-/// The JSON Schemas of the views (and every structure inside them), for the
-/// `components.schemas` of the OpenAPI document (version 3.0 dialect), by name.
-pub fn openapi_schemas() -> serde_json::Map<String, serde_json::Value> {
-    let mut generator = schemars::generate::SchemaSettings::openapi3().into_generator();
-    generator.subschema_for::<TxView>();
-    generator.subschema_for::<AddressView>();
-    generator.subschema_for::<EntityView>();
-    generator.take_definitions(true)
 }

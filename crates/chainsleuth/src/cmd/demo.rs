@@ -312,7 +312,7 @@ fn measure_against_truth(
 }
 
 /// The theft's stolen outputs, as listed in the ground truth.
-fn stolen_outputs(index: &index::Index, theft: &Value) -> Vec<u64> {
+fn stolen_outputs(index: &index::Index, theft: &Value) -> Vec<index::OutNum> {
     theft["stolen_outputs"]
         .as_array()
         .into_iter()
@@ -323,14 +323,13 @@ fn stolen_outputs(index: &index::Index, theft: &Value) -> Vec<u64> {
 }
 
 /// Every output paid to an address labelled sanctioned or theft.
-fn sanctioned_outputs(index: &index::Index, labels: &tags::LabelSet) -> Vec<u64> {
-    let mut outputs: Vec<u64> = (0..labels.len() as u32)
+fn sanctioned_outputs(index: &index::Index, labels: &tags::LabelSet) -> Vec<index::OutNum> {
+    let mut outputs: Vec<index::OutNum> = (0..labels.len() as u32)
         .map(|n| labels.label(n))
         .filter(|l| matches!(l.category, tags::Category::Sanctioned | tags::Category::Theft))
         .filter_map(|l| chain::address::to_script_any_network(&l.address))
         .filter_map(|script| index.address_by_key(&index::AddressKey::of_script(&script)))
         .flat_map(|a| index.address_outputs(a))
-        .map(|o| o.0)
         .collect();
     outputs.sort_unstable();
     outputs.dedup();

@@ -354,7 +354,7 @@ pub fn demo(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
         .endpoints
         .iter()
         .filter(|e| e.kind == trace::EndKind::Service)
-        .map(|e| index.tx(index::TxNum(e.tx)).txid.to_string())
+        .map(|e| index.tx(e.tx).txid.to_string())
         .collect();
     let cash_outs: Vec<&str> =
         theft["cash_out_txids"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
