@@ -98,7 +98,7 @@ pub struct SimSummary {
     pub elapsed_secs: f64,
 }
 
-/// An error writing the simulation's files.
+/// Why a simulation cannot be written.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SimError {
@@ -109,6 +109,31 @@ pub enum SimError {
         path: PathBuf,
         /// The cause.
         cause: std::io::Error,
+    },
+    /// The ground truth cannot be serialized.
+    #[error("writing the ground truth: {0}")]
+    Truth(#[from] serde_json::Error),
+    /// Options that cannot make a chain.
+    #[error("{0}")]
+    Options(&'static str),
+    /// The simulated chain cannot go on (a ring that cannot be filled, no spends).
+    #[error("the simulated chain cannot go on: {0}")]
+    Stuck(String),
+    /// A simulated Monero structure cannot be encoded.
+    #[error("encoding a {what}: {cause}")]
+    Encode {
+        /// A coinbase, transaction or block.
+        what: &'static str,
+        /// The cause.
+        cause: ::monero::encode::EncodeError,
+    },
+    /// What was encoded does not decode back to the same thing.
+    #[error("a {what} written does not decode back: {cause}")]
+    Roundtrip {
+        /// A coinbase, transaction or block.
+        what: &'static str,
+        /// What differs, or the decoder's error.
+        cause: String,
     },
 }
 

@@ -13,6 +13,7 @@
 //! transparent parts and the value balances are consistent, and the pool never
 //! goes negative.
 
+use crate::SimError;
 use chain::blkfile::BlkWriter;
 use chain::{Network, XorKey};
 use rand::{Rng, RngCore, SeedableRng};
@@ -386,10 +387,12 @@ pub struct ZcashSimSummary {
 ///
 /// # Errors
 /// On I/O errors.
-pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<ZcashSimSummary> {
+pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> Result<ZcashSimSummary, SimError> {
     let blocks_dir = out.join("blocks");
-    std::fs::create_dir_all(&blocks_dir)?;
-    let mut writer = BlkWriter::create(&blocks_dir, Network::ZcashRegtest, XorKey::default(), 128 << 20)?;
+    let in_blocks = |cause: std::io::Error| SimError::Io { path: blocks_dir.clone(), cause };
+    std::fs::create_dir_all(&blocks_dir).map_err(in_blocks)?;
+    let mut writer =
+        BlkWriter::create(&blocks_dir, Network::ZcashRegtest, XorKey::default(), 128 << 20).map_err(in_blocks)?;
     let owners = FIRST_USER + opts.users as usize;
     let mut names: Vec<String> = (0..MINERS).map(|i| format!("miner{i}")).collect();
     names.push("exchange".into());
@@ -527,7 +530,7 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
             raw[108..116].copy_from_slice(&nonce.to_le_bytes());
         }
         prev = chain::hash::dsha256(&raw[..140 + 1 + 36]);
-        writer.write_block(&raw)?;
+        writer.write_block(&raw).map_err(in_blocks)?;
         transactions += e.block_txs.len() as u64;
         bytes += raw.len() as u64;
         e.block_txs.clear();
@@ -535,7 +538,7 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
         time += 75;
         debug_assert!(e.pool >= 0);
     }
-    writer.finish()?;
+    writer.finish().map_err(in_blocks)?;
     let truth = ZcashTruth {
         schema_version: 1,
         network: Network::ZcashRegtest,
@@ -547,7 +550,9 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> anyhow::Result<Zcas
         theft: e.theft,
         bytes,
     };
-    std::fs::write(out.join("ground_truth.json"), serde_json::to_vec_pretty(&truth)?)?;
+    let truth_path = out.join("ground_truth.json");
+    std::fs::write(&truth_path, serde_json::to_vec_pretty(&truth)?)
+        .map_err(|cause| SimError::Io { path: truth_path, cause })?;
     Ok(ZcashSimSummary {
         blocks: opts.blocks,
         transactions,

@@ -288,3 +288,20 @@ fn block_counts_and_no_truth() {
     let last = decode_block(&read_hex(&dir.path().join("blocks/000129.hex"))).unwrap();
     assert_eq!(last.id, report.tip_hash);
 }
+
+/// Options that cannot make a chain, and a directory that cannot be written,
+/// are typed errors that say why (naming the path).
+#[test]
+fn bad_options_and_unwritable_directories_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(MoneroEra::Modern, 1, 10);
+    opts.txs_per_block = 0;
+    let err = simulate_monero(&opts, dir.path()).unwrap_err();
+    assert!(matches!(err, sim::SimError::Options(_)), "{err:?}");
+    assert!(err.to_string().contains("at least one transaction per block"), "{err}");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    let err = simulate_monero(&options(MoneroEra::Early, 1, 10), &file.join("out")).unwrap_err();
+    assert!(matches!(err, sim::SimError::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("a-file"), "{err}");
+}

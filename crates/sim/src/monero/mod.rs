@@ -22,7 +22,6 @@ mod ledger;
 mod picker;
 mod wallets;
 
-use anyhow::{Context, Result, bail};
 use files::Files;
 use ledger::{AmountIndex, Coin, Coins, IndexedOutput, unlocked};
 use monero::encode::{BlockParts, BppPrunable, EcdhInfo, Prunable, RctSignatures, Signatures, TxParts, bpp_rounds};
@@ -36,6 +35,25 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wallets::{Role, Wallet, deposit_minor, wallets_json};
+
+use crate::SimError;
+
+type Result<T> = std::result::Result<T, SimError>;
+
+/// The error of an I/O failure writing under `out`.
+fn written(out: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
+    |cause| SimError::Io { path: out.to_owned(), cause }
+}
+
+/// The error of a structure that does not encode.
+fn encoding(what: &'static str) -> impl Fn(monero::encode::EncodeError) -> SimError {
+    move |cause| SimError::Encode { what, cause }
+}
+
+/// The error of a structure that does not decode back.
+fn roundtrip(what: &'static str) -> impl Fn(monero::DecodeError) -> SimError {
+    move |cause| SimError::Roundtrip { what, cause: cause.to_string() }
+}
 
 /// Which era of Monero the chain imitates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,10 +282,10 @@ struct Stats {
 pub fn simulate_monero(opts: &MoneroSimOptions, out: &Path) -> Result<MoneroSimReport> {
     let started = Instant::now();
     if matches!(opts.length, MoneroLength::Inputs(n) if n > 0) && opts.txs_per_block == 0 {
-        bail!("a target number of inputs needs at least one transaction per block");
+        return Err(SimError::Options("a target number of inputs needs at least one transaction per block"));
     }
-    let files = Files::create(out, opts.write_truth).with_context(|| format!("creating {}", out.display()))?;
-    let mut sim = Sim::new(opts, files);
+    let files = Files::create(out, opts.write_truth).map_err(written(out))?;
+    let mut sim = Sim::new(opts, files, out);
     sim.write_header()?;
     loop {
         let done = match opts.length {
@@ -279,7 +297,7 @@ pub fn simulate_monero(opts: &MoneroSimOptions, out: &Path) -> Result<MoneroSimR
         }
         // A chain that stopped spending would never reach its inputs.
         if sim.height > sim.params.first_spend + 20_000 && sim.stats.inputs == 0 {
-            bail!("no spend in {} blocks", sim.height);
+            return Err(SimError::Stuck(format!("no spend in {} blocks", sim.height)));
         }
         sim.make_block()?;
     }
@@ -287,6 +305,8 @@ pub fn simulate_monero(opts: &MoneroSimOptions, out: &Path) -> Result<MoneroSimR
 }
 
 struct Sim {
+    /// The directory written (named in I/O errors).
+    out: PathBuf,
     era: MoneroEra,
     params: EraParams,
     seed: u64,
@@ -316,7 +336,7 @@ struct Sim {
 }
 
 impl Sim {
-    fn new(opts: &MoneroSimOptions, files: Files) -> Self {
+    fn new(opts: &MoneroSimOptions, files: Files, out: &Path) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
         let mut bytes = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x004b_4559_5358_4d52); // "KEYSXMR"
         let mut wallets = Vec::new();
@@ -357,6 +377,7 @@ impl Sim {
         }
         let params = EraParams::of(opts.era);
         Self {
+            out: out.to_owned(),
             era: opts.era,
             params,
             seed: opts.seed,
@@ -407,7 +428,7 @@ impl Sim {
         let mut text = serde_json::to_vec(&head)?;
         text.pop();
         text.extend_from_slice(b",\n\"transactions\":[\n");
-        self.files.truth(text)?;
+        self.files.truth(text).map_err(written(&self.out))?;
         Ok(())
     }
 
@@ -437,14 +458,14 @@ impl Sim {
         }
         let fees: u64 = planned.iter().map(|t| t.fee).sum();
         let (miner_tx, cb_outputs) = self.coinbase(h, fees);
-        let miner_blob = miner_tx.encode().context("encoding a coinbase")?;
-        let miner_txid = decode_tx(&miner_blob).context("decoding a coinbase")?.hash;
+        let miner_blob = miner_tx.encode().map_err(encoding("coinbase"))?;
+        let miner_txid = decode_tx(&miner_blob).map_err(roundtrip("coinbase"))?.hash;
 
         let mut blobs = Vec::with_capacity(planned.len());
         for tx in &planned {
             let parts = self.tx_parts(tx);
-            let blob = parts.encode().context("encoding a transaction")?;
-            let decoded = decode_tx(&blob).context("decoding a transaction")?;
+            let blob = parts.encode().map_err(encoding("transaction"))?;
+            let decoded = decode_tx(&blob).map_err(roundtrip("transaction"))?;
             blobs.push((decoded.hash, blob));
         }
         self.time = if h == 0 {
@@ -464,20 +485,21 @@ impl Sim {
             miner_tx,
             tx_hashes: blobs.iter().map(|(h, _)| *h).collect(),
         };
-        let block_blob = block.encode().context("encoding a block")?;
-        let decoded = decode_block(&block_blob).context("decoding a block")?;
+        let block_blob = block.encode().map_err(encoding("block"))?;
+        let decoded = decode_block(&block_blob).map_err(roundtrip("block"))?;
         if decoded.miner_tx.hash != miner_txid || decoded.height() != Some(h) {
-            bail!("block {h} does not decode to what was encoded");
+            let cause = format!("block {h} decodes to another coinbase or height");
+            return Err(SimError::Roundtrip { what: "block", cause });
         }
         let reward = decoded.reward();
-        self.files.block(h, block_blob)?;
+        self.files.block(h, block_blob).map_err(written(&self.out))?;
 
         // Truth and coins, in chain order: the coinbase first.
         let mut txids = Vec::with_capacity(planned.len());
         self.register(h, miner_txid, block.miner_tx.version, 0, None, &cb_outputs)?;
         let version = if self.modern() { 2 } else { 1 };
         for (tx, (txid, blob)) in planned.iter().zip(blobs) {
-            self.files.tx(txid.0, blob)?;
+            self.files.tx(txid.0, blob).map_err(written(&self.out))?;
             txids.push(txid);
             self.register(h, txid, version, tx.fee, Some(tx), &tx.outputs)?;
         }
@@ -489,7 +511,7 @@ impl Sim {
             let mut text = if self.first_block_entry { Vec::new() } else { b",\n".to_vec() };
             self.first_block_entry = false;
             serde_json::to_writer(&mut text, &entry)?;
-            self.files.block_truth(text)?;
+            self.files.block_truth(text).map_err(written(&self.out))?;
         }
         let total = self.rct_offsets.last().copied().unwrap_or(0);
         self.rct_offsets.push(total + std::mem::take(&mut self.block_rct));
@@ -598,7 +620,7 @@ impl Sim {
         while decoys.len() < RING_16 - 1 {
             picks += 1;
             if picks > MAX_PICKS {
-                bail!("height {h}: no ring of {RING_16} after {MAX_PICKS} picks");
+                return Err(SimError::Stuck(format!("height {h}: no ring of {RING_16} after {MAX_PICKS} picks")));
             }
             let Some((gi, block)) = picker.pick(&self.rct_offsets, &mut self.rng) else { continue };
             if gi >= picker.num_outs() || gi == real || decoys.contains(&gi) {
@@ -1041,7 +1063,7 @@ impl Sim {
             }
         }
         text.extend_from_slice(b"]}");
-        self.files.truth(text)?;
+        self.files.truth(text).map_err(written(&self.out))?;
         Ok(offsets)
     }
 
@@ -1111,8 +1133,7 @@ impl Sim {
         } else {
             Vec::new()
         };
-        let (bytes_written, ground_truth) =
-            self.files.finish(b"\n],\n\"blocks\":[\n", &tail).with_context(|| format!("writing {}", out.display()))?;
+        let (bytes_written, ground_truth) = self.files.finish(b"\n],\n\"blocks\":[\n", &tail).map_err(written(out))?;
         Ok(MoneroSimReport {
             out_dir: out.to_owned(),
             ground_truth,
