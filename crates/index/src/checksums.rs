@@ -6,7 +6,8 @@
 //!   committed bytes, and a commit recomputes only the chunks it changed (the
 //!   last partial one and the new ones), a pass over the new data alone.
 //! - `out_spent_by` is rewritten in place by every spend and is left out; each
-//!   of its values is checked against `in_spent_output` when read.
+//!   of its values is checked against `in_spent_output` when read, and the
+//!   whole column against every input by [`crate::Index::verify`].
 //! - History segments are written once: a CRC-32 and a size per file.
 //! - The hash tables change in place: their size is recorded; their content is
 //!   checked by a lookup of every key ([`crate::Index::verify`]).

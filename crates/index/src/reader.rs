@@ -213,8 +213,10 @@ impl Index {
     }
 
     /// Checks the whole committed index: every checksummed byte of its columns
-    /// and segments against the generation's checksums, and every transaction
-    /// and address through its hash table (a damaged table loses keys).
+    /// and segments against the generation's checksums, every transaction and
+    /// address through its hash table (a damaged table loses keys), and every
+    /// resolved input against the spender its output names (`out_spent_by`, the
+    /// one column rewritten in place, so not checksummed).
     ///
     /// # Errors
     /// On I/O errors other than damage.
@@ -235,6 +237,7 @@ impl Index {
             };
             self.address_by_key(&key) != Some(AddrId(a as u32))
         });
+        damage.extend(self.unlinked_spend());
         for (lost, table, what) in [(lost_tx, "txid.tbl", "transaction"), (lost_address, "address.tbl", "address")] {
             if let Some(id) = lost {
                 damage.push(crate::checksums::Damage {
@@ -245,6 +248,24 @@ impl Index {
             }
         }
         Ok(VerifyReport { checksummed: sums.is_some(), bytes_checked, lookups_checked: n.txs + n.addresses, damage })
+    }
+
+    /// The first resolved input whose output does not name it as its spender:
+    /// damage to `out_spent_by` (which would show a spent output as unspent).
+    /// Only this direction is checked: an output may keep naming an input that a
+    /// rollback took back and a later block reused, which readers already ignore.
+    fn unlinked_spend(&self) -> Option<crate::checksums::Damage> {
+        let n = self.counts();
+        let i = (0..n.inputs).find(|&i| {
+            let o = self.columns.in_spent_output.get(i);
+            o < n.outputs && self.columns.out_spent_by.get(o) != i
+        })?;
+        let o = self.columns.in_spent_output.get(i);
+        Some(crate::checksums::Damage {
+            file: crate::column::column_path(&self.dir, "out_spent_by"),
+            offset: o * 8,
+            problem: format!("output {o} does not name input {i}, which spends it"),
+        })
     }
 
     /// The index directory.

@@ -360,6 +360,22 @@ fn damage_is_found_and_named_never_answered_from() {
     bytes[100] ^= 0x40;
     std::fs::write(&column, &bytes).unwrap();
 
+    // A spent output's spender overwritten (a column not checksummed, as it is
+    // rewritten in place): the output would read as unspent; verify names it.
+    let index = Index::open(data.path()).unwrap();
+    let spent = (0..index.counts().outputs).map(OutNum).find(|&o| index.spent_by(o).is_some()).unwrap();
+    drop(index);
+    let column = data.path().join("columns/out_spent_by.col");
+    let saved = std::fs::read(&column).unwrap();
+    let mut bytes = saved.clone();
+    bytes[spent.0 as usize * 8..][..8].copy_from_slice(&u64::MAX.to_le_bytes());
+    std::fs::write(&column, &bytes).unwrap();
+    let report = Index::open(data.path()).unwrap().verify().unwrap();
+    assert_eq!(report.damage.len(), 1, "{report:?}");
+    assert!(report.damage[0].file.ends_with("columns/out_spent_by.col"), "{report:?}");
+    assert_eq!(report.damage[0].offset, spent.0 * 8);
+    std::fs::write(&column, &saved).unwrap();
+
     let table = data.path().join("address.tbl");
     let saved = std::fs::read(&table).unwrap();
     std::fs::write(&table, b"").unwrap();

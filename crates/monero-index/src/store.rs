@@ -3,6 +3,11 @@
 //! manifest atomically, so a crash at any moment leaves the last commit; rows
 //! past the manifest's counts are cut off when the store is next opened for
 //! writing. A rollback (reorg) is a commit of smaller counts.
+//!
+//! The manifest also holds a CRC-32 of each file's committed bytes, checked on
+//! every open (the whole store is read then anyway), so damage is refused with
+//! the file named rather than answered from. A commit extends each running
+//! checksum over the rows it appends; only a rollback recomputes one.
 
 use crate::records::{BLOCK_ROW, BlockRow, INPUT_ROW, InputRow, MEMBER_ROW, OUTPUT_ROW, OutputRow, TX_ROW, TxRow};
 use crate::{Error, Result};
@@ -41,9 +46,14 @@ pub struct Manifest {
     pub counts: Counts,
     /// Where the chain was last read from (informational).
     pub source: Option<String>,
+    /// CRC-32 of each row file's committed bytes, in [`FILES`] order (absent in
+    /// stores written before checksums; the next commit adds them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crc32: Option<[u32; 5]>,
 }
 
-const FILES: [(&str, usize); 5] = [
+/// The row files and their row widths.
+pub const FILES: [(&str, usize); 5] = [
     ("blocks.bin", BLOCK_ROW),
     ("txs.bin", TX_ROW),
     ("inputs.bin", INPUT_ROW),
@@ -81,6 +91,8 @@ pub struct Store {
     committed: Counts,
     /// The smallest counts since the last commit: rows below them are on disk.
     low: Counts,
+    /// The CRC-32 of each file's committed bytes.
+    sums: [u32; 5],
     lock: Option<File>,
 }
 
@@ -120,6 +132,17 @@ impl Store {
                 )));
             }
             bytes.truncate(want);
+            let found = crc32fast::hash(&bytes);
+            store.sums[i] = found;
+            if let Some(expected) = manifest.crc32.map(|sums| sums[i])
+                && found != expected
+            {
+                return Err(Error::Corrupt(format!(
+                    "{}: damaged (CRC-32 {found:08x} of its committed bytes, the manifest says {expected:08x}): \
+                     rebuild with `chainsleuth xmr ingest --rebuild`",
+                    path.display()
+                )));
+            }
             raw.push(bytes);
         }
         store.blocks = raw[0].chunks_exact(BLOCK_ROW).map(BlockRow::decode).collect();
@@ -157,8 +180,13 @@ impl Store {
                 let path = dir.join(name);
                 File::create(&path).map_err(|e| Error::io(&path, e))?;
             }
-            let manifest =
-                Manifest { format_version: FORMAT_VERSION, generation: 0, counts: Counts::default(), source: None };
+            let manifest = Manifest {
+                format_version: FORMAT_VERSION,
+                generation: 0,
+                counts: Counts::default(),
+                source: None,
+                crc32: None,
+            };
             write_manifest(dir, &manifest)?;
         }
         let mut store = Self::open(dir)?;
@@ -363,32 +391,45 @@ impl Store {
     /// On I/O errors (the last commit then stays).
     pub fn commit(&mut self, source: Option<String>) -> Result<()> {
         let now = self.counts();
+        let mut sums = self.sums;
         for (i, (name, width)) in FILES.iter().enumerate() {
             let path = self.dir.join(name);
             let keep = count_of(&self.low, i).min(count_of(&now, i));
+            if keep < count_of(&self.committed, i) {
+                sums[i] = crc32fast::hash(&self.encode_rows(i, 0, keep as usize));
+            }
             let mut file = OpenOptions::new().write(true).open(&path).map_err(|e| Error::io(&path, e))?;
             file.set_len(keep * *width as u64).map_err(|e| Error::io(&path, e))?;
             use std::io::Seek;
             file.seek(std::io::SeekFrom::End(0)).map_err(|e| Error::io(&path, e))?;
-            let mut buf = Vec::new();
-            let (from, to) = (keep as usize, count_of(&now, i) as usize);
-            match i {
-                0 => self.blocks[from..to].iter().for_each(|r| r.encode(&mut buf)),
-                1 => self.txs[from..to].iter().for_each(|r| r.encode(&mut buf)),
-                2 => self.inputs[from..to].iter().for_each(|r| r.encode(&mut buf)),
-                3 => self.members[from..to].iter().for_each(|m| buf.extend_from_slice(&m.to_le_bytes())),
-                _ => self.outputs[from..to].iter().for_each(|r| r.encode(&mut buf)),
-            }
+            let buf = self.encode_rows(i, keep as usize, count_of(&now, i) as usize);
+            let mut sum = crc32fast::Hasher::new_with_initial(sums[i]);
+            sum.update(&buf);
+            sums[i] = sum.finalize();
             file.write_all(&buf).map_err(|e| Error::io(&path, e))?;
             file.sync_data().map_err(|e| Error::io(&path, e))?;
         }
         let generation = self.manifest.as_ref().map_or(0, |m| m.generation) + 1;
-        let manifest = Manifest { format_version: FORMAT_VERSION, generation, counts: now, source };
+        let manifest = Manifest { format_version: FORMAT_VERSION, generation, counts: now, source, crc32: Some(sums) };
         write_manifest(&self.dir, &manifest)?;
         self.manifest = Some(manifest);
         self.committed = now;
         self.low = now;
+        self.sums = sums;
         Ok(())
+    }
+
+    /// The bytes of rows `from..to` of row file `file` (in [`FILES`] order).
+    fn encode_rows(&self, file: usize, from: usize, to: usize) -> Vec<u8> {
+        let mut buf = Vec::with_capacity((to - from) * FILES[file].1);
+        match file {
+            0 => self.blocks[from..to].iter().for_each(|r| r.encode(&mut buf)),
+            1 => self.txs[from..to].iter().for_each(|r| r.encode(&mut buf)),
+            2 => self.inputs[from..to].iter().for_each(|r| r.encode(&mut buf)),
+            3 => self.members[from..to].iter().for_each(|m| buf.extend_from_slice(&m.to_le_bytes())),
+            _ => self.outputs[from..to].iter().for_each(|r| r.encode(&mut buf)),
+        }
+        buf
     }
 
     /// A digest of the committed content (every row), for comparing two indexes.

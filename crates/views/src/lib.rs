@@ -113,6 +113,17 @@ pub enum InputStatus {
     Resolved,
 }
 
+impl InputStatus {
+    /// Its name in JSON and in tables: `coinbase`, `unresolved`, `resolved`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Coinbase => "coinbase",
+            Self::Unresolved => "unresolved",
+            Self::Resolved => "resolved",
+        }
+    }
+}
+
 /// An input of a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TxInput {
@@ -291,4 +302,16 @@ pub struct CoinJoinTouched {
     pub protocol: String,
     /// The verdict's confidence.
     pub confidence: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InputStatus;
+
+    #[test]
+    fn an_input_status_is_named_as_in_json() {
+        for status in [InputStatus::Coinbase, InputStatus::Unresolved, InputStatus::Resolved] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.name());
+        }
+    }
 }

@@ -50,11 +50,7 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
     }
     let mut t_in = Table::new(&["in", "prevout", &format!("value ({unit})"), "address"]);
     for i in &view.inputs {
-        let status = match i.status {
-            views::InputStatus::Coinbase => "coinbase",
-            views::InputStatus::Unresolved => "unresolved",
-            views::InputStatus::Resolved => "resolved",
-        };
+        let status = i.status.name();
         t_in.row(vec![
             i.n.to_string(),
             i.prevout.clone().unwrap_or_else(|| status.to_owned()),
