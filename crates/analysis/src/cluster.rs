@@ -258,125 +258,27 @@ pub fn cluster(
     // The guard is applied afresh on every run: a saved state serves any guard.
     let previous = AnalysisManifest::read(index)?.filter(|m| m.matches(index) && m.heuristics == heuristics);
     let root = AnalysisManifest::root(index);
-    let (mut uf, mut coinjoin_codes, mut change_links, from) = match &previous {
-        Some(m) => {
-            let dir = root.join(&m.dir);
-            let roots: Vec<u32> = read_column(&dir.join("mi_entity.col"), m.addresses)?;
-            let codes: Vec<u16> = read_column(&dir.join("tx_coinjoin.col"), m.txs)?;
-            (UnionFind::from_roots(roots), codes, read_links(&dir, m.change_links)?, m.txs)
-        }
-        None => (UnionFind::new(0), Vec::new(), Vec::new(), 0),
-    };
+    let Resumed { mut uf, mut coinjoin_codes, mut change_links, from } = resume(&root, previous.as_ref())?;
     uf.grow(n.addresses as usize);
-    let fingerprint = options.heuristics.change.contains(&ChangeHeuristic::Fingerprint);
-
-    // For the fingerprint heuristic: the packed fingerprint of the transaction of
-    // every new input.
-    let first_new_input = if from < n.txs { index.tx_inputs(TxNum(from)).start } else { n.inputs };
-    let new_input_fps = RecentFingerprints {
-        base: first_new_input,
-        fps: if fingerprint { input_fingerprints(index, from, first_new_input) } else { Vec::new() },
-    };
-
-    const CHUNK: u64 = 8_192;
-    let chunks: Vec<(u64, u64)> = (from..n.txs).step_by(CHUNK as usize).map(|s| (s, (s + CHUNK).min(n.txs))).collect();
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let results: Vec<(Vec<Link>, Vec<u16>)> = chunks
-        .par_iter()
-        .map(|&(start, end)| {
-            let out = links_of(index, start..end, options, &new_input_fps);
-            let d = done.fetch_add(end - start, std::sync::atomic::Ordering::Relaxed) + end - start;
-            progress(d, n.txs - from);
-            out
-        })
-        .collect();
+    let results = find_links(index, options, from, progress);
 
     log::info!("links of {} transactions found in {:.2} s", n.txs - from, started.elapsed().as_secs_f64());
     // Phase 1: common-input ownership.
-    let mut per_kind = [0u64; COMBINED as usize + 1];
-    for (links, codes) in results {
-        coinjoin_codes.extend(codes);
-        for link in links {
-            per_kind[usize::from(link.kind)] += 1;
-            if link.kind == MULTI_INPUT {
-                uf.union(link.a, link.b);
-            } else {
-                change_links.push(link);
-            }
-        }
-    }
-    let links_found: BTreeMap<String, u64> = (0..=COMBINED)
-        .filter(|&k| per_kind[usize::from(k)] > 0)
-        .map(|k| (link_name(k).to_owned(), per_kind[usize::from(k)]))
-        .collect();
+    let links_found = apply_common_input(results, &mut uf, &mut coinjoin_codes, &mut change_links);
     // With nothing new and the same guard, the saved state stands as it is.
     let unchanged = previous.as_ref().is_some_and(|m| m.txs == n.txs && m.guard == options.guard);
     let state = if unchanged { None } else { Some(new_state_dir(index)?) };
     // Phase 1's files are synced on another thread while phase 2 runs.
-    let mut phase_one_files = Vec::new();
-    if let Some(state) = &state {
-        phase_one_files.push(write_column(&state.join("mi_entity.col"), uf.flatten().0)?);
-        phase_one_files.extend(write_links(state, &change_links)?);
-    }
-    let phase_one_synced = std::thread::spawn(move || sync_all(phase_one_files));
+    let phase_one_synced = save_phase_one(state.as_deref(), &mut uf, &change_links)?;
 
     log::info!("common-input clusters built and saved at {:.2} s", started.elapsed().as_secs_f64());
     // Phase 2: change links, judged against the common-input clusters.
-    let mut kept = Vec::with_capacity(change_links.len());
-    let (mut refused_count, mut refused) = (0u64, Vec::new());
-    for link in &change_links {
-        let (ra, rb) = (uf.find(link.a), uf.find(link.b));
-        let (sa, sb) = (uf.size_of(ra), uf.size_of(rb));
-        if ra != rb && sa >= options.guard && sb >= options.guard {
-            refused_count += 1;
-            let txid = index.txid(TxNum(link.tx));
-            log::debug!("collapse guard: change link in {txid} would join entities {ra} ({sa}) and {rb} ({sb})");
-            if refused.len() < REFUSED_LISTED {
-                let heuristic = link_name(link.kind);
-                refused.push(RefusedMerge { txid, heuristic, entities: (ra, rb), sizes: (sa, sb) });
-            }
-        } else {
-            kept.push((link.a, link.b));
-        }
-    }
-    for (a, b) in kept {
-        uf.union(a, b);
-    }
+    let (refused_count, refused) = apply_change_links(index, &mut uf, &change_links, options.guard);
     let (entity, size) = uf.flatten();
-
-    let entities = entity.iter().enumerate().filter(|&(a, &r)| a as u32 == r).count() as u64;
-    let mut largest: Vec<(u32, u32)> =
-        entity.iter().enumerate().filter(|&(a, &r)| a as u32 == r).map(|(a, _)| (a as u32, size[a])).collect();
-    let by_size = |x: &(u32, u32), y: &(u32, u32)| y.1.cmp(&x.1).then(x.0.cmp(&y.0));
-    if largest.len() > 10 {
-        largest.select_nth_unstable_by(10, by_size);
-        largest.truncate(10);
-    }
-    largest.sort_unstable_by(by_size);
-    let mut coinjoins: BTreeMap<String, u64> = BTreeMap::new();
-    for &code in &coinjoin_codes {
-        if let Some(p) = Protocol::from_code((code >> 8) as u8) {
-            *coinjoins.entry(p.name().to_owned()).or_default() += 1;
-        }
-    }
-    let tip = index.tip().map(|(h, hash)| (h.0, hash));
-    let manifest = AnalysisManifest {
-        format: ANALYSIS_FORMAT,
-        rules: RULES_VERSION,
-        heuristics: heuristics.clone(),
-        guard: options.guard,
-        txs: n.txs,
-        addresses: n.addresses,
-        tip_height: tip.map_or(0, |t| t.0),
-        tip_hash: tip.map_or(BlockHash::all_zeros(), |t| t.1),
-        dir: state.as_ref().and_then(|s| s.file_name()).map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-        entities,
-        change_links: change_links.len() as u64,
-    };
-    let synced = phase_one_synced
-        .join()
-        .unwrap_or_else(|_| Err(AnalysisError::Io(root.clone(), std::io::Error::other("sync thread panicked"))));
-    synced?;
+    let (entities, largest) = entity_summary(entity, size);
+    let coinjoins = count_coinjoins(&coinjoin_codes);
+    let manifest = new_manifest(index, options, heuristics.clone(), state.as_deref(), entities, &change_links);
+    wait_synced(phase_one_synced, &root)?;
     if let Some(state) = &state {
         save(index, state, manifest, entity, &coinjoin_codes)?;
     }
@@ -395,6 +297,201 @@ pub fn cluster(
         refused,
         elapsed_secs: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The state a run starts from: the saved common-input partition, CoinJoin codes and
+/// change links, or nothing.
+struct Resumed {
+    uf: UnionFind,
+    coinjoin_codes: Vec<u16>,
+    change_links: Vec<Link>,
+    /// The first transaction still to process.
+    from: u64,
+}
+
+/// Loads the state `previous` names under `root`, or an empty one without it.
+fn resume(root: &Path, previous: Option<&AnalysisManifest>) -> Result<Resumed, AnalysisError> {
+    Ok(match previous {
+        Some(m) => {
+            let dir = root.join(&m.dir);
+            let roots: Vec<u32> = read_column(&dir.join("mi_entity.col"), m.addresses)?;
+            let codes: Vec<u16> = read_column(&dir.join("tx_coinjoin.col"), m.txs)?;
+            Resumed {
+                uf: UnionFind::from_roots(roots),
+                coinjoin_codes: codes,
+                change_links: read_links(&dir, m.change_links)?,
+                from: m.txs,
+            }
+        }
+        None => Resumed { uf: UnionFind::new(0), coinjoin_codes: Vec::new(), change_links: Vec::new(), from: 0 },
+    })
+}
+
+/// The links and CoinJoin codes of the transactions from `from` on, found in
+/// parallel chunks (in chain order).
+fn find_links(
+    index: &Index,
+    options: &ClusterOptions,
+    from: u64,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Vec<(Vec<Link>, Vec<u16>)> {
+    let n = index.counts();
+    let fingerprint = options.heuristics.change.contains(&ChangeHeuristic::Fingerprint);
+
+    // For the fingerprint heuristic: the packed fingerprint of the transaction of
+    // every new input.
+    let first_new_input = if from < n.txs { index.tx_inputs(TxNum(from)).start } else { n.inputs };
+    let new_input_fps = RecentFingerprints {
+        base: first_new_input,
+        fps: if fingerprint { input_fingerprints(index, from, first_new_input) } else { Vec::new() },
+    };
+
+    const CHUNK: u64 = 8_192;
+    let chunks: Vec<(u64, u64)> = (from..n.txs).step_by(CHUNK as usize).map(|s| (s, (s + CHUNK).min(n.txs))).collect();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    chunks
+        .par_iter()
+        .map(|&(start, end)| {
+            let out = links_of(index, start..end, options, &new_input_fps);
+            let d = done.fetch_add(end - start, std::sync::atomic::Ordering::Relaxed) + end - start;
+            progress(d, n.txs - from);
+            out
+        })
+        .collect()
+}
+
+/// Phase 1: unites the common-input links, appends the new CoinJoin codes and change
+/// links; returns the count of new links by heuristic name.
+fn apply_common_input(
+    results: Vec<(Vec<Link>, Vec<u16>)>,
+    uf: &mut UnionFind,
+    coinjoin_codes: &mut Vec<u16>,
+    change_links: &mut Vec<Link>,
+) -> BTreeMap<String, u64> {
+    let mut per_kind = [0u64; COMBINED as usize + 1];
+    for (links, codes) in results {
+        coinjoin_codes.extend(codes);
+        for link in links {
+            per_kind[usize::from(link.kind)] += 1;
+            if link.kind == MULTI_INPUT {
+                uf.union(link.a, link.b);
+            } else {
+                change_links.push(link);
+            }
+        }
+    }
+    (0..=COMBINED)
+        .filter(|&k| per_kind[usize::from(k)] > 0)
+        .map(|k| (link_name(k).to_owned(), per_kind[usize::from(k)]))
+        .collect()
+}
+
+/// The result of syncing phase 1's files on their own thread.
+type SyncThread = std::thread::JoinHandle<Result<(), AnalysisError>>;
+
+/// Writes phase 1's files (the common-input partition and the change links) into
+/// `state`, if any, and syncs them on another thread.
+fn save_phase_one(
+    state: Option<&Path>,
+    uf: &mut UnionFind,
+    change_links: &[Link],
+) -> Result<SyncThread, AnalysisError> {
+    let mut phase_one_files = Vec::new();
+    if let Some(state) = state {
+        phase_one_files.push(write_column(&state.join("mi_entity.col"), uf.flatten().0)?);
+        phase_one_files.extend(write_links(state, change_links)?);
+    }
+    Ok(std::thread::spawn(move || sync_all(phase_one_files)))
+}
+
+/// Waits for [`save_phase_one`]'s sync thread and passes on its result.
+fn wait_synced(phase_one_synced: SyncThread, root: &Path) -> Result<(), AnalysisError> {
+    phase_one_synced
+        .join()
+        .unwrap_or_else(|_| Err(AnalysisError::Io(root.to_owned(), std::io::Error::other("sync thread panicked"))))
+}
+
+/// Phase 2: judges every change link by the collapse guard against the common-input
+/// clusters, then unites the kept ones; returns the refused count and the first
+/// [`REFUSED_LISTED`] refused.
+fn apply_change_links(
+    index: &Index,
+    uf: &mut UnionFind,
+    change_links: &[Link],
+    guard: u32,
+) -> (u64, Vec<RefusedMerge>) {
+    let mut kept = Vec::with_capacity(change_links.len());
+    let (mut refused_count, mut refused) = (0u64, Vec::new());
+    for link in change_links {
+        let (ra, rb) = (uf.find(link.a), uf.find(link.b));
+        let (sa, sb) = (uf.size_of(ra), uf.size_of(rb));
+        if ra != rb && sa >= guard && sb >= guard {
+            refused_count += 1;
+            let txid = index.txid(TxNum(link.tx));
+            log::debug!("collapse guard: change link in {txid} would join entities {ra} ({sa}) and {rb} ({sb})");
+            if refused.len() < REFUSED_LISTED {
+                let heuristic = link_name(link.kind);
+                refused.push(RefusedMerge { txid, heuristic, entities: (ra, rb), sizes: (sa, sb) });
+            }
+        } else {
+            kept.push((link.a, link.b));
+        }
+    }
+    for (a, b) in kept {
+        uf.union(a, b);
+    }
+    (refused_count, refused)
+}
+
+/// The number of entities and the ten largest (entity id, size), largest first.
+fn entity_summary(entity: &[u32], size: &[u32]) -> (u64, Vec<(u32, u32)>) {
+    let entities = entity.iter().enumerate().filter(|&(a, &r)| a as u32 == r).count() as u64;
+    let mut largest: Vec<(u32, u32)> =
+        entity.iter().enumerate().filter(|&(a, &r)| a as u32 == r).map(|(a, _)| (a as u32, size[a])).collect();
+    let by_size = |x: &(u32, u32), y: &(u32, u32)| y.1.cmp(&x.1).then(x.0.cmp(&y.0));
+    if largest.len() > 10 {
+        largest.select_nth_unstable_by(10, by_size);
+        largest.truncate(10);
+    }
+    largest.sort_unstable_by(by_size);
+    (entities, largest)
+}
+
+/// CoinJoins by protocol name, from the per-transaction CoinJoin codes.
+fn count_coinjoins(coinjoin_codes: &[u16]) -> BTreeMap<String, u64> {
+    let mut coinjoins: BTreeMap<String, u64> = BTreeMap::new();
+    for &code in coinjoin_codes {
+        if let Some(p) = Protocol::from_code((code >> 8) as u8) {
+            *coinjoins.entry(p.name().to_owned()).or_default() += 1;
+        }
+    }
+    coinjoins
+}
+
+/// The manifest describing this run's state (in `state`, none when unchanged).
+fn new_manifest(
+    index: &Index,
+    options: &ClusterOptions,
+    heuristics: String,
+    state: Option<&Path>,
+    entities: u64,
+    change_links: &[Link],
+) -> AnalysisManifest {
+    let n = index.counts();
+    let tip = index.tip().map(|(h, hash)| (h.0, hash));
+    AnalysisManifest {
+        format: ANALYSIS_FORMAT,
+        rules: RULES_VERSION,
+        heuristics,
+        guard: options.guard,
+        txs: n.txs,
+        addresses: n.addresses,
+        tip_height: tip.map_or(0, |t| t.0),
+        tip_hash: tip.map_or(BlockHash::all_zeros(), |t| t.1),
+        dir: state.and_then(|s| s.file_name()).map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        entities,
+        change_links: change_links.len() as u64,
+    }
 }
 
 /// Packed fingerprints of inputs from `first_input` on, and a lookup in the index for
@@ -510,35 +607,49 @@ fn links_of(
         // The fingerprint heuristic decides for a parent once its last output is spent:
         // by the input of this transaction that spends it last.
         for i in index.tx_inputs(TxNum(t)) {
-            // Coinbase and unresolved inputs spend no indexed output.
-            let index::Spent::Output(o) = index.spent(InNum(i)) else { continue };
-            let p = index.output_tx(o).0;
-            let outputs = index.tx(TxNum(p)).outputs;
-            if outputs.end - outputs.start > 4 {
-                continue;
-            }
-            let last = outputs.clone().map(|x| index.spent_by(index::OutNum(x)).map(|s| s.0));
-            let Some(last) = last.collect::<Option<Vec<u64>>>().and_then(|v| v.into_iter().max()) else { continue };
-            if last != i {
-                continue;
-            }
-            parent.load(index, TxNum(p), Some(spenders));
-            if parent.coinbase || classify(&parent.shape()).is_some() {
-                continue;
-            }
-            let Some(owner) = parent.change_inputs.first().map(|x| x.address) else { continue };
-            let others = change_of(&parent, change).map(|x| x.0);
-            let view = parent.change_view();
-            if let Some(o) = view.and_then(|v| ChangeHeuristic::Fingerprint.detect(&v))
-                && others.is_none_or(|x| x == o)
-            {
-                let kind =
-                    1 + ChangeHeuristic::ALL.iter().position(|&h| h == ChangeHeuristic::Fingerprint).unwrap_or(0) as u8;
-                links.push(Link { a: owner, b: parent.change_outputs[o].address, kind, tx: p });
+            if let Some(link) = parent_fingerprint_link(index, i, &mut parent, change, spenders) {
+                links.push(link);
             }
         }
     }
     (links, codes)
+}
+
+/// The fingerprint heuristic's change link for the parent transaction whose output
+/// input `i` spends, when `i` is the last spend of that parent's outputs.
+fn parent_fingerprint_link(
+    index: &Index,
+    i: u64,
+    parent: &mut TxFacts,
+    change: &[ChangeHeuristic],
+    spenders: &RecentFingerprints,
+) -> Option<Link> {
+    // Coinbase and unresolved inputs spend no indexed output.
+    let index::Spent::Output(o) = index.spent(InNum(i)) else { return None };
+    let p = index.output_tx(o).0;
+    let outputs = index.tx(TxNum(p)).outputs;
+    if outputs.end - outputs.start > 4 {
+        return None;
+    }
+    let last = outputs.clone().map(|x| index.spent_by(index::OutNum(x)).map(|s| s.0));
+    let last = last.collect::<Option<Vec<u64>>>().and_then(|v| v.into_iter().max())?;
+    if last != i {
+        return None;
+    }
+    parent.load(index, TxNum(p), Some(spenders));
+    if parent.coinbase || classify(&parent.shape()).is_some() {
+        return None;
+    }
+    let owner = parent.change_inputs.first().map(|x| x.address)?;
+    let others = change_of(parent, change).map(|x| x.0);
+    let view = parent.change_view();
+    if let Some(o) = view.and_then(|v| ChangeHeuristic::Fingerprint.detect(&v))
+        && others.is_none_or(|x| x == o)
+    {
+        let kind = 1 + ChangeHeuristic::ALL.iter().position(|&h| h == ChangeHeuristic::Fingerprint).unwrap_or(0) as u8;
+        return Some(Link { a: owner, b: parent.change_outputs[o].address, kind, tx: p });
+    }
+    None
 }
 
 /// Takes the analysis directory's lock (`analysis/lock`) for one run: a second

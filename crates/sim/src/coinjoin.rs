@@ -30,6 +30,58 @@ impl WhirlpoolPool {
     pub fn premix_value(&self) -> u64 {
         self.denomination + 1_200
     }
+
+    /// Draws the inputs of a mix, of distinct wallets: up to `new_entrants` premix
+    /// coins, then remixing postmix coins up to `size`, topped up with premix coins,
+    /// each with how many more times it will remix.
+    fn draw_inputs(&mut self, rng: &mut impl Rng, size: usize, new_entrants: usize) -> (Vec<Input>, Vec<u8>) {
+        let mut inputs: Vec<Input> = Vec::with_capacity(size);
+        let mut remixers: Vec<u8> = Vec::with_capacity(size);
+        self.premix.shuffle(rng);
+        let mut i = 0;
+        while inputs.len() < new_entrants && i < self.premix.len() {
+            if inputs.iter().all(|c| c.wallet != self.premix[i].wallet) {
+                inputs.push(self.premix.swap_remove(i));
+                remixers.push(rng.random_range(0..4));
+            } else {
+                i += 1;
+            }
+        }
+        self.postmix.shuffle(rng);
+        let mut i = 0;
+        while inputs.len() < size && i < self.postmix.len() {
+            if inputs.iter().all(|c| c.wallet != self.postmix[i].0.wallet) {
+                let (coin, left) = self.postmix.swap_remove(i);
+                inputs.push(coin);
+                remixers.push(left);
+            } else {
+                i += 1;
+            }
+        }
+        // Fill with more premix coins if remixes ran short.
+        let mut i = 0;
+        while inputs.len() < size && i < self.premix.len() {
+            if inputs.iter().all(|c| c.wallet != self.premix[i].wallet) {
+                inputs.push(self.premix.swap_remove(i));
+                remixers.push(rng.random_range(0..4));
+            } else {
+                i += 1;
+            }
+        }
+        (inputs, remixers)
+    }
+
+    /// Returns the inputs of a mix that did not happen to the premix or postmix
+    /// coins they came from.
+    fn put_back(&mut self, inputs: Vec<Input>, remixers: Vec<u8>) {
+        for (coin, left) in inputs.into_iter().zip(remixers) {
+            if coin.utxo.value == self.denomination {
+                self.postmix.push((coin, left));
+            } else {
+                self.premix.push(coin);
+            }
+        }
+    }
 }
 
 /// Where a thief's coins go back to when a round fails.
@@ -230,48 +282,10 @@ impl CoinJoins {
         }
         let size = world.rng.random_range(5..=8).min(p.premix.len() + p.postmix.len());
         let new_entrants = world.rng.random_range(1..=3).min(p.premix.len()).min(size);
-        let mut inputs: Vec<Input> = Vec::with_capacity(size);
-        let mut remixers: Vec<u8> = Vec::with_capacity(size);
-        p.premix.shuffle(&mut world.rng);
-        let mut i = 0;
-        while inputs.len() < new_entrants && i < p.premix.len() {
-            if inputs.iter().all(|c| c.wallet != p.premix[i].wallet) {
-                inputs.push(p.premix.swap_remove(i));
-                remixers.push(world.rng.random_range(0..4));
-            } else {
-                i += 1;
-            }
-        }
-        p.postmix.shuffle(&mut world.rng);
-        let mut i = 0;
-        while inputs.len() < size && i < p.postmix.len() {
-            if inputs.iter().all(|c| c.wallet != p.postmix[i].0.wallet) {
-                let (coin, left) = p.postmix.swap_remove(i);
-                inputs.push(coin);
-                remixers.push(left);
-            } else {
-                i += 1;
-            }
-        }
-        // Fill with more premix coins if remixes ran short.
-        let mut i = 0;
-        while inputs.len() < size && i < p.premix.len() {
-            if inputs.iter().all(|c| c.wallet != p.premix[i].wallet) {
-                inputs.push(p.premix.swap_remove(i));
-                remixers.push(world.rng.random_range(0..4));
-            } else {
-                i += 1;
-            }
-        }
+        let (inputs, remixers) = p.draw_inputs(&mut world.rng, size, new_entrants);
         if inputs.len() < 5 {
             // Not enough distinct wallets: put everything back.
-            for (coin, left) in inputs.into_iter().zip(remixers) {
-                if coin.utxo.value == p.denomination {
-                    p.postmix.push((coin, left));
-                } else {
-                    p.premix.push(coin);
-                }
-            }
+            p.put_back(inputs, remixers);
             return None;
         }
         let denomination = p.denomination;

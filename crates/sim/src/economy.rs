@@ -40,6 +40,33 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// The `i`th exchange's wallet, with its hot and cold addresses and no customers yet.
+    fn open(world: &mut World, i: usize) -> Self {
+        let name = format!("exchange_{}", char::from(LETTERS[i % 26]));
+        let deposit_type = [AddrType::Bech32, AddrType::P2shSegwit, AddrType::Legacy, AddrType::Bech32][i % 4];
+        let wallet = world.add_wallet(|id| {
+            let mut w = Wallet::new(id, name, Role::Exchange, deposit_type, Software::Legacy);
+            w.fee_rate = (2, 15);
+            w
+        });
+        let hot_type = if i.is_multiple_of(2) { AddrType::Bech32 } else { AddrType::P2shSegwit };
+        let hot_addresses = (0..3).map(|_| world.wallet(wallet).new_address(hot_type, true)).collect();
+        let cold_addresses = (0..2).map(|_| world.wallet(wallet).new_address(AddrType::P2wshMultisig, true)).collect();
+        Self {
+            wallet,
+            deposit_type,
+            hot_addresses,
+            cold_addresses,
+            deposit_of: HashMap::new(),
+            customer_of: HashMap::new(),
+            deposit_list: Vec::new(),
+            hot: Vec::new(),
+            cold: Vec::new(),
+            accounts: HashMap::new(),
+            queue: VecDeque::new(),
+        }
+    }
+
     /// The deposit address of a customer, a fresh one when `fresh` or on first use.
     pub fn deposit_address(&mut self, world: &mut World, customer: u32, fresh: bool) -> u32 {
         if !fresh && let Some(&index) = self.deposit_of.get(&customer) {
@@ -110,7 +137,29 @@ const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
 impl Economy {
     /// Creates the population's wallets.
     pub fn populate(world: &mut World, profile: Profile) -> Self {
-        let users: Vec<u32> = (0..profile.users)
+        let users = Self::new_users(world, profile);
+        let exchanges: Vec<Exchange> = (0..profile.exchanges).map(|i| Exchange::open(world, i)).collect();
+        let user_exchange = users.iter().map(|&u| (u, world.rng.random_range(0..profile.exchanges) as u8)).collect();
+        let merchants = (0..profile.merchants)
+            .map(|i| {
+                let wallet = world.add_wallet(|id| {
+                    let mut w =
+                        Wallet::new(id, format!("merchant_{i:04}"), Role::Merchant, AddrType::Bech32, Software::Core);
+                    w.fee_rate = (2, 10);
+                    w
+                });
+                Merchant { wallet, exchange: i % profile.exchanges }
+            })
+            .collect();
+        let pools = Self::new_pools(world, profile, &users);
+        let swap = world
+            .add_wallet(|id| Wallet::new(id, "swap_service".to_owned(), Role::Swap, AddrType::Bech32, Software::Core));
+        Self { users, user_exchange, merchants, exchanges, pools, swap, profile }
+    }
+
+    /// The users' wallets, each with its address types, software, reuse and fee habits.
+    fn new_users(world: &mut World, profile: Profile) -> Vec<u32> {
+        (0..profile.users)
             .map(|i| {
                 let receive_type = pick_user_type(&mut world.rng);
                 let software = Software::pick(&mut world.rng);
@@ -126,48 +175,12 @@ impl Economy {
                     w
                 })
             })
-            .collect();
-        let exchanges: Vec<Exchange> = (0..profile.exchanges)
-            .map(|i| {
-                let name = format!("exchange_{}", char::from(LETTERS[i % 26]));
-                let deposit_type = [AddrType::Bech32, AddrType::P2shSegwit, AddrType::Legacy, AddrType::Bech32][i % 4];
-                let wallet = world.add_wallet(|id| {
-                    let mut w = Wallet::new(id, name, Role::Exchange, deposit_type, Software::Legacy);
-                    w.fee_rate = (2, 15);
-                    w
-                });
-                let hot_type = if i % 2 == 0 { AddrType::Bech32 } else { AddrType::P2shSegwit };
-                let hot_addresses = (0..3).map(|_| world.wallet(wallet).new_address(hot_type, true)).collect();
-                let cold_addresses =
-                    (0..2).map(|_| world.wallet(wallet).new_address(AddrType::P2wshMultisig, true)).collect();
-                Exchange {
-                    wallet,
-                    deposit_type,
-                    hot_addresses,
-                    cold_addresses,
-                    deposit_of: HashMap::new(),
-                    customer_of: HashMap::new(),
-                    deposit_list: Vec::new(),
-                    hot: Vec::new(),
-                    cold: Vec::new(),
-                    accounts: HashMap::new(),
-                    queue: VecDeque::new(),
-                }
-            })
-            .collect();
-        let user_exchange = users.iter().map(|&u| (u, world.rng.random_range(0..profile.exchanges) as u8)).collect();
-        let merchants = (0..profile.merchants)
-            .map(|i| {
-                let wallet = world.add_wallet(|id| {
-                    let mut w =
-                        Wallet::new(id, format!("merchant_{i:04}"), Role::Merchant, AddrType::Bech32, Software::Core);
-                    w.fee_rate = (2, 10);
-                    w
-                });
-                Merchant { wallet, exchange: i % profile.exchanges }
-            })
-            .collect();
-        let pools = (0..profile.pools)
+            .collect()
+    }
+
+    /// The mining pools' wallets, each paying out to members drawn from `users`.
+    fn new_pools(world: &mut World, profile: Profile, users: &[u32]) -> Vec<Pool> {
+        (0..profile.pools)
             .map(|i| {
                 let wallet = world.add_wallet(|id| {
                     let mut w = Wallet::new(id, format!("pool_{i}"), Role::Miner, AddrType::Bech32, Software::Legacy);
@@ -187,10 +200,7 @@ impl Economy {
                     coinbase_address,
                 }
             })
-            .collect();
-        let swap = world
-            .add_wallet(|id| Wallet::new(id, "swap_service".to_owned(), Role::Swap, AddrType::Bech32, Software::Core));
-        Self { users, user_exchange, merchants, exchanges, pools, swap, profile }
+            .collect()
     }
 
     /// The pool that mines the next block, and the address its coinbase pays.

@@ -148,76 +148,140 @@ pub fn simulate(config: &SimConfig, progress: &dyn Fn(SimProgress)) -> Result<Si
     let started = Instant::now();
     let blocks_dir = config.out_dir.join("blocks");
     let truth_path = config.out_dir.join("ground_truth.json");
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |cause| SimError::Io { path, cause }
-    };
-    std::fs::create_dir_all(&blocks_dir).map_err(io(&blocks_dir))?;
-    // A rerun replaces every file of the previous one.
-    for entry in std::fs::read_dir(&blocks_dir).map_err(io(&blocks_dir))? {
-        let path = entry.map_err(io(&blocks_dir))?.path();
+    clear_blocks_dir(&blocks_dir)?;
+    let mut sim = Simulation::new(config, &blocks_dir, &truth_path)?;
+    sim.run(config, progress).map_err(io_error(&blocks_dir))?;
+    let mut sections = sim.scenario_sections();
+    let finished = sim.world.finish_files().map_err(io_error(&blocks_dir))?;
+    insert_chain_sections(&mut sections, &finished, config, &blocks_dir);
+    let world::Finished { truth, wallets, main_chain, stale_blocks, counts, keys, .. } = finished;
+    truth.finish(sections, &wallets, &keys).map_err(io_error(&truth_path))?;
+    let tip = main_chain.last().map(|b| (b.height, b.hash)).unwrap_or_default();
+
+    Ok(SimSummary {
+        blocks_dir,
+        ground_truth: truth_path,
+        tip_height: tip.0,
+        tip_hash: tip.1,
+        transactions: counts.main_chain_txs,
+        blocks_written: counts.blocks_written + 1,
+        stale_blocks: stale_blocks.len(),
+        bytes: counts.bytes_written,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// An I/O error at `path`, as a [`SimError`].
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SimError {
+    let path = path.to_owned();
+    move |cause| SimError::Io { path, cause }
+}
+
+/// Creates the blocks directory and removes every file a previous run left in it
+/// (a rerun replaces them all).
+fn clear_blocks_dir(blocks_dir: &Path) -> Result<(), SimError> {
+    std::fs::create_dir_all(blocks_dir).map_err(io_error(blocks_dir))?;
+    for entry in std::fs::read_dir(blocks_dir).map_err(io_error(blocks_dir))? {
+        let path = entry.map_err(io_error(blocks_dir))?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if (name.starts_with("blk") && name.ends_with(".dat")) || name == "xor.dat" {
-            std::fs::remove_file(&path).map_err(io(&path))?;
+            std::fs::remove_file(&path).map_err(io_error(&path))?;
         }
     }
-    let truth = TruthWriter::create(&truth_path).map_err(io(&truth_path))?;
-    let mut world = World::new(config.seed, &blocks_dir, config.xor, truth).map_err(io(&blocks_dir))?;
-    world.write_genesis().map_err(io(&blocks_dir))?;
+    Ok(())
+}
 
-    let profile = config.profile;
-    let mut economy = Economy::populate(&mut world, profile);
-    let mut coinjoins = CoinJoins::new(&mut world, &economy);
-    let planned_blocks = match config.length {
-        Length::Default => profile.default_blocks,
-        Length::Blocks(n) => n,
-        Length::Transactions(n) => WARMUP_BLOCKS + (n / profile.txs_per_block as u64) as u32 * 11 / 10,
-    }
-    .max(WARMUP_BLOCKS + 40);
-    let theft_height = (planned_blocks * 6 / 10).max(WARMUP_BLOCKS + 20);
-    let mut theft = Theft::new(&mut world, theft_height, config.thief_scripts.clone());
-    world.wallets_complete().map_err(io(&truth_path))?;
+/// The world and everyone acting in it.
+struct Simulation {
+    world: World,
+    economy: Economy,
+    coinjoins: CoinJoins,
+    theft: Theft,
+    /// Blocks the run aims at (the theft comes at 60% of them).
+    planned_blocks: u32,
+}
 
-    let mut last_had_twin = false;
-    loop {
-        let height = world.height;
-        let done = match config.length {
-            Length::Transactions(n) => world.counts.main_chain_txs >= n,
-            Length::Default | Length::Blocks(_) => height > planned_blocks,
-        };
-        // Never end on a tie with a stale twin: first seen would win it.
-        if done && !last_had_twin {
-            break;
+impl Simulation {
+    /// The world with its genesis block, the economy, the coordinators and the thief.
+    fn new(config: &SimConfig, blocks_dir: &Path, truth_path: &Path) -> Result<Self, SimError> {
+        let truth = TruthWriter::create(truth_path).map_err(io_error(truth_path))?;
+        let mut world = World::new(config.seed, blocks_dir, config.xor, truth).map_err(io_error(blocks_dir))?;
+        world.write_genesis().map_err(io_error(blocks_dir))?;
+
+        let profile = config.profile;
+        let economy = Economy::populate(&mut world, profile);
+        let coinjoins = CoinJoins::new(&mut world, &economy);
+        let planned_blocks = match config.length {
+            Length::Default => profile.default_blocks,
+            Length::Blocks(n) => n,
+            Length::Transactions(n) => WARMUP_BLOCKS + (n / profile.txs_per_block as u64) as u32 * 11 / 10,
         }
-        if height > WARMUP_BLOCKS {
-            economy.step(&mut world);
-            coinjoins.step(&mut world);
-            theft.step(&mut world, &mut economy, &mut coinjoins);
-        }
-        let (miner, index) = economy.pick_miner(&mut world);
-        let twin = height > WARMUP_BLOCKS && height % profile.stale_every == profile.stale_every / 2 && !done;
-        let stale = if twin { economy.rival_miner(&mut world, miner) } else { None };
-        last_had_twin = stale.is_some();
-        world.finish_block(miner, index, stale).map_err(io(&blocks_dir))?;
-        let fraction = match config.length {
-            Length::Transactions(n) => world.counts.main_chain_txs as f64 / n as f64,
-            _ => f64::from(world.height) / f64::from(planned_blocks + 1),
-        };
-        progress(SimProgress {
-            height: world.height - 1,
-            transactions: world.counts.main_chain_txs,
-            fraction: fraction.min(1.0),
-        });
+        .max(WARMUP_BLOCKS + 40);
+        let theft_height = (planned_blocks * 6 / 10).max(WARMUP_BLOCKS + 20);
+        let theft = Theft::new(&mut world, theft_height, config.thief_scripts.clone());
+        world.wallets_complete().map_err(io_error(truth_path))?;
+        Ok(Self { world, economy, coinjoins, theft, planned_blocks })
     }
 
-    let dormant = theft.unspent(&world, &coinjoins);
-    let mut sections = serde_json::Map::new();
-    for (key, value) in theft.truth_sections(&world, &dormant) {
-        sections.insert(key.to_owned(), value);
+    /// Makes blocks until the configured length is reached, reporting progress
+    /// after each.
+    fn run(&mut self, config: &SimConfig, progress: &dyn Fn(SimProgress)) -> std::io::Result<()> {
+        let Self { world, economy, coinjoins, theft, planned_blocks } = self;
+        let (profile, planned_blocks) = (config.profile, *planned_blocks);
+        let mut last_had_twin = false;
+        loop {
+            let height = world.height;
+            let done = match config.length {
+                Length::Transactions(n) => world.counts.main_chain_txs >= n,
+                Length::Default | Length::Blocks(_) => height > planned_blocks,
+            };
+            // Never end on a tie with a stale twin: first seen would win it.
+            if done && !last_had_twin {
+                return Ok(());
+            }
+            if height > WARMUP_BLOCKS {
+                economy.step(world);
+                coinjoins.step(world);
+                theft.step(world, economy, coinjoins);
+            }
+            let (miner, index) = economy.pick_miner(world);
+            let twin = height > WARMUP_BLOCKS && height % profile.stale_every == profile.stale_every / 2 && !done;
+            let stale = if twin { economy.rival_miner(world, miner) } else { None };
+            last_had_twin = stale.is_some();
+            world.finish_block(miner, index, stale)?;
+            let fraction = match config.length {
+                Length::Transactions(n) => world.counts.main_chain_txs as f64 / n as f64,
+                _ => f64::from(world.height) / f64::from(planned_blocks + 1),
+            };
+            progress(SimProgress {
+                height: world.height - 1,
+                transactions: world.counts.main_chain_txs,
+                fraction: fraction.min(1.0),
+            });
+        }
     }
-    sections.insert("exchanges".to_owned(), exchanges_json(&world, &economy));
-    let world::Finished { truth, wallets, main_chain, stale_blocks, stale_coinbases, counts, keys } =
-        world.finish_files().map_err(io(&blocks_dir))?;
+
+    /// The truth's sections of the scenario: the theft's and the exchanges'.
+    fn scenario_sections(&self) -> serde_json::Map<String, Value> {
+        let dormant = self.theft.unspent(&self.world, &self.coinjoins);
+        let mut sections = serde_json::Map::new();
+        for (key, value) in self.theft.truth_sections(&self.world, &dormant) {
+            sections.insert(key.to_owned(), value);
+        }
+        sections.insert("exchanges".to_owned(), exchanges_json(&self.world, &self.economy));
+        sections
+    }
+}
+
+/// Adds the truth's sections of the chain written: generator, network, chain,
+/// counts and the scenario transactions left out of the main chain.
+fn insert_chain_sections(
+    sections: &mut serde_json::Map<String, Value>,
+    finished: &world::Finished,
+    config: &SimConfig,
+    blocks_dir: &Path,
+) {
+    let world::Finished { wallets, main_chain, stale_blocks, stale_coinbases, counts, .. } = finished;
     let tip = main_chain.last().map(|b| (b.height, b.hash)).unwrap_or_default();
     let addresses: u64 = wallets.iter().map(|w| u64::from(w.address_count())).sum();
     let seen: u64 = wallets.iter().map(|w| (0..w.address_count()).filter(|&i| w.is_seen(i)).count() as u64).sum();
@@ -233,7 +297,7 @@ pub fn simulate(config: &SimConfig, progress: &dyn Fn(SimProgress)) -> Result<Si
     let xor_key = std::fs::read(blocks_dir.join("xor.dat")).unwrap_or_default();
     sections.insert(
         "generator".to_owned(),
-        json!({"tool": "chainsleuth simulate", "version": env!("CARGO_PKG_VERSION"), "profile": profile.name, "seed": config.seed,
+        json!({"tool": "chainsleuth simulate", "version": env!("CARGO_PKG_VERSION"), "profile": config.profile.name, "seed": config.seed,
                "xor_key_hex": hex(&xor_key), "xor_nonzero": xor_key.iter().any(|&b| b != 0)}),
     );
     sections.insert("network".to_owned(), json!("regtest"));
@@ -251,19 +315,6 @@ pub fn simulate(config: &SimConfig, progress: &dyn Fn(SimProgress)) -> Result<Si
                "addresses_seen_on_chain": seen, "unknown_output_addresses": 0}),
     );
     sections.insert("scenario_txs_not_in_main_chain".to_owned(), Value::Object(not_in_main));
-    truth.finish(sections, &wallets, &keys).map_err(io(&truth_path))?;
-
-    Ok(SimSummary {
-        blocks_dir,
-        ground_truth: truth_path,
-        tip_height: tip.0,
-        tip_hash: tip.1,
-        transactions: counts.main_chain_txs,
-        blocks_written: counts.blocks_written + 1,
-        stale_blocks: stale_blocks.len(),
-        bytes: counts.bytes_written,
-        elapsed_secs: started.elapsed().as_secs_f64(),
-    })
 }
 
 fn exchanges_json(world: &World, economy: &Economy) -> Value {

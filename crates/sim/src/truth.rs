@@ -60,6 +60,9 @@ impl serde::Serialize for Names<'_> {
     }
 }
 
+/// How the file opens: its schema version, then the `transactions` object.
+const OPENING: &[u8] = b"{\n\"schema_version\": 1,\n\"transactions\": {";
+
 /// Writes ground_truth.json as the simulation goes.
 pub struct TruthWriter {
     out: BufWriter<File>,
@@ -73,7 +76,7 @@ impl TruthWriter {
     /// On I/O errors.
     pub fn create(path: &Path) -> io::Result<Self> {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
-        out.write_all(b"{\n\"schema_version\": 1,\n\"transactions\": {")?;
+        out.write_all(OPENING)?;
         Ok(Self { out, first: true })
     }
 

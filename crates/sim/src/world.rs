@@ -100,6 +100,15 @@ struct BlockTx {
     stale_eligible: bool,
 }
 
+/// Spending data of a draft's inputs: script sigs and witness items in one buffer.
+struct SpendData {
+    bytes: Vec<u8>,
+    /// Witness items, as ranges of `bytes`.
+    items: Vec<(usize, usize)>,
+    /// Per input: its script sig's range of `bytes` and its witness's range of `items`.
+    ranges: Vec<((usize, usize), (usize, usize))>,
+}
+
 /// The block being built.
 #[derive(Default)]
 struct BlockBuf {
@@ -317,42 +326,42 @@ impl World {
         let out_value: u64 = draft.outputs.iter().map(|o| o.value).sum();
         assert!(out_value <= in_value, "{} spends {in_value} but pays {out_value}", draft.kind);
         let fee = in_value - out_value;
-
-        // Spending data and output scripts, in scratch buffers the specs borrow.
-        let mut spend_bytes = Vec::with_capacity(draft.inputs.len() * 110);
-        let mut items = Vec::new();
-        let mut spend_ranges = Vec::with_capacity(draft.inputs.len());
+        let encoded = self.encode_into_block(&draft, fee);
+        let (created, output_wallets) = self.create_coins(&draft.outputs, encoded.txid);
+        let mut input_wallets = Vec::new();
         for input in &draft.inputs {
-            let ty = input.utxo.ty;
-            spend_ranges.push(self.keys.spend_into(
-                &mut spend_bytes,
-                &mut items,
-                ty,
-                input.wallet,
-                input.utxo.index,
-                &mut self.sig_rng,
-            ));
-        }
-        let mut scripts = std::mem::take(&mut self.script_scratch);
-        scripts.clear();
-        let mut script_ranges = Vec::with_capacity(draft.outputs.len());
-        for output in &draft.outputs {
-            let start = scripts.len();
-            match &output.payee {
-                Payee::Address { wallet, index } => self.script_of(&mut scripts, *wallet, *index),
-                Payee::Data(script) => scripts.extend_from_slice(script),
+            if !input_wallets.contains(&input.wallet) {
+                input_wallets.push(input.wallet);
             }
-            script_ranges.push((start, scripts.len()));
         }
-        let item_refs: Vec<&[u8]> = items.iter().map(|&(a, b)| &spend_bytes[a..b]).collect();
+        self.track_stolen(&draft, encoded.txid, &created, &input_wallets, fee);
+        self.block.records.push(TxRecord {
+            txid: encoded.txid,
+            kind: draft.kind,
+            actors: draft.actors,
+            input_wallets,
+            output_wallets,
+            fee: Some(fee),
+            vsize: encoded.vsize(),
+            meta: draft.meta,
+        });
+        Committed { txid: encoded.txid, created }
+    }
+
+    /// Serializes a draft at the end of the block being built and adds it to the
+    /// block's transactions, weight and fees.
+    fn encode_into_block(&mut self, draft: &Draft, fee: u64) -> EncodedTx {
+        let spends = self.spend_data(&draft.inputs);
+        let (scripts, script_ranges) = self.output_scripts(&draft.outputs);
+        let item_refs: Vec<&[u8]> = spends.items.iter().map(|&(a, b)| &spends.bytes[a..b]).collect();
         let inputs: Vec<InputSpec<'_>> = draft
             .inputs
             .iter()
-            .zip(&spend_ranges)
+            .zip(&spends.ranges)
             .map(|(input, &((s0, s1), (w0, w1)))| InputSpec {
                 prev_txid: input.utxo.txid,
                 prev_vout: input.utxo.vout,
-                script_sig: &spend_bytes[s0..s1],
+                script_sig: &spends.bytes[s0..s1],
                 sequence: draft.sequence,
                 witness: &item_refs[w0..w1],
             })
@@ -383,22 +392,61 @@ impl World {
         });
         self.block.weight += encoded.weight();
         self.block.fees += fee;
+        encoded
+    }
 
-        let mut created = Vec::with_capacity(draft.outputs.len());
+    /// The script sigs and witness items spending `inputs` (signatures drawn from
+    /// the signature randomness, in input order).
+    fn spend_data(&mut self, inputs: &[Input]) -> SpendData {
+        let mut spends = SpendData {
+            bytes: Vec::with_capacity(inputs.len() * 110),
+            items: Vec::new(),
+            ranges: Vec::with_capacity(inputs.len()),
+        };
+        for input in inputs {
+            let ty = input.utxo.ty;
+            spends.ranges.push(self.keys.spend_into(
+                &mut spends.bytes,
+                &mut spends.items,
+                ty,
+                input.wallet,
+                input.utxo.index,
+                &mut self.sig_rng,
+            ));
+        }
+        spends
+    }
+
+    /// The output scripts of `outputs`, one after another in the scratch buffer,
+    /// and the range of each (hand the buffer back to `script_scratch` after use).
+    fn output_scripts(&mut self, outputs: &[Output]) -> (Vec<u8>, Vec<(usize, usize)>) {
+        let mut scripts = std::mem::take(&mut self.script_scratch);
+        scripts.clear();
+        let mut script_ranges = Vec::with_capacity(outputs.len());
+        for output in outputs {
+            let start = scripts.len();
+            match &output.payee {
+                Payee::Address { wallet, index } => self.script_of(&mut scripts, *wallet, *index),
+                Payee::Data(script) => scripts.extend_from_slice(script),
+            }
+            script_ranges.push((start, scripts.len()));
+        }
+        (scripts, script_ranges)
+    }
+
+    /// The coins `outputs` of `txid` create, by output index (their addresses
+    /// marked seen), and the distinct wallets they pay.
+    fn create_coins(&mut self, outputs: &[Output], txid: Txid) -> (Vec<Option<(u32, Utxo)>>, Vec<u32>) {
+        let height = self.height;
+        let mut created = Vec::with_capacity(outputs.len());
         let mut output_wallets = Vec::new();
-        for (vout, output) in draft.outputs.iter().enumerate() {
+        for (vout, output) in outputs.iter().enumerate() {
             match output.payee {
                 Payee::Address { wallet, index } => {
                     let w = &mut self.wallets[wallet as usize];
                     w.mark_seen(index);
-                    let utxo = Utxo {
-                        txid: encoded.txid,
-                        vout: vout as u32,
-                        value: output.value,
-                        index,
-                        height,
-                        ty: w.address_type(index),
-                    };
+                    let utxo =
+                        Utxo { txid, vout: vout as u32, value: output.value, index, height, ty: w.address_type(index) };
                     created.push(Some((wallet, utxo)));
                     if !output_wallets.contains(&wallet) {
                         output_wallets.push(wallet);
@@ -407,43 +455,38 @@ impl World {
                 Payee::Data(_) => created.push(None),
             }
         }
-        let mut input_wallets = Vec::new();
-        for input in &draft.inputs {
-            if !input_wallets.contains(&input.wallet) {
-                input_wallets.push(input.wallet);
-            }
-        }
-        if let Some(attacker) = self.attacker.filter(|a| input_wallets.contains(a)) {
-            let attacker_in: u64 = draft.inputs.iter().filter(|i| i.wallet == attacker).map(|i| i.utxo.value).sum();
-            let attacker_out: u64 =
-                created.iter().flatten().filter(|(w, _)| *w == attacker).map(|(_, u)| u.value).sum();
-            let sole_spender = input_wallets.len() == 1;
-            let destinations = if sole_spender {
-                created.iter().flatten().filter(|(w, _)| *w != attacker).map(|(w, u)| (*w, u.vout, u.value)).collect()
-            } else {
-                Vec::new()
-            };
-            self.stolen_flows.push(StolenFlow {
-                txid: encoded.txid,
-                kind: draft.kind,
-                attacker_in,
-                attacker_out,
-                sole_spender,
-                fee_share: if sole_spender { fee } else { attacker_in.saturating_sub(attacker_out) },
-                destinations,
-            });
-        }
-        self.block.records.push(TxRecord {
-            txid: encoded.txid,
+        (created, output_wallets)
+    }
+
+    /// Records what a transaction spending the thief's coins did with them.
+    fn track_stolen(
+        &mut self,
+        draft: &Draft,
+        txid: Txid,
+        created: &[Option<(u32, Utxo)>],
+        input_wallets: &[u32],
+        fee: u64,
+    ) {
+        let Some(attacker) = self.attacker.filter(|a| input_wallets.contains(a)) else {
+            return;
+        };
+        let attacker_in: u64 = draft.inputs.iter().filter(|i| i.wallet == attacker).map(|i| i.utxo.value).sum();
+        let attacker_out: u64 = created.iter().flatten().filter(|(w, _)| *w == attacker).map(|(_, u)| u.value).sum();
+        let sole_spender = input_wallets.len() == 1;
+        let destinations = if sole_spender {
+            created.iter().flatten().filter(|(w, _)| *w != attacker).map(|(w, u)| (*w, u.vout, u.value)).collect()
+        } else {
+            Vec::new()
+        };
+        self.stolen_flows.push(StolenFlow {
+            txid,
             kind: draft.kind,
-            actors: draft.actors,
-            input_wallets,
-            output_wallets,
-            fee: Some(fee),
-            vsize: encoded.vsize(),
-            meta: draft.meta,
+            attacker_in,
+            attacker_out,
+            sole_spender,
+            fee_share: if sole_spender { fee } else { attacker_in.saturating_sub(attacker_out) },
+            destinations,
         });
-        Committed { txid: encoded.txid, created }
     }
 
     /// Commits a draft and puts every created coin into its owner's wallet.
@@ -537,31 +580,7 @@ impl World {
         let time = self.time;
 
         if let Some((stale_miner, stale_index)) = stale_twin {
-            let chosen: Vec<&BlockTx> =
-                block.txs.iter().filter(|t| t.stale_eligible).take(block.txs.len() / 2).collect();
-            let mut script = Vec::new();
-            self.script_of(&mut script, stale_miner, stale_index);
-            let wtxids: Vec<[u8; 32]> = std::iter::once([0; 32]).chain(chosen.iter().map(|t| t.wtxid)).collect();
-            let mut coinbase_bytes = Vec::new();
-            let coinbase =
-                self.encode_coinbase(&mut coinbase_bytes, height, 1, &script, Self::subsidy(height), &wtxids).txid;
-            let mut txids = vec![coinbase];
-            let mut txs = Vec::new();
-            for t in &chosen {
-                txs.extend_from_slice(&block.bytes[t.range.0..t.range.1]);
-                txids.push(t.txid);
-            }
-            let header = mine(self.tip, time - 1, &txids)?;
-            self.write(vec![header.to_bytes().to_vec(), tx_count_prefix(txids.len()), coinbase_bytes, txs])?;
-            self.stale_blocks.push(StaleSummary {
-                hash: header.hash,
-                height,
-                prev_hash: self.tip,
-                txids: txids.clone(),
-                stale_only_txids: vec![coinbase],
-                replaced_txid: None,
-            });
-            self.stale_coinbases.push((coinbase, stale_miner, header.hash));
+            self.write_stale_twin(&block, time - 1, stale_miner, stale_index)?;
         }
 
         let mut script = Vec::new();
@@ -600,15 +619,53 @@ impl World {
                 meta: serde_json::Map::new(),
             },
         );
-        for record in &records {
-            *self.counts.by_kind.entry(record.kind).or_default() += 1;
-        }
-        self.counts.main_chain_txs += records.len() as u64;
-        self.sink.transactions(header.hash, height, records)?;
+        self.record_transactions(header.hash, height, records)?;
         self.main_chain.push(BlockSummary { height, hash: header.hash, time, n_tx: txids.len(), size, weight });
         self.tip = header.hash;
         self.height += 1;
         Ok(())
+    }
+
+    /// Writes the stale twin of the block being built: a coinbase paying
+    /// `stale_miner` (address `stale_index`) and up to half of the block's
+    /// transactions that were confirmable before it, at `time` on the same tip.
+    fn write_stale_twin(&mut self, block: &BlockBuf, time: u32, stale_miner: u32, stale_index: u32) -> io::Result<()> {
+        let height = self.height;
+        let chosen: Vec<&BlockTx> = block.txs.iter().filter(|t| t.stale_eligible).take(block.txs.len() / 2).collect();
+        let mut script = Vec::new();
+        self.script_of(&mut script, stale_miner, stale_index);
+        let wtxids: Vec<[u8; 32]> = std::iter::once([0; 32]).chain(chosen.iter().map(|t| t.wtxid)).collect();
+        let mut coinbase_bytes = Vec::new();
+        let coinbase =
+            self.encode_coinbase(&mut coinbase_bytes, height, 1, &script, Self::subsidy(height), &wtxids).txid;
+        let mut txids = vec![coinbase];
+        let mut txs = Vec::new();
+        for t in &chosen {
+            txs.extend_from_slice(&block.bytes[t.range.0..t.range.1]);
+            txids.push(t.txid);
+        }
+        let header = mine(self.tip, time, &txids)?;
+        self.write(vec![header.to_bytes().to_vec(), tx_count_prefix(txids.len()), coinbase_bytes, txs])?;
+        self.stale_blocks.push(StaleSummary {
+            hash: header.hash,
+            height,
+            prev_hash: self.tip,
+            txids: txids.clone(),
+            stale_only_txids: vec![coinbase],
+            replaced_txid: None,
+        });
+        self.stale_coinbases.push((coinbase, stale_miner, header.hash));
+        Ok(())
+    }
+
+    /// Counts a main-chain block's transactions by kind and hands their truth to
+    /// the writer.
+    fn record_transactions(&mut self, hash: BlockHash, height: u32, records: Vec<TxRecord>) -> io::Result<()> {
+        for record in &records {
+            *self.counts.by_kind.entry(record.kind).or_default() += 1;
+        }
+        self.counts.main_chain_txs += records.len() as u64;
+        self.sink.transactions(hash, height, records)
     }
 
     /// Writes the regtest genesis block (the same bytes as Bitcoin Core's).

@@ -365,6 +365,151 @@ impl Economy {
         self.pay_to(miner, txid, 0, REWARD + self.fees);
         self.fees = 0;
     }
+
+    /// The economy before the first block: every owner named and given its first address.
+    fn new(opts: &ZcashSimOptions) -> Self {
+        let owners = FIRST_USER + opts.users as usize;
+        let mut names: Vec<String> = (0..MINERS).map(|i| format!("miner{i}")).collect();
+        names.push("exchange".into());
+        names.push("thief".into());
+        names.extend((0..opts.users).map(|i| format!("user{i:03}")));
+        let mut e = Economy {
+            rng: ChaCha8Rng::seed_from_u64(opts.seed),
+            bytes: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5a45_4353_4843), // "ZECSHC"
+            scripts: vec![Vec::new(); owners],
+            names,
+            coins: vec![Vec::new(); owners],
+            notes: vec![Vec::new(); owners],
+            round_trips: Vec::new(),
+            miner_shieldings: Vec::new(),
+            theft: Theft::default(),
+            height: 0,
+            block_txs: Vec::new(),
+            block_txids: Vec::new(),
+            fees: 0,
+            pool: 0,
+        };
+        for owner in 0..owners {
+            let s = e.new_script();
+            e.scripts[owner].push(s);
+        }
+        e.theft.exchange_address =
+            chain::address::of_script(&e.scripts[EXCHANGE][0], Network::ZcashRegtest).unwrap_or_default();
+        e
+    }
+
+    /// One block's ordinary transactions: miners and users paying, shielding,
+    /// deshielding and sending inside the pool.
+    fn economy_txs(&mut self, opts: &ZcashSimOptions) {
+        let n = self.rng.random_range(opts.txs_per_block / 2..=opts.txs_per_block * 3 / 2);
+        for _ in 0..n {
+            let user = FIRST_USER + self.rng.random_range(0..opts.users as usize);
+            let other = FIRST_USER + self.rng.random_range(0..opts.users as usize);
+            match self.rng.random_range(0..100) {
+                // Miners shield their coinbase, then pay users from the pool.
+                0..8 => {
+                    let m = self.rng.random_range(0..MINERS);
+                    if let Some(t) = self.shield(m) {
+                        self.miner_shieldings.push(zcash::header::display_hex(&t));
+                    }
+                }
+                8..16 => {
+                    let m = self.rng.random_range(0..MINERS);
+                    self.deshield(m, false, Some(other), 10);
+                }
+                16..20 => {
+                    self.payment(EXCHANGE, user, None);
+                }
+                20..26 => {
+                    self.payment(user, EXCHANGE, None);
+                }
+                26..50 => {
+                    self.payment(user, other, None);
+                }
+                50..68 => {
+                    self.shield(user);
+                }
+                68..80 => {
+                    self.deshield(user, true, None, 3);
+                }
+                80..90 => {
+                    self.deshield(user, false, None, 3);
+                }
+                _ => self.shielded_send(user, other),
+            }
+        }
+    }
+
+    /// The theft: the exchange's hot wallet drained into the thief's address.
+    fn steal(&mut self) {
+        let mut loot = Vec::new();
+        while let Some(c) = self.take_coin(EXCHANGE) {
+            loot.push(c);
+            if loot.len() == 6 {
+                break;
+            }
+        }
+        if loot.is_empty() {
+            return;
+        }
+        let total: u64 = loot.iter().map(|c| c.value).sum();
+        let inputs = loot.iter().map(|c| self.input(c)).collect();
+        // Five chunks of uneven size (each 10-30% of the loot).
+        let weights: Vec<u64> = (0..5).map(|_| self.rng.random_range(10..30)).collect();
+        let sum: u64 = weights.iter().sum();
+        let spendable = total - FEE;
+        let mut outputs: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut left = spendable;
+        for (i, w) in weights.iter().enumerate() {
+            let v = if i + 1 == weights.len() { left } else { spendable / sum * w };
+            left -= v;
+            outputs.push((v, self.script_of(THIEF, true)));
+        }
+        let values: Vec<u64> = outputs.iter().map(|o| o.0).collect();
+        let txid = self.emit(&TxParts { inputs, outputs, expiry_height: self.height + 40, ..TxParts::default() });
+        self.fees += FEE;
+        for (i, v) in values.into_iter().enumerate() {
+            self.pay_to(THIEF, txid, i as u32, v);
+        }
+        self.theft.txid = zcash::header::display_hex(&txid);
+    }
+
+    /// The thief's moves in a block after the theft: maybe shield one of five
+    /// chunks, deshield a whole note, cash out at the exchange.
+    fn launder(&mut self) {
+        if self.theft.shield_txids.len() < 5
+            && self.rng.random_range(0..20) == 0
+            && let Some(t) = self.shield(THIEF)
+        {
+            self.theft.shield_txids.push(zcash::header::display_hex(&t));
+        }
+        if self.rng.random_range(0..10) == 0
+            && let Some(t) = self.deshield(THIEF, true, None, 20)
+        {
+            self.theft.deshield_txids.push(zcash::header::display_hex(&t));
+        }
+        if self.rng.random_range(0..10) == 0
+            && let Some(t) = self.payment(THIEF, EXCHANGE, Some(u64::MAX))
+        {
+            self.theft.cash_out_txids.push(zcash::header::display_hex(&t));
+        }
+    }
+
+    /// Adds the coinbase and serializes the block on `prev`, its nonce meeting
+    /// regtest's easy target (the Equihash solution is not checked).
+    fn mine_block(&mut self, prev: [u8; 32], time: u32) -> Vec<u8> {
+        self.coinbase();
+        let fill_bytes = &mut self.bytes;
+        let mut raw = block(prev, time, 0x200f_0f0f, &self.block_txs, &self.block_txids, 36, &mut |b: &mut [u8]| {
+            fill_bytes.fill_bytes(b)
+        });
+        let mut nonce = 0u64;
+        while !zcash::Header::decode(&raw).is_ok_and(|h| h.meets_target()) {
+            nonce += 1;
+            raw[108..116].copy_from_slice(&nonce.to_le_bytes());
+        }
+        raw
+    }
 }
 
 /// What a simulation wrote.
@@ -393,142 +538,23 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> Result<ZcashSimSumm
     std::fs::create_dir_all(&blocks_dir).map_err(in_blocks)?;
     let mut writer =
         BlkWriter::create(&blocks_dir, Network::ZcashRegtest, XorKey::default(), 128 << 20).map_err(in_blocks)?;
-    let owners = FIRST_USER + opts.users as usize;
-    let mut names: Vec<String> = (0..MINERS).map(|i| format!("miner{i}")).collect();
-    names.push("exchange".into());
-    names.push("thief".into());
-    names.extend((0..opts.users).map(|i| format!("user{i:03}")));
-    let mut e = Economy {
-        rng: ChaCha8Rng::seed_from_u64(opts.seed),
-        bytes: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5a45_4353_4843), // "ZECSHC"
-        scripts: vec![Vec::new(); owners],
-        names,
-        coins: vec![Vec::new(); owners],
-        notes: vec![Vec::new(); owners],
-        round_trips: Vec::new(),
-        miner_shieldings: Vec::new(),
-        theft: Theft::default(),
-        height: 0,
-        block_txs: Vec::new(),
-        block_txids: Vec::new(),
-        fees: 0,
-        pool: 0,
-    };
-    for owner in 0..owners {
-        let s = e.new_script();
-        e.scripts[owner].push(s);
-    }
-    e.theft.exchange_address =
-        chain::address::of_script(&e.scripts[EXCHANGE][0], Network::ZcashRegtest).unwrap_or_default();
+    let mut e = Economy::new(opts);
     let miner_addresses: Vec<String> = (0..MINERS)
         .map(|m| chain::address::of_script(&e.scripts[m][0], Network::ZcashRegtest).unwrap_or_default())
         .collect();
     let (mut prev, mut time, mut transactions, mut bytes) = ([0u8; 32], 1_700_000_000u32, 0u64, 0u64);
-    let mut thief_chunks = 0;
     for height in 0..opts.blocks {
         e.height = height;
         if height > 100 {
-            let n = e.rng.random_range(opts.txs_per_block / 2..=opts.txs_per_block * 3 / 2);
-            for _ in 0..n {
-                let user = FIRST_USER + e.rng.random_range(0..opts.users as usize);
-                let other = FIRST_USER + e.rng.random_range(0..opts.users as usize);
-                match e.rng.random_range(0..100) {
-                    // Miners shield their coinbase, then pay users from the pool.
-                    0..8 => {
-                        let m = e.rng.random_range(0..MINERS);
-                        if let Some(t) = e.shield(m) {
-                            e.miner_shieldings.push(zcash::header::display_hex(&t));
-                        }
-                    }
-                    8..16 => {
-                        let m = e.rng.random_range(0..MINERS);
-                        e.deshield(m, false, Some(other), 10);
-                    }
-                    16..20 => {
-                        e.payment(EXCHANGE, user, None);
-                    }
-                    20..26 => {
-                        e.payment(user, EXCHANGE, None);
-                    }
-                    26..50 => {
-                        e.payment(user, other, None);
-                    }
-                    50..68 => {
-                        e.shield(user);
-                    }
-                    68..80 => {
-                        e.deshield(user, true, None, 3);
-                    }
-                    80..90 => {
-                        e.deshield(user, false, None, 3);
-                    }
-                    _ => e.shielded_send(user, other),
-                }
-            }
+            e.economy_txs(opts);
         }
         if height == opts.theft_height {
-            // The exchange's hot wallet drained into the thief's address.
-            let mut loot = Vec::new();
-            while let Some(c) = e.take_coin(EXCHANGE) {
-                loot.push(c);
-                if loot.len() == 6 {
-                    break;
-                }
-            }
-            if !loot.is_empty() {
-                let total: u64 = loot.iter().map(|c| c.value).sum();
-                let inputs = loot.iter().map(|c| e.input(c)).collect();
-                // Five chunks of uneven size (each 10-30% of the loot).
-                let weights: Vec<u64> = (0..5).map(|_| e.rng.random_range(10..30)).collect();
-                let sum: u64 = weights.iter().sum();
-                let spendable = total - FEE;
-                let mut outputs: Vec<(u64, Vec<u8>)> = Vec::new();
-                let mut left = spendable;
-                for (i, w) in weights.iter().enumerate() {
-                    let v = if i + 1 == weights.len() { left } else { spendable / sum * w };
-                    left -= v;
-                    outputs.push((v, e.script_of(THIEF, true)));
-                }
-                let values: Vec<u64> = outputs.iter().map(|o| o.0).collect();
-                let txid = e.emit(&TxParts { inputs, outputs, expiry_height: height + 40, ..TxParts::default() });
-                e.fees += FEE;
-                for (i, v) in values.into_iter().enumerate() {
-                    e.pay_to(THIEF, txid, i as u32, v);
-                }
-                e.theft.txid = zcash::header::display_hex(&txid);
-            }
+            e.steal();
         }
-        if height > opts.theft_height
-            && thief_chunks < 5
-            && e.rng.random_range(0..20) == 0
-            && let Some(t) = e.shield(THIEF)
-        {
-            e.theft.shield_txids.push(zcash::header::display_hex(&t));
-            thief_chunks += 1;
+        if height > opts.theft_height {
+            e.launder();
         }
-        if height > opts.theft_height
-            && e.rng.random_range(0..10) == 0
-            && let Some(t) = e.deshield(THIEF, true, None, 20)
-        {
-            e.theft.deshield_txids.push(zcash::header::display_hex(&t));
-        }
-        if height > opts.theft_height
-            && e.rng.random_range(0..10) == 0
-            && let Some(t) = e.payment(THIEF, EXCHANGE, Some(u64::MAX))
-        {
-            e.theft.cash_out_txids.push(zcash::header::display_hex(&t));
-        }
-        e.coinbase();
-        let fill_bytes = &mut e.bytes;
-        let mut raw = block(prev, time, 0x200f_0f0f, &e.block_txs, &e.block_txids, 36, &mut |b: &mut [u8]| {
-            fill_bytes.fill_bytes(b)
-        });
-        // Regtest's easy target, met by trying nonces (the Equihash solution is not checked).
-        let mut nonce = 0u64;
-        while !zcash::Header::decode(&raw).is_ok_and(|h| h.meets_target()) {
-            nonce += 1;
-            raw[108..116].copy_from_slice(&nonce.to_le_bytes());
-        }
+        let raw = e.mine_block(prev, time);
         prev = chain::hash::dsha256(&raw[..140 + 1 + 36]);
         writer.write_block(&raw).map_err(in_blocks)?;
         transactions += e.block_txs.len() as u64;
@@ -550,9 +576,7 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> Result<ZcashSimSumm
         theft: e.theft,
         bytes,
     };
-    let truth_path = out.join("ground_truth.json");
-    std::fs::write(&truth_path, serde_json::to_vec_pretty(&truth)?)
-        .map_err(|cause| SimError::Io { path: truth_path, cause })?;
+    write_truth(out, &truth)?;
     Ok(ZcashSimSummary {
         blocks: opts.blocks,
         transactions,
@@ -560,4 +584,11 @@ pub fn simulate_zcash(opts: &ZcashSimOptions, out: &Path) -> Result<ZcashSimSumm
         bytes,
         sapling_pool: e.pool,
     })
+}
+
+/// Writes the truth to `out/ground_truth.json`.
+fn write_truth(out: &Path, truth: &ZcashTruth) -> Result<(), SimError> {
+    let truth_path = out.join("ground_truth.json");
+    std::fs::write(&truth_path, serde_json::to_vec_pretty(truth)?)
+        .map_err(|cause| SimError::Io { path: truth_path, cause })
 }

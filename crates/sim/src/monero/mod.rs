@@ -256,6 +256,19 @@ struct PlannedTx {
     fee: u64,
 }
 
+/// A transaction (a coinbase when `tx` is `None`) as its truth entry needs it.
+struct TxTruth<'a> {
+    /// Height of its block.
+    h: u64,
+    txid: Hash32,
+    version: u64,
+    fee: u64,
+    tx: Option<&'a PlannedTx>,
+    outputs: &'a [PlannedOutput],
+    /// Per output: its amount index and global index.
+    indices: &'a [(u64, u64)],
+}
+
 /// Running figures for the summary.
 #[derive(Default)]
 struct Stats {
@@ -947,7 +960,7 @@ impl Sim {
             }
         }
         let offsets = if self.files.has_truth() {
-            self.write_tx_truth(h, txid, version, fee, tx, outputs, &indices)?
+            self.write_tx_truth(&TxTruth { h, txid, version, fee, tx, outputs, indices: &indices })?
         } else {
             vec![0; outputs.len()]
         };
@@ -978,90 +991,27 @@ impl Sim {
 
     /// Writes one `transactions` entry and returns the offset of each output's
     /// `spent` value (0 where it is `null`).
-    #[allow(clippy::too_many_arguments)]
-    fn write_tx_truth(
-        &mut self,
-        h: u64,
-        txid: Hash32,
-        version: u64,
-        fee: u64,
-        tx: Option<&PlannedTx>,
-        outputs: &[PlannedOutput],
-        indices: &[(u64, u64)],
-    ) -> Result<Vec<u64>> {
+    fn write_tx_truth(&mut self, t: &TxTruth<'_>) -> Result<Vec<u64>> {
         let names: Vec<&str> = self.wallets.iter().map(|w| w.name.as_str()).collect();
-        let sender = tx.map_or("coinbase", |t| names[t.sender as usize]);
-        let inputs: Vec<truth::InputEntry<'_>> = tx
-            .map(|t| {
-                t.inputs
-                    .iter()
-                    .enumerate()
-                    .map(|(n, i)| truth::InputEntry {
-                        input_index: n,
-                        key_image: truth::Hex(&i.key_image),
-                        amount: if version >= 2 { 0 } else { i.coin.amount },
-                        key_offsets: &i.key_offsets,
-                        ring: &i.ring,
-                        ring_size: i.ring.len(),
-                        true_index: i.true_index,
-                        true_global_index: i.coin.global_index,
-                        true_source_txid: truth::Hex(&i.coin.txid),
-                        true_source_output_index: i.coin.out_index,
-                        true_source_output_key: truth::Hex(&i.coin.key),
-                        true_source_block_height: i.created,
-                        true_amount: i.coin.amount,
-                        spender_wallet: sender,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let sender = t.tx.map_or("coinbase", |tx| names[tx.sender as usize]);
         let entry = truth::TxEntry {
-            txid: truth::Hex(&txid.0),
-            block_height: h,
-            coinbase: tx.is_none(),
-            version,
-            rct_type: (version >= 2).then_some(if tx.is_none() { 0 } else { RctType::BulletproofPlus as u8 }),
-            fee,
+            txid: truth::Hex(&t.txid.0),
+            block_height: t.h,
+            coinbase: t.tx.is_none(),
+            version: t.version,
+            rct_type: (t.version >= 2).then_some(if t.tx.is_none() { 0 } else { RctType::BulletproofPlus as u8 }),
+            fee: t.fee,
             sender_wallet: sender,
-            kind: tx.map_or("coinbase", |t| t.kind),
-            intended_recipients: tx.map(|t| t.recipients.iter().map(|&w| names[w as usize]).collect()),
-            inputs,
+            kind: t.tx.map_or("coinbase", |tx| tx.kind),
+            intended_recipients: t.tx.map(|tx| tx.recipients.iter().map(|&w| names[w as usize]).collect()),
+            inputs: input_entries(t.tx, t.version, sender),
         };
         let mut text = if self.first_tx_entry { Vec::new() } else { b",\n".to_vec() };
         self.first_tx_entry = false;
         serde_json::to_writer(&mut text, &entry)?;
         text.pop();
         text.extend_from_slice(b",\"outputs\":[");
-        let base = self.files.truth_pos();
-        let mut offsets = Vec::with_capacity(outputs.len());
-        for (n, (o, &(index_amount, global_index))) in outputs.iter().zip(indices).enumerate() {
-            if n > 0 {
-                text.push(b',');
-            }
-            let sender_id = tx.map(|t| t.sender);
-            let out = truth::OutputEntry {
-                output_index: n,
-                index_amount,
-                global_index,
-                output_key: truth::Hex(&o.key),
-                cleartext_amount: if version >= 2 && tx.is_some() { 0 } else { o.amount },
-                receiver_wallet: o.receiver.map(|(w, _)| names[w as usize]),
-                receiver_subaddr_minor: o.receiver.map(|(_, m)| m),
-                amount: (o.receiver.is_some() || tx.is_some()).then_some(o.amount),
-                dummy_output: o.receiver.is_none() && tx.is_some(),
-                receiver_is_sender: o.receiver.is_some_and(|(w, _)| Some(w) == sender_id),
-            };
-            serde_json::to_writer(&mut text, &out)?;
-            text.pop();
-            if o.receiver.is_some() || tx.is_some() {
-                text.extend_from_slice(b",\"spent\":");
-                offsets.push(base + text.len() as u64);
-                text.extend_from_slice(b"false}");
-            } else {
-                text.extend_from_slice(b",\"spent\":null}");
-                offsets.push(0);
-            }
-        }
+        let offsets = append_output_entries(&mut text, self.files.truth_pos(), t, &names)?;
         text.extend_from_slice(b"]}");
         self.files.truth(text).map_err(written(&self.out))?;
         Ok(offsets)
@@ -1146,6 +1096,71 @@ impl Sim {
             elapsed_secs: started.elapsed().as_secs_f64(),
         })
     }
+}
+
+/// The truth of a transaction's inputs (none for a coinbase), every ring with its
+/// true member; cleartext amounts only before RingCT.
+fn input_entries<'a>(tx: Option<&'a PlannedTx>, version: u64, sender: &'a str) -> Vec<truth::InputEntry<'a>> {
+    tx.map(|t| {
+        t.inputs
+            .iter()
+            .enumerate()
+            .map(|(n, i)| truth::InputEntry {
+                input_index: n,
+                key_image: truth::Hex(&i.key_image),
+                amount: if version >= 2 { 0 } else { i.coin.amount },
+                key_offsets: &i.key_offsets,
+                ring: &i.ring,
+                ring_size: i.ring.len(),
+                true_index: i.true_index,
+                true_global_index: i.coin.global_index,
+                true_source_txid: truth::Hex(&i.coin.txid),
+                true_source_output_index: i.coin.out_index,
+                true_source_output_key: truth::Hex(&i.coin.key),
+                true_source_block_height: i.created,
+                true_amount: i.coin.amount,
+                spender_wallet: sender,
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Appends the truth of a transaction's outputs to `text` (which starts at `base`
+/// in the truth file) and returns the offset of each output's `spent` value (0
+/// where it is `null`).
+fn append_output_entries(text: &mut Vec<u8>, base: u64, t: &TxTruth<'_>, names: &[&str]) -> Result<Vec<u64>> {
+    let tx = t.tx;
+    let mut offsets = Vec::with_capacity(t.outputs.len());
+    for (n, (o, &(index_amount, global_index))) in t.outputs.iter().zip(t.indices).enumerate() {
+        if n > 0 {
+            text.push(b',');
+        }
+        let sender_id = tx.map(|t| t.sender);
+        let out = truth::OutputEntry {
+            output_index: n,
+            index_amount,
+            global_index,
+            output_key: truth::Hex(&o.key),
+            cleartext_amount: if t.version >= 2 && tx.is_some() { 0 } else { o.amount },
+            receiver_wallet: o.receiver.map(|(w, _)| names[w as usize]),
+            receiver_subaddr_minor: o.receiver.map(|(_, m)| m),
+            amount: (o.receiver.is_some() || tx.is_some()).then_some(o.amount),
+            dummy_output: o.receiver.is_none() && tx.is_some(),
+            receiver_is_sender: o.receiver.is_some_and(|(w, _)| Some(w) == sender_id),
+        };
+        serde_json::to_writer(&mut *text, &out)?;
+        text.pop();
+        if o.receiver.is_some() || tx.is_some() {
+            text.extend_from_slice(b",\"spent\":");
+            offsets.push(base + text.len() as u64);
+            text.extend_from_slice(b"false}");
+        } else {
+            text.extend_from_slice(b",\"spent\":null}");
+            offsets.push(0);
+        }
+    }
+    Ok(offsets)
 }
 
 /// The fee wallet2 would ask for a RingCT tx of this shape: its size in bytes
