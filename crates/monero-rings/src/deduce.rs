@@ -136,90 +136,138 @@ impl Deduction {
 
 /// Hopcroft-Karp over the alive edges: per input, the matched member slot.
 fn max_matching(g: &RingGraph, alive: &[bool]) -> Vec<Option<usize>> {
-    let n = g.inputs();
-    let mut match_in: Vec<Option<usize>> = vec![None; n];
-    let mut match_out: Vec<u32> = vec![u32::MAX; g.outputs()];
-    // Greedy start.
-    for (i, m) in match_in.iter_mut().enumerate() {
-        for s in g.ring(i).filter(|&s| alive[s]) {
-            let o = g.members[s] as usize;
-            if match_out[o] == u32::MAX {
-                match_out[o] = i as u32;
-                *m = Some(s);
-                break;
+    let mut m = Matching::new(g, alive);
+    m.greedy_start();
+    loop {
+        if !m.layer_from_free_inputs() {
+            break;
+        }
+        if !m.augment_along_layers() {
+            break;
+        }
+    }
+    m.match_in
+}
+
+/// Hopcroft-Karp state: the matching so far both ways, and the BFS layers.
+struct Matching<'a> {
+    g: &'a RingGraph,
+    alive: &'a [bool],
+    /// Per input: the matched member slot.
+    match_in: Vec<Option<usize>>,
+    /// Per output: the input matched to it (`u32::MAX`: free).
+    match_out: Vec<u32>,
+    /// Per input: its BFS layer (`u32::MAX`: none, or a dead end).
+    dist: Vec<u32>,
+}
+
+impl<'a> Matching<'a> {
+    /// Nothing matched yet.
+    fn new(g: &'a RingGraph, alive: &'a [bool]) -> Self {
+        let n = g.inputs();
+        Self { g, alive, match_in: vec![None; n], match_out: vec![u32::MAX; g.outputs()], dist: vec![u32::MAX; n] }
+    }
+
+    /// Greedy start: each input takes its first alive member whose output is free.
+    fn greedy_start(&mut self) {
+        let (g, alive) = (self.g, self.alive);
+        for (i, m) in self.match_in.iter_mut().enumerate() {
+            for s in g.ring(i).filter(|&s| alive[s]) {
+                let o = g.members[s] as usize;
+                if self.match_out[o] == u32::MAX {
+                    self.match_out[o] = i as u32;
+                    *m = Some(s);
+                    break;
+                }
             }
         }
     }
-    let mut dist = vec![u32::MAX; n];
-    loop {
-        // BFS layers from free inputs.
-        let mut queue: std::collections::VecDeque<usize> = (0..n).filter(|&i| match_in[i].is_none()).collect();
+
+    /// BFS layers from the free inputs; whether some free output can be reached
+    /// (false too when no input is free).
+    fn layer_from_free_inputs(&mut self) -> bool {
+        let (g, alive) = (self.g, self.alive);
+        let n = g.inputs();
+        let mut queue: std::collections::VecDeque<usize> = (0..n).filter(|&i| self.match_in[i].is_none()).collect();
         if queue.is_empty() {
-            break;
+            return false;
         }
-        dist.iter_mut().for_each(|d| *d = u32::MAX);
+        self.dist.iter_mut().for_each(|d| *d = u32::MAX);
         for &i in &queue {
-            dist[i] = 0;
+            self.dist[i] = 0;
         }
         let mut found = false;
         while let Some(i) = queue.pop_front() {
             for s in g.ring(i).filter(|&s| alive[s]) {
-                let j = match_out[g.members[s] as usize];
+                let j = self.match_out[g.members[s] as usize];
                 if j == u32::MAX {
                     found = true;
-                } else if dist[j as usize] == u32::MAX {
-                    dist[j as usize] = dist[i] + 1;
+                } else if self.dist[j as usize] == u32::MAX {
+                    self.dist[j as usize] = self.dist[i] + 1;
                     queue.push_back(j as usize);
                 }
             }
         }
-        if !found {
-            break;
-        }
-        // Iterative DFS along the layers; `slots[k]` leads from `stack[k]` to `stack[k + 1]`.
-        let mut next: Vec<usize> = (0..n).map(|i| g.ring_start[i]).collect();
+        found
+    }
+
+    /// One phase: an augmenting path along the layers from each free input, if
+    /// it has one; whether any was found.
+    fn augment_along_layers(&mut self) -> bool {
+        let n = self.g.inputs();
+        let mut next: Vec<usize> = (0..n).map(|i| self.g.ring_start[i]).collect();
         let mut augmented = false;
         for root in 0..n {
-            if match_in[root].is_some() {
+            if self.match_in[root].is_some() {
                 continue;
             }
-            let mut stack = vec![root];
-            let mut slots: Vec<usize> = Vec::new();
-            while let Some(&i) = stack.last() {
-                if next[i] == g.ring_start[i + 1] {
-                    dist[i] = u32::MAX;
-                    stack.pop();
-                    if !stack.is_empty() {
-                        slots.pop();
-                    }
-                    continue;
+            augmented |= self.augment_from(root, &mut next);
+        }
+        augmented
+    }
+
+    /// Iterative DFS along the layers from free input `root`, resuming each
+    /// input's ring at `next`; flips the first augmenting path found.
+    fn augment_from(&mut self, root: usize, next: &mut [usize]) -> bool {
+        let (g, alive) = (self.g, self.alive);
+        // `slots[k]` leads from `stack[k]` to `stack[k + 1]`.
+        let mut stack = vec![root];
+        let mut slots: Vec<usize> = Vec::new();
+        while let Some(&i) = stack.last() {
+            if next[i] == g.ring_start[i + 1] {
+                self.dist[i] = u32::MAX;
+                stack.pop();
+                if !stack.is_empty() {
+                    slots.pop();
                 }
-                let s = next[i];
-                next[i] += 1;
-                if !alive[s] {
-                    continue;
-                }
-                let j = match_out[g.members[s] as usize];
-                if j == u32::MAX {
-                    slots.push(s);
-                    for (&inp, &ps) in stack.iter().zip(&slots) {
-                        match_in[inp] = Some(ps);
-                        match_out[g.members[ps] as usize] = inp as u32;
-                    }
-                    augmented = true;
-                    break;
-                }
-                if dist[j as usize] == dist[i] + 1 {
-                    slots.push(s);
-                    stack.push(j as usize);
-                }
+                continue;
+            }
+            let s = next[i];
+            next[i] += 1;
+            if !alive[s] {
+                continue;
+            }
+            let j = self.match_out[g.members[s] as usize];
+            if j == u32::MAX {
+                slots.push(s);
+                self.flip_path(&stack, &slots);
+                return true;
+            }
+            if self.dist[j as usize] == self.dist[i] + 1 {
+                slots.push(s);
+                stack.push(j as usize);
             }
         }
-        if !augmented {
-            break;
+        false
+    }
+
+    /// Matches each input on the path to the slot that leads on from it.
+    fn flip_path(&mut self, stack: &[usize], slots: &[usize]) {
+        for (&inp, &ps) in stack.iter().zip(slots) {
+            self.match_in[inp] = Some(ps);
+            self.match_out[self.g.members[ps] as usize] = inp as u32;
         }
     }
-    match_in
 }
 
 /// Strongly connected components of the alternating graph (input -> member

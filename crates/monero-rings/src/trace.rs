@@ -132,175 +132,284 @@ pub fn trace(
     labels: &FxHashMap<[u8; 32], String>,
     opts: &TraceOptions,
 ) -> TraceReport {
-    let g = &a.graph;
-    let txid = |t: u64| hex::encode(store.txs[t as usize].hash);
-    let outpoint = |o: u64| {
-        let row = &store.outputs[o as usize];
-        format!("{}:{}", txid(row.tx), o - store.txs[row.tx as usize].first_output)
-    };
-    let mut tx_prob: FxHashMap<u64, (f64, u32)> = FxHashMap::default();
-    let mut out_prob: FxHashMap<u64, (f64, u32)> = FxHashMap::default();
-    let mut edges = Vec::new();
-    let mut endpoints: Vec<Endpoint> = Vec::new();
-    let mut truncated = false;
+    let mut walk = Walk::new(store, a, start, labels, opts);
     let mut frontier: Vec<u64> = start.to_vec();
-    for &o in start {
-        out_prob.insert(o, (1.0, 0));
-    }
-    let end_at = |o: u64, reason: &str, p: f64, label: Option<String>, hop: u32| Endpoint {
-        outpoint: outpoint(o),
-        output_key: hex::encode(store.outputs[o as usize].key),
-        reason: reason.to_owned(),
-        label,
-        probability: p,
-        height: g.output_height[o as usize],
-        hop,
-    };
     let mut hop = 0;
     while !frontier.is_empty() {
+        let next_txs = walk.leave_outputs(&frontier, hop);
+        hop += 1;
+        frontier = walk.reach_txs(next_txs, hop);
+        if walk.truncated {
+            break;
+        }
+    }
+    walk.finish()
+}
+
+/// A walk in progress: what it reads, and what it has reached so far.
+struct Walk<'a> {
+    store: &'a Store,
+    a: &'a Analysis,
+    start: &'a [u64],
+    labels: &'a FxHashMap<[u8; 32], String>,
+    opts: &'a TraceOptions,
+    /// Per reached transaction: its chance and the hop it was first reached at.
+    tx_prob: FxHashMap<u64, (f64, u32)>,
+    /// Per reached output: its chance and the hop it was first reached at.
+    out_prob: FxHashMap<u64, (f64, u32)>,
+    edges: Vec<TraceEdge>,
+    endpoints: Vec<Endpoint>,
+    /// Whether the visit bound cut the walk short.
+    truncated: bool,
+}
+
+impl<'a> Walk<'a> {
+    /// A walk with the start outputs reached, each with chance 1 at hop 0.
+    fn new(
+        store: &'a Store,
+        a: &'a Analysis,
+        start: &'a [u64],
+        labels: &'a FxHashMap<[u8; 32], String>,
+        opts: &'a TraceOptions,
+    ) -> Self {
+        let mut out_prob: FxHashMap<u64, (f64, u32)> = FxHashMap::default();
+        for &o in start {
+            out_prob.insert(o, (1.0, 0));
+        }
+        Walk {
+            store,
+            a,
+            start,
+            labels,
+            opts,
+            tx_prob: FxHashMap::default(),
+            out_prob,
+            edges: Vec::new(),
+            endpoints: Vec::new(),
+            truncated: false,
+        }
+    }
+
+    /// A transaction's hash in hex.
+    fn txid(&self, t: u64) -> String {
+        hex::encode(self.store.txs[t as usize].hash)
+    }
+
+    /// An output's position in the transaction that created it.
+    fn output_position(&self, o: u64, tx: u64) -> u64 {
+        o - self.store.txs[tx as usize].first_output
+    }
+
+    /// An output as `txid:output`.
+    fn outpoint(&self, o: u64) -> String {
+        let row = &self.store.outputs[o as usize];
+        format!("{}:{}", self.txid(row.tx), self.output_position(o, row.tx))
+    }
+
+    /// An endpoint at output `o`, reached at `hop`, for `reason`.
+    fn end_at(&self, o: u64, reason: &str, p: f64, label: Option<String>, hop: u32) -> Endpoint {
+        Endpoint {
+            outpoint: self.outpoint(o),
+            output_key: hex::encode(self.store.outputs[o as usize].key),
+            reason: reason.to_owned(),
+            label,
+            probability: p,
+            height: self.a.graph.output_height[o as usize],
+            hop,
+        }
+    }
+
+    /// One hop out of the frontier's outputs: ends the labelled ones, and
+    /// gathers the chance each next transaction is reached with.
+    fn leave_outputs(&mut self, frontier: &[u64], hop: u32) -> FxHashMap<u64, f64> {
         let mut next_txs: FxHashMap<u64, f64> = FxHashMap::default();
-        for &o in &frontier {
-            let (p, at) = out_prob[&o];
-            let key = store.outputs[o as usize].key;
-            if let Some(label) = labels.get(&key).filter(|_| !start.contains(&o)) {
-                endpoints.push(end_at(o, "label", p, Some(label.clone()), at));
+        for &o in frontier {
+            let (p, at) = self.out_prob[&o];
+            let key = self.store.outputs[o as usize].key;
+            if let Some(label) = self.labels.get(&key).filter(|_| !self.start.contains(&o)) {
+                self.endpoints.push(self.end_at(o, "label", p, Some(label.clone()), at));
                 continue;
             }
-            match opts.direction {
-                Direction::Forward => {
-                    let mut spent = 0.0;
-                    for &s in g.refs_of(o as usize) {
-                        let ps = a.probability[s];
-                        if ps <= 0.0 {
-                            continue;
-                        }
-                        spent += ps;
-                        let t = g.input_tx[g.slot_input[s] as usize];
-                        let q = p * ps;
-                        if hop >= opts.max_hops || q < opts.min_probability {
-                            continue;
-                        }
-                        let e = next_txs.entry(t).or_insert(0.0);
-                        *e = combine(*e, q);
-                        edges.push(TraceEdge {
-                            from_txid: txid(store.outputs[o as usize].tx),
-                            output: (o - store.txs[store.outputs[o as usize].tx as usize].first_output) as u32,
-                            to_txid: txid(t),
-                            member_probability: ps,
-                            probability: q,
-                        });
-                    }
-                    let left = p * (1.0 - spent).max(0.0);
-                    if left >= opts.min_probability {
-                        endpoints.push(end_at(o, "unspent", left, None, at));
-                    }
-                    if hop >= opts.max_hops && spent > 0.0 {
-                        endpoints.push(end_at(o, "hop-limit", p * spent.min(1.0), None, at));
-                    }
-                }
-                Direction::Backward => {
-                    let t = store.outputs[o as usize].tx;
-                    if store.txs[t as usize].coinbase {
-                        endpoints.push(end_at(o, "coinbase", p, None, at));
-                        continue;
-                    }
-                    if hop >= opts.max_hops {
-                        endpoints.push(end_at(o, "hop-limit", p, None, at));
-                        continue;
-                    }
-                    let e = next_txs.entry(t).or_insert(0.0);
-                    *e = combine(*e, p);
-                }
+            match self.opts.direction {
+                Direction::Forward => self.spend_forward(o, (p, at), hop, &mut next_txs),
+                Direction::Backward => self.fund_backward(o, (p, at), hop, &mut next_txs),
             }
         }
-        hop += 1;
+        next_txs
+    }
+
+    /// Forward: passes output `o`'s chance `p` (reached at `at`) to each
+    /// transaction that may spend it, and ends what stays unspent or meets the
+    /// hop limit.
+    fn spend_forward(&mut self, o: u64, (p, at): (f64, u32), hop: u32, next_txs: &mut FxHashMap<u64, f64>) {
+        let (a, opts) = (self.a, self.opts);
+        let g = &a.graph;
+        let mut spent = 0.0;
+        for &s in g.refs_of(o as usize) {
+            let ps = a.probability[s];
+            if ps <= 0.0 {
+                continue;
+            }
+            spent += ps;
+            let t = g.input_tx[g.slot_input[s] as usize];
+            let q = p * ps;
+            if hop >= opts.max_hops || q < opts.min_probability {
+                continue;
+            }
+            let e = next_txs.entry(t).or_insert(0.0);
+            *e = combine(*e, q);
+            let from = self.store.outputs[o as usize].tx;
+            self.edges.push(TraceEdge {
+                from_txid: self.txid(from),
+                output: self.output_position(o, from) as u32,
+                to_txid: self.txid(t),
+                member_probability: ps,
+                probability: q,
+            });
+        }
+        let left = p * (1.0 - spent).max(0.0);
+        if left >= opts.min_probability {
+            self.endpoints.push(self.end_at(o, "unspent", left, None, at));
+        }
+        if hop >= opts.max_hops && spent > 0.0 {
+            self.endpoints.push(self.end_at(o, "hop-limit", p * spent.min(1.0), None, at));
+        }
+    }
+
+    /// Backward: passes output `o`'s chance `p` (reached at `at`) to the
+    /// transaction that created it, unless that is a miner transaction or the
+    /// hop limit is met.
+    fn fund_backward(&mut self, o: u64, (p, at): (f64, u32), hop: u32, next_txs: &mut FxHashMap<u64, f64>) {
+        let t = self.store.outputs[o as usize].tx;
+        if self.store.txs[t as usize].coinbase {
+            self.endpoints.push(self.end_at(o, "coinbase", p, None, at));
+            return;
+        }
+        if hop >= self.opts.max_hops {
+            self.endpoints.push(self.end_at(o, "hop-limit", p, None, at));
+            return;
+        }
+        let e = next_txs.entry(t).or_insert(0.0);
+        *e = combine(*e, p);
+    }
+
+    /// Reaches the next transactions in number order (until the visit bound),
+    /// returning the outputs they pass their chance to, sorted and deduplicated.
+    fn reach_txs(&mut self, next_txs: FxHashMap<u64, f64>, hop: u32) -> Vec<u64> {
         let mut next_frontier = Vec::new();
         let mut txs: Vec<(u64, f64)> = next_txs.into_iter().collect();
         txs.sort_unstable_by_key(|t| t.0);
         for (t, q) in txs {
-            if tx_prob.len() + out_prob.len() >= opts.max_nodes {
-                truncated = true;
+            if self.tx_prob.len() + self.out_prob.len() >= self.opts.max_nodes {
+                self.truncated = true;
                 break;
             }
-            let entry = tx_prob.entry(t).or_insert((0.0, hop));
-            let before = entry.0;
-            entry.0 = combine(entry.0, q);
-            let p = entry.0;
-            // Only a rise worth following propagates (keeps the walk finite).
-            if p - before < opts.min_probability * 0.5 && before > 0.0 {
-                continue;
-            }
-            match opts.direction {
-                Direction::Forward => {
-                    for o in store.tx_outputs(t) {
-                        let e = out_prob.entry(o).or_insert((0.0, hop));
-                        e.0 = e.0.max(p);
-                        next_frontier.push(o);
-                    }
-                }
-                Direction::Backward => {
-                    for i in store.tx_inputs(t) {
-                        for s in g.ring(i as usize) {
-                            let q = p * a.probability[s];
-                            if q < opts.min_probability {
-                                continue;
-                            }
-                            let src = g.members[s];
-                            edges.push(TraceEdge {
-                                from_txid: txid(g.output_tx[src as usize]),
-                                output: (src - store.txs[g.output_tx[src as usize] as usize].first_output) as u32,
-                                to_txid: txid(t),
-                                member_probability: a.probability[s],
-                                probability: q,
-                            });
-                            let e = out_prob.entry(src).or_insert((0.0, hop));
-                            e.0 = combine(e.0, q);
-                            next_frontier.push(src);
-                        }
-                    }
-                }
+            let Some(p) = self.raise_tx(t, q, hop) else { continue };
+            match self.opts.direction {
+                Direction::Forward => self.pass_to_outputs(t, p, hop, &mut next_frontier),
+                Direction::Backward => self.pass_to_members(t, p, hop, &mut next_frontier),
             }
         }
         next_frontier.sort_unstable();
         next_frontier.dedup();
-        frontier = next_frontier;
-        if truncated {
-            break;
+        next_frontier
+    }
+
+    /// Combines `q` into transaction `t`'s chance; its new chance when the rise
+    /// is worth following.
+    fn raise_tx(&mut self, t: u64, q: f64, hop: u32) -> Option<f64> {
+        let entry = self.tx_prob.entry(t).or_insert((0.0, hop));
+        let before = entry.0;
+        entry.0 = combine(entry.0, q);
+        let p = entry.0;
+        // Only a rise worth following propagates (keeps the walk finite).
+        if p - before < self.opts.min_probability * 0.5 && before > 0.0 {
+            return None;
+        }
+        Some(p)
+    }
+
+    /// Forward: every output of transaction `t` carries its chance `p`.
+    fn pass_to_outputs(&mut self, t: u64, p: f64, hop: u32, next_frontier: &mut Vec<u64>) {
+        for o in self.store.tx_outputs(t) {
+            let e = self.out_prob.entry(o).or_insert((0.0, hop));
+            e.0 = e.0.max(p);
+            next_frontier.push(o);
         }
     }
-    endpoints.sort_by(|x, y| y.probability.total_cmp(&x.probability).then_with(|| x.outpoint.cmp(&y.outpoint)));
-    endpoints.dedup_by(|x, y| x.outpoint == y.outpoint && x.reason == y.reason);
+
+    /// Backward: transaction `t`'s chance `p` flows to each ring member of each
+    /// input by the member's posterior.
+    fn pass_to_members(&mut self, t: u64, p: f64, hop: u32, next_frontier: &mut Vec<u64>) {
+        let (a, store) = (self.a, self.store);
+        let g = &a.graph;
+        for i in store.tx_inputs(t) {
+            for s in g.ring(i as usize) {
+                let q = p * a.probability[s];
+                if q < self.opts.min_probability {
+                    continue;
+                }
+                let src = g.members[s];
+                let from = g.output_tx[src as usize];
+                self.edges.push(TraceEdge {
+                    from_txid: self.txid(from),
+                    output: self.output_position(src, from) as u32,
+                    to_txid: self.txid(t),
+                    member_probability: a.probability[s],
+                    probability: q,
+                });
+                let e = self.out_prob.entry(src).or_insert((0.0, hop));
+                e.0 = combine(e.0, q);
+                next_frontier.push(src);
+            }
+        }
+    }
+
+    /// The report: endpoints most probable first (one per outpoint and reason),
+    /// the labels reached, and the transactions by hop.
+    fn finish(mut self) -> TraceReport {
+        let mut endpoints = std::mem::take(&mut self.endpoints);
+        endpoints.sort_by(|x, y| y.probability.total_cmp(&x.probability).then_with(|| x.outpoint.cmp(&y.outpoint)));
+        endpoints.dedup_by(|x, y| x.outpoint == y.outpoint && x.reason == y.reason);
+        let labels_reached = labels_reached(&endpoints);
+        let mut txs: Vec<TraceTx> = self
+            .tx_prob
+            .iter()
+            .map(|(&t, &(p, h))| TraceTx {
+                txid: self.txid(t),
+                height: self.store.txs[t as usize].height,
+                hop: h,
+                probability: p,
+                coinbase: self.store.txs[t as usize].coinbase,
+            })
+            .collect();
+        txs.sort_by(|x, y| {
+            x.hop.cmp(&y.hop).then(y.probability.total_cmp(&x.probability)).then_with(|| x.txid.cmp(&y.txid))
+        });
+        TraceReport {
+            direction: self.opts.direction,
+            from: self.start.iter().map(|&o| self.outpoint(o)).collect(),
+            max_hops: self.opts.max_hops,
+            min_probability: self.opts.min_probability,
+            txs,
+            edges: self.edges,
+            endpoints,
+            labels_reached,
+            truncated: self.truncated,
+        }
+    }
+}
+
+/// Per label among `endpoints`: their chances combined as independent events.
+fn labels_reached(endpoints: &[Endpoint]) -> BTreeMap<String, f64> {
     let mut labels_reached = BTreeMap::new();
-    for e in &endpoints {
+    for e in endpoints {
         if let Some(l) = &e.label {
             let p = labels_reached.entry(l.clone()).or_insert(0.0);
             *p = combine(*p, e.probability);
         }
     }
-    let mut txs: Vec<TraceTx> = tx_prob
-        .into_iter()
-        .map(|(t, (p, h))| TraceTx {
-            txid: txid(t),
-            height: store.txs[t as usize].height,
-            hop: h,
-            probability: p,
-            coinbase: store.txs[t as usize].coinbase,
-        })
-        .collect();
-    txs.sort_by(|x, y| {
-        x.hop.cmp(&y.hop).then(y.probability.total_cmp(&x.probability)).then_with(|| x.txid.cmp(&y.txid))
-    });
-    TraceReport {
-        direction: opts.direction,
-        from: start.iter().map(|&o| outpoint(o)).collect(),
-        max_hops: opts.max_hops,
-        min_probability: opts.min_probability,
-        txs,
-        edges,
-        endpoints,
-        labels_reached,
-        truncated,
-    }
+    labels_reached
 }
 
 impl TraceReport {

@@ -287,87 +287,135 @@ fn ofac_list(text: &str, source: &str, today: &str) -> Parsed {
 /// labelled with its profile's primary name.
 fn sdn_xml(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError> {
     use quick_xml::events::Event;
-    let error = |reason: String| FormatError { format: Format::OfacSdnXml, reason };
     let mut reader = quick_xml::Reader::from_str(text);
     let mut lines = Lines::new(text);
-    let mut parsed = Parsed::default();
-    let mut xbt_types: Vec<String> = Vec::new();
-    let mut path: Vec<String> = Vec::new();
-    let (mut feature_type_id, mut profile, mut name_parts, mut in_primary_alias) =
-        (None::<String>, String::new(), Vec::<String>::new(), false);
-    let mut feature_is_xbt = false;
-    let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    let mut pending: Vec<(String, String, usize)> = Vec::new(); // (profile, address, line)
+    let mut sdn = SdnReader::default();
     loop {
         let position = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| error(format!("line {}: {e}", lines.at(position))))?;
+        let event = reader.read_event().map_err(|e| sdn_error(format!("line {}: {e}", lines.at(position))))?;
         match event {
-            Event::Start(e) => {
-                let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                let attr = |name: &[u8]| {
-                    e.attributes()
-                        .flatten()
-                        .find(|a| a.key.local_name().as_ref() == name)
-                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
-                };
-                match tag.as_str() {
-                    "FeatureType" => feature_type_id = attr(b"ID"),
-                    "Profile" => {
-                        profile = attr(b"ID").unwrap_or_default();
-                        name_parts.clear();
-                    }
-                    "Alias" => in_primary_alias = attr(b"Primary").as_deref() == Some("true"),
-                    "Feature" => feature_is_xbt = attr(b"FeatureTypeID").is_some_and(|id| xbt_types.contains(&id)),
-                    _ => {}
-                }
-                path.push(tag);
-            }
-            // Every end tag pops the path (the guard runs once per event).
-            Event::End(_) if path.pop().as_deref() == Some("Alias") && in_primary_alias => {
-                in_primary_alias = false;
-                if !names.contains_key(&profile) && !name_parts.is_empty() {
-                    names.insert(profile.clone(), name_parts.join(" "));
-                }
-                name_parts.clear();
-            }
-            Event::Text(t) => {
-                let wanted = match path.last().map(String::as_str) {
-                    Some("FeatureType") => true,
-                    Some("NamePartValue") => in_primary_alias,
-                    Some("VersionDetail") => feature_is_xbt,
-                    _ => false,
-                };
-                if !wanted {
-                    continue;
-                }
-                let value = t.unescape().map_err(|e| error(e.to_string()))?.trim().to_owned();
-                match path.last().map(String::as_str) {
-                    Some("FeatureType") if value == "Digital Currency Address - XBT" => {
-                        xbt_types.extend(feature_type_id.clone());
-                    }
-                    Some("NamePartValue") => name_parts.push(value),
-                    Some("VersionDetail") if !value.is_empty() => {
-                        pending.push((profile.clone(), value, lines.at(position)));
-                    }
-                    _ => {}
-                }
+            Event::Start(e) => sdn.open(&e),
+            Event::End(_) => sdn.close(),
+            Event::Text(t) if sdn.wants_text() => {
+                let value = t.unescape().map_err(|e| sdn_error(e.to_string()))?.trim().to_owned();
+                sdn.take_text(value, &mut lines, position);
             }
             Event::Eof => break,
             _ => {}
         }
     }
-    if xbt_types.is_empty() {
-        return Err(error("no \"Digital Currency Address - XBT\" feature type (is this sdn_advanced.xml?)".to_owned()));
+    sdn.into_parsed(source, today)
+}
+
+/// An error reading the SDN XML.
+fn sdn_error(reason: String) -> FormatError {
+    FormatError { format: Format::OfacSdnXml, reason }
+}
+
+/// What reading the SDN XML has gathered so far, element by element.
+#[derive(Default)]
+struct SdnReader {
+    /// IDs of the "Digital Currency Address - XBT" feature types.
+    xbt_types: Vec<String>,
+    /// Open elements, outermost first.
+    path: Vec<String>,
+    /// The ID of the feature type being read.
+    feature_type_id: Option<String>,
+    /// The ID of the profile being read.
+    profile: String,
+    /// Name parts of the primary alias being read.
+    name_parts: Vec<String>,
+    /// Whether the alias being read is the profile's primary one.
+    in_primary_alias: bool,
+    /// Whether the feature being read is an XBT address.
+    feature_is_xbt: bool,
+    /// Per profile: its primary name.
+    names: std::collections::HashMap<String, String>,
+    /// (profile, address, line) of each XBT address met.
+    pending: Vec<(String, String, usize)>,
+}
+
+impl SdnReader {
+    /// A start tag: notes the feature type, profile, alias or feature it opens.
+    fn open(&mut self, e: &quick_xml::events::BytesStart<'_>) {
+        let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+        let attr = |name: &[u8]| {
+            e.attributes()
+                .flatten()
+                .find(|a| a.key.local_name().as_ref() == name)
+                .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        };
+        match tag.as_str() {
+            "FeatureType" => self.feature_type_id = attr(b"ID"),
+            "Profile" => {
+                self.profile = attr(b"ID").unwrap_or_default();
+                self.name_parts.clear();
+            }
+            "Alias" => self.in_primary_alias = attr(b"Primary").as_deref() == Some("true"),
+            "Feature" => {
+                self.feature_is_xbt = attr(b"FeatureTypeID").is_some_and(|id| self.xbt_types.contains(&id));
+            }
+            _ => {}
+        }
+        self.path.push(tag);
     }
-    for (profile, address, line) in pending {
-        if is_bitcoin_address(&address) {
-            let name = names.get(&profile).cloned().unwrap_or_else(|| format!("SDN profile {profile}"));
-            parsed.add(ofac_label(&address, &name, Some(format!("OFAC SDN profile {profile}")), source, today), line);
-        } else {
-            parsed.rejected.push(Rejected { line, reason: format!("{address:?} is not a Bitcoin address") });
+
+    /// An end tag: pops the path; closing the primary alias names its profile
+    /// (the first primary alias wins).
+    fn close(&mut self) {
+        if self.path.pop().as_deref() == Some("Alias") && self.in_primary_alias {
+            self.in_primary_alias = false;
+            if !self.names.contains_key(&self.profile) && !self.name_parts.is_empty() {
+                self.names.insert(self.profile.clone(), self.name_parts.join(" "));
+            }
+            self.name_parts.clear();
         }
     }
-    Ok(parsed)
+
+    /// Whether text here matters: a feature type's name, a primary alias's name
+    /// part, an XBT feature's address.
+    fn wants_text(&self) -> bool {
+        match self.path.last().map(String::as_str) {
+            Some("FeatureType") => true,
+            Some("NamePartValue") => self.in_primary_alias,
+            Some("VersionDetail") => self.feature_is_xbt,
+            _ => false,
+        }
+    }
+
+    /// Keeps a wanted text `value` met at byte `position`.
+    fn take_text(&mut self, value: String, lines: &mut Lines<'_>, position: usize) {
+        match self.path.last().map(String::as_str) {
+            Some("FeatureType") if value == "Digital Currency Address - XBT" => {
+                self.xbt_types.extend(self.feature_type_id.clone());
+            }
+            Some("NamePartValue") => self.name_parts.push(value),
+            Some("VersionDetail") if !value.is_empty() => {
+                self.pending.push((self.profile.clone(), value, lines.at(position)));
+            }
+            _ => {}
+        }
+    }
+
+    /// The labels of the XBT addresses met, named by their profiles.
+    fn into_parsed(self, source: &str, today: &str) -> Result<Parsed, FormatError> {
+        if self.xbt_types.is_empty() {
+            return Err(sdn_error(
+                "no \"Digital Currency Address - XBT\" feature type (is this sdn_advanced.xml?)".to_owned(),
+            ));
+        }
+        let mut parsed = Parsed::default();
+        for (profile, address, line) in self.pending {
+            if is_bitcoin_address(&address) {
+                let name = self.names.get(&profile).cloned().unwrap_or_else(|| format!("SDN profile {profile}"));
+                parsed
+                    .add(ofac_label(&address, &name, Some(format!("OFAC SDN profile {profile}")), source, today), line);
+            } else {
+                parsed.rejected.push(Rejected { line, reason: format!("{address:?} is not a Bitcoin address") });
+            }
+        }
+        Ok(parsed)
+    }
 }
 
 /// A GraphSense TagPack: header fields (label, source, category, abuse, confidence,
@@ -382,76 +430,95 @@ fn tagpack(text: &str, source: &str, today: &str) -> Result<Parsed, FormatError>
         .get(&Yaml::from_str("tags"))
         .and_then(Yaml::as_vec)
         .ok_or_else(|| error("no `tags:` list".to_owned()))?;
-    let field = |tag: &yaml_rust2::yaml::Hash, key: &str| -> Option<String> {
+    let mut parsed = Parsed::default();
+    let mut tag_lines = TagLines { text, lines: Lines::new(text), search_from: 0 };
+    for (k, tag) in tags.iter().enumerate() {
+        let Some(tag) = tag.as_hash() else {
+            parsed.rejected.push(Rejected { line: 0, reason: format!("tag {} is not a mapping", k + 1) });
+            continue;
+        };
+        let fields = TagFields { tag, header };
+        let address = fields.get("address").unwrap_or_default();
+        let line = tag_lines.line_of(&address);
+        match fields.label(address, source, today) {
+            Ok(label) => parsed.add(label, line),
+            Err(reason) => parsed.rejected.push(Rejected { line, reason }),
+        }
+    }
+    Ok(parsed)
+}
+
+/// Line numbers of a TagPack's tags: where each tag's address appears, in
+/// file order.
+struct TagLines<'a> {
+    text: &'a str,
+    lines: Lines<'a>,
+    /// Where the next address is looked for.
+    search_from: usize,
+}
+
+impl TagLines<'_> {
+    /// The line of the next tag, whose address is `address` (the line searched
+    /// from when it is empty or not found).
+    fn line_of(&mut self, address: &str) -> usize {
+        match self.text[self.search_from..].find(address).filter(|_| !address.is_empty()) {
+            Some(at) => {
+                self.search_from += at + address.len();
+                self.lines.at(self.search_from)
+            }
+            None => self.lines.at(self.search_from),
+        }
+    }
+}
+
+/// A TagPack tag's fields, falling back to the header's.
+struct TagFields<'a> {
+    tag: &'a yaml_rust2::yaml::Hash,
+    header: &'a yaml_rust2::yaml::Hash,
+}
+
+impl TagFields<'_> {
+    /// Field `key` as text (a string, number or boolean).
+    fn get(&self, key: &str) -> Option<String> {
+        use yaml_rust2::Yaml;
         let key = Yaml::from_str(key);
-        let value = tag.get(&key).or_else(|| header.get(&key))?;
+        let value = self.tag.get(&key).or_else(|| self.header.get(&key))?;
         match value {
             Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
             Yaml::Integer(i) => Some(i.to_string()),
             Yaml::Boolean(b) => Some(b.to_string()),
             _ => None,
         }
-    };
-    let mut parsed = Parsed::default();
-    let mut lines = Lines::new(text);
-    let mut search_from = 0;
-    for (k, tag) in tags.iter().enumerate() {
-        let Some(tag) = tag.as_hash() else {
-            parsed.rejected.push(Rejected { line: 0, reason: format!("tag {} is not a mapping", k + 1) });
-            continue;
-        };
-        let address = field(tag, "address").unwrap_or_default();
-        // Line numbers: where this tag's address appears, in file order.
-        let line = match text[search_from..].find(address.as_str()).filter(|_| !address.is_empty()) {
-            Some(at) => {
-                search_from += at + address.len();
-                lines.at(search_from)
-            }
-            None => lines.at(search_from),
-        };
-        let mut reject = |reason: String| parsed.rejected.push(Rejected { line, reason });
+    }
+
+    /// The tag's label on `address`, or why it has none.
+    fn label(&self, address: String, source: &str, today: &str) -> Result<Label, String> {
         if address.is_empty() {
-            reject("tag without an address".to_owned());
-            continue;
+            return Err("tag without an address".to_owned());
         }
-        if let Some(currency) = field(tag, "currency").filter(|c| !c.eq_ignore_ascii_case("btc")) {
-            reject(format!("currency {currency}, not BTC"));
-            continue;
+        if let Some(currency) = self.get("currency").filter(|c| !c.eq_ignore_ascii_case("btc")) {
+            return Err(format!("currency {currency}, not BTC"));
         }
         if !is_bitcoin_address(&address) {
-            reject(format!("{address:?} is not a Bitcoin address"));
-            continue;
+            return Err(format!("{address:?} is not a Bitcoin address"));
         }
-        let Some(label) = field(tag, "label") else {
-            reject("no label (neither the tag nor the header has one)".to_owned());
-            continue;
-        };
-        let category = Category::from_tagpack(field(tag, "category").as_deref(), field(tag, "abuse").as_deref());
-        let confidence = match field(tag, "confidence") {
-            Some(c) => match confidence(&c) {
-                Some(c) => c,
-                None => {
-                    reject(format!("unknown confidence {c:?}"));
-                    continue;
-                }
-            },
+        let label = self.get("label").ok_or_else(|| "no label (neither the tag nor the header has one)".to_owned())?;
+        let category = Category::from_tagpack(self.get("category").as_deref(), self.get("abuse").as_deref());
+        let confidence = match self.get("confidence") {
+            Some(c) => confidence(&c).ok_or_else(|| format!("unknown confidence {c:?}"))?,
             None => CONFIDENCE_LEVELS.iter().find(|l| l.0 == "unknown").map_or(5, |l| l.1),
         };
-        parsed.add(
-            Label {
-                address,
-                label,
-                category,
-                source: source.to_owned(),
-                reference: field(tag, "source"),
-                date: field(tag, "lastmod").unwrap_or_else(|| today.to_owned()),
-                confidence,
-                actor: field(tag, "actor"),
-            },
-            line,
-        );
+        Ok(Label {
+            address,
+            label,
+            category,
+            source: source.to_owned(),
+            reference: self.get("source"),
+            date: self.get("lastmod").unwrap_or_else(|| today.to_owned()),
+            confidence,
+            actor: self.get("actor"),
+        })
     }
-    Ok(parsed)
 }
 
 /// Nodes a YAML file may hold once its aliases are expanded, beyond

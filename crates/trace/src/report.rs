@@ -214,69 +214,112 @@ fn sats(v: f64) -> u64 {
     v.round().max(0.0) as u64
 }
 
-impl Report {
-    /// Names the parts of `flow` from the index (and the clustering, for entities).
-    pub fn build(flow: &Flow, index: &Index, analysis: Option<&analysis::Analysis>, services: &dyn Services) -> Self {
-        let txid = |t: TxNum| index.txid(t).to_string();
-        let height = |t: TxNum| index.tx_height(t).0;
-        let outpoint = |o: OutNum| format!("{}:{}", txid(index.output_tx(o)), index.vout(o));
-        let mut summary = Summary {
+/// Endpoints gathered per (address, kind, service).
+type EndKey = (Option<AddrId>, EndKind, Option<usize>);
+/// A gathered endpoint: value, the largest share's (value, tx), the earliest
+/// height, the count.
+type EndTotals = (f64, (f64, TxNum), u32, u64);
+
+impl Summary {
+    /// The flow graph's totals: hops, transactions, CoinJoins and fees (the
+    /// endpoint totals are added while gathering them).
+    fn of_graph(flow: &Flow) -> Self {
+        Summary {
             hops: flow.nodes.iter().map(|n| n.1.hop).max().unwrap_or(0),
             transactions: flow.nodes.len() as u64,
             coinjoins: flow.nodes.iter().filter(|n| n.1.coinjoin.is_some()).count() as u64,
             fees: sats(flow.fees),
             ..Summary::default()
-        };
+        }
+    }
 
-        // Endpoints per (address, kind, service): value, the largest share's tx, the
-        // earliest height, the count.
-        type Key = (Option<AddrId>, EndKind, Option<usize>);
-        let mut gathered: BTreeMap<Key, (f64, (f64, TxNum), u32, u64)> = BTreeMap::new();
+    /// The total an endpoint of `kind` adds to.
+    fn total_mut(&mut self, kind: EndKind) -> &mut u64 {
+        match kind {
+            EndKind::Unspent => &mut self.unspent,
+            EndKind::Service => &mut self.service,
+            EndKind::Limit => &mut self.limit,
+            EndKind::Coinbase => &mut self.coinbase,
+            EndKind::Unresolved => &mut self.unresolved,
+            EndKind::Pool(_) => &mut self.pool,
+        }
+    }
+}
+
+/// Where a report takes its names from: the index, the clustering (for
+/// entities) and the services.
+struct Namer<'a> {
+    index: &'a Index,
+    analysis: Option<&'a analysis::Analysis>,
+    services: &'a dyn Services,
+}
+
+impl Namer<'_> {
+    /// A transaction's txid as text.
+    fn txid(&self, t: TxNum) -> String {
+        self.index.txid(t).to_string()
+    }
+
+    /// A transaction's height.
+    fn height(&self, t: TxNum) -> u32 {
+        self.index.tx_height(t).0
+    }
+
+    /// An output as `txid:vout`.
+    fn outpoint(&self, o: OutNum) -> String {
+        format!("{}:{}", self.txid(self.index.output_tx(o)), self.index.vout(o))
+    }
+
+    /// Gathers the endpoints per (address, kind, service), adding each one's
+    /// value to its total in `summary`.
+    fn gather_endpoints(&self, flow: &Flow, summary: &mut Summary) -> BTreeMap<EndKey, EndTotals> {
+        let mut gathered: BTreeMap<EndKey, EndTotals> = BTreeMap::new();
         for e in &flow.endpoints {
             let entry = gathered.entry((e.address, e.kind, e.service)).or_insert((0.0, (0.0, e.tx), u32::MAX, 0));
             entry.0 += e.value;
             if e.value > entry.1.0 {
                 entry.1 = (e.value, e.tx);
             }
-            entry.2 = entry.2.min(height(e.tx));
+            entry.2 = entry.2.min(self.height(e.tx));
             entry.3 += 1;
-            let total = match e.kind {
-                EndKind::Unspent => &mut summary.unspent,
-                EndKind::Service => &mut summary.service,
-                EndKind::Limit => &mut summary.limit,
-                EndKind::Coinbase => &mut summary.coinbase,
-                EndKind::Unresolved => &mut summary.unresolved,
-                EndKind::Pool(_) => &mut summary.pool,
-            };
-            *total += sats(e.value);
+            *summary.total_mut(e.kind) += sats(e.value);
         }
+        gathered
+    }
+
+    /// The gathered endpoints with their names, largest first.
+    fn endpoint_rows(&self, gathered: &BTreeMap<EndKey, EndTotals>) -> Vec<EndpointRow> {
         let mut endpoints: Vec<EndpointRow> = gathered
             .iter()
             .map(|(&(address, kind, service), &(value, (_, tx), first, count))| EndpointRow {
-                address: address.map(|a| index.address_text(a)),
-                entity: address.and_then(|a| analysis?.entity_of(a)),
+                address: address.map(|a| self.index.address_text(a)),
+                entity: address.and_then(|a| self.analysis?.entity_of(a)),
                 value: sats(value),
                 kind: kind.name(),
                 pool: match kind {
                     EndKind::Pool(p) => Some(p.name()),
                     _ => None,
                 },
-                service: service.map(|s| services.service(s).name.clone()),
-                category: service.map(|s| services.service(s).category.clone()),
-                txid: txid(tx),
+                service: service.map(|s| self.services.service(s).name.clone()),
+                category: service.map(|s| self.services.service(s).category.clone()),
+                txid: self.txid(tx),
                 height: first,
                 outputs: count,
             })
             .collect();
         endpoints.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.address.cmp(&b.address)));
+        endpoints
+    }
 
+    /// The value reaching each service, largest first.
+    fn service_rows(&self, flow: &Flow) -> Vec<ServiceRow> {
         let mut by_service: BTreeMap<usize, ServiceRow> = BTreeMap::new();
         for e in flow.endpoints.iter().filter(|e| e.kind == EndKind::Service) {
             let Some(s) = e.service else { continue };
-            let h = height(e.tx);
+            let h = self.height(e.tx);
             let row = by_service.entry(s).or_insert_with(|| ServiceRow {
-                name: services.service(s).name.clone(),
-                category: services.service(s).category.clone(),
+                name: self.services.service(s).name.clone(),
+                category: self.services.service(s).category.clone(),
                 value: 0,
                 share: 0.0,
                 deposits: 0,
@@ -293,15 +336,20 @@ impl Report {
             row.share = if flow.traced_value > 0.0 { row.value as f64 / flow.traced_value } else { 0.0 };
         }
         service_rows.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.name.cmp(&b.name)));
+        service_rows
+    }
 
+    /// The flow graph's transactions by hop, and the CoinJoins among them in
+    /// chain order.
+    fn node_rows(&self, flow: &Flow) -> (Vec<NodeRow>, Vec<CoinJoinRow>) {
         let mut ordered: Vec<&(TxNum, crate::tracer::TxNode)> = flow.nodes.iter().collect();
         ordered.sort_by_key(|(t, n)| (n.hop, *t));
         let nodes: Vec<NodeRow> = ordered
             .iter()
             .map(|&&(t, ref n)| NodeRow {
-                txid: txid(t),
+                txid: self.txid(t),
                 hop: n.hop,
-                height: height(t),
+                height: self.height(t),
                 value_in: sats(n.tainted_in),
                 value_out: sats(n.tainted_out),
                 fee: sats(n.fee),
@@ -312,20 +360,25 @@ impl Report {
             .iter()
             .filter_map(|&&(t, ref n)| {
                 Some(CoinJoinRow {
-                    txid: txid(t),
+                    txid: self.txid(t),
                     protocol: n.coinjoin?.name(),
-                    height: height(t),
+                    height: self.height(t),
                     hop: n.hop,
                     value: sats(n.tainted_in.max(n.tainted_out)),
                 })
             })
             .collect();
         coinjoins.sort_by_key(|c| (c.height, c.hop));
+        (nodes, coinjoins)
+    }
 
+    /// The flow graph's edges: transaction to transaction, then transaction to
+    /// the address, then to the pool, where a trail ends.
+    fn edge_rows(&self, flow: &Flow) -> Vec<EdgeRow> {
         let mut edges: Vec<EdgeRow> = flow
             .edges
             .iter()
-            .map(|&(a, b, v)| EdgeRow { from: txid(a), to: txid(b), to_type: "tx", value: sats(v) })
+            .map(|&(a, b, v)| EdgeRow { from: self.txid(a), to: self.txid(b), to_type: "tx", value: sats(v) })
             .collect();
         let mut ends: BTreeMap<(TxNum, AddrId), f64> = BTreeMap::new();
         let mut into_pools: BTreeMap<(TxNum, &'static str), f64> = BTreeMap::new();
@@ -337,40 +390,58 @@ impl Report {
             }
         }
         edges.extend(ends.into_iter().map(|((t, a), v)| EdgeRow {
-            from: txid(t),
-            to: index.address_text(a),
+            from: self.txid(t),
+            to: self.index.address_text(a),
             to_type: "address",
             value: sats(v),
         }));
         edges.extend(into_pools.into_iter().map(|((t, pool), v)| EdgeRow {
-            from: txid(t),
+            from: self.txid(t),
             to: format!("{pool} pool"),
             to_type: "pool",
             value: sats(v),
         }));
+        edges
+    }
+
+    /// The round-trip links followed across shielded pools, value summed per
+    /// (shielding, deshielding, pool).
+    fn pool_link_rows(&self, flow: &Flow) -> Vec<PoolLinkRow> {
         let mut hops: BTreeMap<(TxNum, TxNum, Pool), (f64, f64)> = BTreeMap::new();
         for h in &flow.pool_hops {
             let entry = hops.entry((h.shielding, h.deshielding, h.pool)).or_insert((h.confidence, 0.0));
             entry.1 += h.value;
         }
-        let pool_links = hops
-            .into_iter()
+        hops.into_iter()
             .map(|((a, b, pool), (confidence, value))| PoolLinkRow {
-                shielding: txid(a),
-                deshielding: txid(b),
+                shielding: self.txid(a),
+                deshielding: self.txid(b),
                 pool: pool.name(),
                 confidence,
                 value: sats(value),
             })
-            .collect();
+            .collect()
+    }
+}
 
+impl Report {
+    /// Names the parts of `flow` from the index (and the clustering, for entities).
+    pub fn build(flow: &Flow, index: &Index, analysis: Option<&analysis::Analysis>, services: &dyn Services) -> Self {
+        let namer = Namer { index, analysis, services };
+        let mut summary = Summary::of_graph(flow);
+        let gathered = namer.gather_endpoints(flow, &mut summary);
+        let endpoints = namer.endpoint_rows(&gathered);
+        let service_rows = namer.service_rows(flow);
+        let (nodes, coinjoins) = namer.node_rows(flow);
+        let edges = namer.edge_rows(flow);
+        let pool_links = namer.pool_link_rows(flow);
         Self {
             policy: flow.options.policy,
             direction: flow.options.direction,
             traced_value: sats(flow.traced_value),
             max_hops: flow.options.max_hops,
             min_value: flow.options.min_value,
-            starts: flow.starts.iter().map(|&o| outpoint(o)).collect(),
+            starts: flow.starts.iter().map(|&o| namer.outpoint(o)).collect(),
             summary,
             endpoints,
             services: service_rows,
@@ -385,10 +456,18 @@ impl Report {
     /// A text report for people.
     pub fn to_table(&self, rows: usize) -> String {
         let mut s = String::new();
-        let direction = match self.direction {
-            Direction::Forward => "forward",
-            Direction::Backward => "backward",
-        };
+        self.table_overview(&mut s);
+        self.table_services(&mut s);
+        self.table_coinjoins(&mut s, rows);
+        self.table_pool_links(&mut s, rows);
+        self.table_endpoints(&mut s, rows);
+        s
+    }
+
+    /// Table: the trace's options, what it traced, how far it went, and the
+    /// nonzero totals.
+    fn table_overview(&self, s: &mut String) {
+        let direction = self.direction_name();
         let _ = writeln!(
             s,
             "trace       {direction}, {} policy, {} hops at most, shares under {} sats not followed",
@@ -406,49 +485,68 @@ impl Report {
                 let _ = writeln!(s, "  {label:<10} {:>20} {:>7}", coins(self.unit, value), self.percent(value));
             }
         }
-        if !self.services.is_empty() {
-            let _ = writeln!(s, "\nservices reached                value    share  outputs  heights");
-            for r in &self.services {
-                let _ = writeln!(
-                    s,
-                    "  {:<24} {:>20} {:>7} {:>8}  {}-{}",
-                    format!("{} ({})", r.name, r.category),
-                    coins(self.unit, r.value),
-                    self.percent(r.value),
-                    r.deposits,
-                    r.first_height,
-                    r.last_height
-                );
-            }
+    }
+
+    /// Table: the services reached, if any.
+    fn table_services(&self, s: &mut String) {
+        if self.services.is_empty() {
+            return;
         }
-        if !self.coinjoins.is_empty() {
-            let _ = writeln!(s, "\ncoinjoins crossed");
-            for c in self.coinjoins.iter().take(rows) {
-                let _ = writeln!(
-                    s,
-                    "  {} {:<14} height {:>7} hop {:>3} {}",
-                    c.txid,
-                    c.protocol,
-                    c.height,
-                    c.hop,
-                    coins(self.unit, c.value)
-                );
-            }
+        let _ = writeln!(s, "\nservices reached                value    share  outputs  heights");
+        for r in &self.services {
+            let _ = writeln!(
+                s,
+                "  {:<24} {:>20} {:>7} {:>8}  {}-{}",
+                format!("{} ({})", r.name, r.category),
+                coins(self.unit, r.value),
+                self.percent(r.value),
+                r.deposits,
+                r.first_height,
+                r.last_height
+            );
         }
-        if !self.pool_links.is_empty() {
-            let _ = writeln!(s, "\nthrough shielded pools (round-trip links)");
-            for l in self.pool_links.iter().take(rows) {
-                let _ = writeln!(
-                    s,
-                    "  {} -> {} {:<8} confidence {:.3} {}",
-                    l.shielding,
-                    l.deshielding,
-                    l.pool,
-                    l.confidence,
-                    coins(self.unit, l.value)
-                );
-            }
+    }
+
+    /// Table: the first `rows` CoinJoins crossed, if any.
+    fn table_coinjoins(&self, s: &mut String, rows: usize) {
+        if self.coinjoins.is_empty() {
+            return;
         }
+        let _ = writeln!(s, "\ncoinjoins crossed");
+        for c in self.coinjoins.iter().take(rows) {
+            let _ = writeln!(
+                s,
+                "  {} {:<14} height {:>7} hop {:>3} {}",
+                c.txid,
+                c.protocol,
+                c.height,
+                c.hop,
+                coins(self.unit, c.value)
+            );
+        }
+    }
+
+    /// Table: the first `rows` round-trip links through shielded pools, if any.
+    fn table_pool_links(&self, s: &mut String, rows: usize) {
+        if self.pool_links.is_empty() {
+            return;
+        }
+        let _ = writeln!(s, "\nthrough shielded pools (round-trip links)");
+        for l in self.pool_links.iter().take(rows) {
+            let _ = writeln!(
+                s,
+                "  {} -> {} {:<8} confidence {:.3} {}",
+                l.shielding,
+                l.deshielding,
+                l.pool,
+                l.confidence,
+                coins(self.unit, l.value)
+            );
+        }
+    }
+
+    /// Table: the `rows` largest endpoints.
+    fn table_endpoints(&self, s: &mut String, rows: usize) {
         let _ =
             writeln!(s, "\nwhere it ended (largest {} of {})", rows.min(self.endpoints.len()), self.endpoints.len());
         for e in self.endpoints.iter().take(rows) {
@@ -467,7 +565,6 @@ impl Report {
                 who
             );
         }
-        s
     }
 
     fn percent(&self, value: u64) -> String {
@@ -551,6 +648,23 @@ impl Report {
     /// `max_nodes` largest transactions and endpoints.
     pub fn to_html(&self, max_nodes: usize) -> String {
         let mut s = String::new();
+        self.html_head(&mut s);
+        self.html_totals(&mut s);
+        self.html_services(&mut s);
+        self.html_coinjoins(&mut s);
+        s.push_str("<h2>Flow graph</h2>\n");
+        s.push_str(&self.svg(max_nodes));
+        self.html_endpoints(&mut s);
+        let _ = write!(
+            s,
+            "</table>\n<p class=foot>Generated by chainsleuth. Values in {}; shares of the traced value.</p>\n</body></html>\n",
+            self.unit
+        );
+        s
+    }
+
+    /// HTML: the document head, the title and a paragraph on what was traced.
+    fn html_head(&self, s: &mut String) {
         let title = format!("chainsleuth trace: {} {}", self.direction_name(), self.policy);
         let _ = write!(
             s,
@@ -571,6 +685,10 @@ impl Report {
             self.summary.coinjoins,
             self.summary.hops
         );
+    }
+
+    /// HTML: the table of where the value is.
+    fn html_totals(&self, s: &mut String) {
         s.push_str("<h2>Where the value is</h2>\n<table><tr><th>kind</th><th>value</th><th>share</th></tr>\n");
         for (label, value) in self.summary.totals() {
             let _ = writeln!(
@@ -581,40 +699,52 @@ impl Report {
             );
         }
         s.push_str("</table>\n");
-        if !self.services.is_empty() {
-            s.push_str("<h2>Services reached</h2>\n<table><tr><th>service</th><th>category</th><th>value</th><th>share</th><th>outputs</th><th>heights</th></tr>\n");
-            for r in &self.services {
-                let _ = writeln!(
-                    s,
-                    "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}-{}</td></tr>",
-                    esc(&r.name),
-                    esc(&r.category),
-                    coins(self.unit, r.value),
-                    self.percent(r.value),
-                    r.deposits,
-                    r.first_height,
-                    r.last_height
-                );
-            }
-            s.push_str("</table>\n");
+    }
+
+    /// HTML: the table of services reached, if any.
+    fn html_services(&self, s: &mut String) {
+        if self.services.is_empty() {
+            return;
         }
-        if !self.coinjoins.is_empty() {
-            s.push_str("<h2>CoinJoins crossed</h2>\n<table><tr><th>txid</th><th>protocol</th><th>height</th><th>hop</th><th>value</th></tr>\n");
-            for c in &self.coinjoins {
-                let _ = writeln!(
-                    s,
-                    "<tr><td class=h>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
-                    c.txid,
-                    c.protocol,
-                    c.height,
-                    c.hop,
-                    coins(self.unit, c.value)
-                );
-            }
-            s.push_str("</table>\n");
+        s.push_str("<h2>Services reached</h2>\n<table><tr><th>service</th><th>category</th><th>value</th><th>share</th><th>outputs</th><th>heights</th></tr>\n");
+        for r in &self.services {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}-{}</td></tr>",
+                esc(&r.name),
+                esc(&r.category),
+                coins(self.unit, r.value),
+                self.percent(r.value),
+                r.deposits,
+                r.first_height,
+                r.last_height
+            );
         }
-        s.push_str("<h2>Flow graph</h2>\n");
-        s.push_str(&self.svg(max_nodes));
+        s.push_str("</table>\n");
+    }
+
+    /// HTML: the table of CoinJoins crossed, if any.
+    fn html_coinjoins(&self, s: &mut String) {
+        if self.coinjoins.is_empty() {
+            return;
+        }
+        s.push_str("<h2>CoinJoins crossed</h2>\n<table><tr><th>txid</th><th>protocol</th><th>height</th><th>hop</th><th>value</th></tr>\n");
+        for c in &self.coinjoins {
+            let _ = writeln!(
+                s,
+                "<tr><td class=h>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+                c.txid,
+                c.protocol,
+                c.height,
+                c.hop,
+                coins(self.unit, c.value)
+            );
+        }
+        s.push_str("</table>\n");
+    }
+
+    /// HTML: the endpoints table's heading and rows (the page closes it).
+    fn html_endpoints(&self, s: &mut String) {
         s.push_str("<h2>Endpoints</h2>\n<table><tr><th>kind</th><th>address</th><th>entity / service</th><th>value</th><th>share</th><th>height</th><th>txid</th></tr>\n");
         for e in &self.endpoints {
             let who = e.service.clone().or(e.entity.map(|x| format!("entity {x}"))).unwrap_or_default();
@@ -631,12 +761,6 @@ impl Report {
                 e.txid
             );
         }
-        let _ = write!(
-            s,
-            "</table>\n<p class=foot>Generated by chainsleuth. Values in {}; shares of the traced value.</p>\n</body></html>\n",
-            self.unit
-        );
-        s
     }
 
     fn direction_name(&self) -> &'static str {

@@ -40,11 +40,26 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     };
     let network = chain.blocks.network();
     let truth = chain.truth.as_ref().map(|(_, t)| t);
-    let report = scan(&chain.blocks, ScanOptions { verify: true }, &|_| {})?;
     let index_dir = args.out.join("index");
+    let index = scan_and_ingest(&chain, &index_dir, &mut s)?;
+    let theft = truth.map(|t| &t["thefts"][0]);
+    let theft_tx = locate_theft(&index, theft, &mut s);
+    let entities = cluster_entities(&index, chain.truth.as_ref().map(|(p, _)| p.as_path()), theft_tx, &mut s)?;
+    let label_set = import_labels(args, &index_dir, &index, &entities, truth, &mut s)?;
+    let report = trace_coins(&index, &entities, &label_set, theft, truth, &mut s)?;
+    let screenings = screen_deposits(&index, &entities, &label_set, &report, &mut s)?;
+    write_reports(&args.out, &report, &screenings, &mut s)?;
+    write_next_steps(network, &index_dir, &mut s);
+    print_text(&s)
+}
+
+/// Steps 2 and 3: the chain scanned and verified, then ingested into `index_dir`
+/// and opened.
+fn scan_and_ingest(chain: &Chain, index_dir: &Path, s: &mut String) -> anyhow::Result<index::Index> {
+    let report = scan(&chain.blocks, ScanOptions { verify: true }, &|_| {})?;
     let options = index::IngestOptions { rebuild: chain.rebuild, ..Default::default() };
-    let ingested = index::ingest(&chain.blocks, &index_dir, &options, &|_| {}).context("ingest failed")?;
-    let index = index::Index::open(&index_dir)?;
+    let ingested = index::ingest(&chain.blocks, index_dir, &options, &|_| {}).context("ingest failed")?;
+    let index = index::Index::open(index_dir)?;
 
     let _ = writeln!(s, "\n2. chainsleuth scan --verify read it back:");
     if let Some(tip) = report.tip {
@@ -67,7 +82,12 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         ingested.counts.addresses,
         index_dir.display()
     );
-    let theft = truth.map(|t| &t["thefts"][0]);
+    Ok(index)
+}
+
+/// The truth's theft transaction in the index, when there is one, with what it paid
+/// written to the report.
+fn locate_theft(index: &index::Index, theft: Option<&Value>, s: &mut String) -> Option<index::TxNum> {
     let theft_tx = theft
         .and_then(|t| t["txids"][0].as_str())
         .and_then(|t| t.parse::<chain::Txid>().ok())
@@ -82,10 +102,19 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             let _ = writeln!(s, "     {} to {} ({next})", btc(out.value), index.address_text(out.address));
         }
     }
+    theft_tx.map(|(_, t)| t)
+}
 
-    // 4. Entities and CoinJoins, measured against the truth when there is one.
-    let clustered = analysis::cluster(&index, &analysis::ClusterOptions::default(), &|_, _| {})?;
-    let entities = analysis::Analysis::open(&index)?.context("clustering was not saved")?;
+/// Step 4: entities and CoinJoins, measured against the truth at `truth` when there
+/// is one; returns the saved clustering.
+fn cluster_entities(
+    index: &index::Index,
+    truth: Option<&Path>,
+    theft_tx: Option<index::TxNum>,
+    s: &mut String,
+) -> anyhow::Result<analysis::Analysis> {
+    let clustered = analysis::cluster(index, &analysis::ClusterOptions::default(), &|_, _| {})?;
+    let entities = analysis::Analysis::open(index)?.context("clustering was not saved")?;
     let coinjoins: Vec<String> = clustered.coinjoins.iter().map(|(p, n)| format!("{n} {p}")).collect();
     let _ = writeln!(
         s,
@@ -97,34 +126,33 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         "   CoinJoins recognised: {}",
         if coinjoins.is_empty() { "none".into() } else { coinjoins.join(", ") }
     );
-    if let Some((_, t)) = theft_tx
+    if let Some(t) = theft_tx
         && let Some((_, Some(spent))) = index.resolved_inputs(t).next()
         && let Some(victim) = entities.entity_of(spent.address)
     {
         let _ = writeln!(s, "   the drained hot wallet is entity {victim}: {} addresses", entities.size(victim));
     }
-    if let Some((path, _)) = &chain.truth {
-        measure_against_truth(&index, &entities, path, &mut s)?;
+    if let Some(path) = truth {
+        measure_against_truth(index, &entities, path, s)?;
     }
+    Ok(entities)
+}
 
-    // 5. Labels: OFAC's list, a TagPack, and the exchanges the truth names.
+/// Step 5: labels from OFAC's list, a TagPack, and the exchanges the truth names,
+/// imported beside the index; returns them loaded.
+fn import_labels(
+    args: &DemoArgs,
+    index_dir: &Path,
+    index: &index::Index,
+    entities: &analysis::Analysis,
+    truth: Option<&Value>,
+    s: &mut String,
+) -> anyhow::Result<tags::LabelSet> {
     let now = crate::cmd::screen::utc_now();
-    let ofac = tags::import_file(
-        &index_dir,
-        index.network(),
-        &bundled(&args.ofac_list),
-        tags::Format::OfacList,
-        "ofac",
-        &now,
-    )?;
-    let tagpack = tags::import_file(
-        &index_dir,
-        index.network(),
-        &bundled(&args.tagpack),
-        tags::Format::Tagpack,
-        "tagpack",
-        &now,
-    )?;
+    let ofac =
+        tags::import_file(index_dir, index.network(), &bundled(&args.ofac_list), tags::Format::OfacList, "ofac", &now)?;
+    let tagpack =
+        tags::import_file(index_dir, index.network(), &bundled(&args.tagpack), tags::Format::Tagpack, "tagpack", &now)?;
     let _ = write!(
         s,
         "\n5. chainsleuth tags import: {} OFAC addresses (skipped: {}), {} TagPack tags",
@@ -135,27 +163,37 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     if let Some(truth) = truth {
         let labels = args.out.join("labels.csv");
         std::fs::write(&labels, truth_labels(truth)).with_context(|| format!("cannot write {}", labels.display()))?;
-        let known = tags::import_file(&index_dir, index.network(), &labels, tags::Format::Csv, "investigation", &now)?;
+        let known = tags::import_file(index_dir, index.network(), &labels, tags::Format::Csv, "investigation", &now)?;
         let _ = write!(s, ", {} service and theft addresses from {}", known.imported, labels.display());
     }
     let _ = writeln!(s);
-    let label_set = tags::LabelSet::load(&index_dir, &index, Some(&entities))?;
-    let services = tags::ServiceStops { labels: &label_set, analysis: Some(&entities) };
+    Ok(tags::LabelSet::load(index_dir, index, Some(entities))?)
+}
 
-    // 6. Trace the stolen (or sanctioned) coins forward to the services they reached.
+/// Step 6: the stolen coins (or, without a theft, the sanctioned ones) traced forward
+/// to the services they reached.
+fn trace_coins(
+    index: &index::Index,
+    entities: &analysis::Analysis,
+    labels: &tags::LabelSet,
+    theft: Option<&Value>,
+    truth: Option<&Value>,
+    s: &mut String,
+) -> anyhow::Result<trace::Report> {
+    let services = tags::ServiceStops { labels, analysis: Some(entities) };
     let (starts, from) = match theft {
-        Some(theft) => (stolen_outputs(&index, theft), "stolen outputs"),
-        None => (sanctioned_outputs(&index, &label_set), "outputs paid to sanctioned or theft addresses"),
+        Some(theft) => (stolen_outputs(index, theft), "stolen outputs"),
+        None => (sanctioned_outputs(index, labels), "outputs paid to sanctioned or theft addresses"),
     };
     let options = trace::TraceOptions { stop_at_services: true, max_hops: 20, ..Default::default() };
     let flow = trace::trace(
-        &trace::IndexView::new(&index, Some(&entities)),
+        &trace::IndexView::new(index, Some(entities)),
         &services,
         &starts,
         options,
         &trace::Budget::unlimited(),
     )?;
-    let report = trace::Report::build(&flow, &index, Some(&entities), &services);
+    let report = trace::Report::build(&flow, index, Some(entities), &services);
     let _ = writeln!(
         s,
         "\n6. chainsleuth trace --from <the {} {from}> --policy haircut --stop-at-services --max-hops 20",
@@ -166,17 +204,21 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         "   went through {} transactions ({} CoinJoins) in {} hops",
         report.summary.transactions, report.summary.coinjoins, report.summary.hops
     );
-    write_destinations(&report, truth, &mut s);
+    write_destinations(&report, truth, s);
+    Ok(report)
+}
 
-    // 7. Screen the deposits the trail reached.
+/// Step 7: the deposits the trail reached (or, without any, where it ends) screened,
+/// the six largest first.
+fn screen_deposits(
+    index: &index::Index,
+    entities: &analysis::Analysis,
+    labels: &tags::LabelSet,
+    report: &trace::Report,
+    s: &mut String,
+) -> anyhow::Result<Vec<tags::ScreenReport>> {
     let config = tags::RiskConfig::default();
-    let screener = tags::Screener {
-        index: &index,
-        analysis: Some(&entities),
-        labels: &label_set,
-        config: &config,
-        pool_links: None,
-    };
+    let screener = tags::Screener { index, analysis: Some(entities), labels, config: &config, pool_links: None };
     let mut deposits: Vec<&trace::report::EndpointRow> =
         report.endpoints.iter().filter(|e| e.kind == "service").collect();
     let what = if deposits.is_empty() {
@@ -210,18 +252,27 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     if screenings.is_empty() {
         let _ = writeln!(s, "   nothing to screen: no labelled theft or sanctioned coins move in this chain");
     }
+    Ok(screenings)
+}
+
+/// The trace (as HTML, JSON and DOT) and the screenings written into `out`.
+fn write_reports(
+    out: &Path,
+    report: &trace::Report,
+    screenings: &[tags::ScreenReport],
+    s: &mut String,
+) -> anyhow::Result<()> {
     let write = |name: &str, text: String| -> anyhow::Result<std::path::PathBuf> {
-        let path = args.out.join(name);
+        let path = out.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(path)
     };
     let html = write("trace.html", report.to_html(60))?;
-    let json = write("trace.json", serde_json::to_string_pretty(&report)?)?;
+    let json = write("trace.json", serde_json::to_string_pretty(report)?)?;
     let dot = write("trace.dot", report.to_dot())?;
-    let screened = write("screening.json", serde_json::to_string_pretty(&screenings)?)?;
+    let screened = write("screening.json", serde_json::to_string_pretty(screenings)?)?;
     let _ = writeln!(s, "\nReports: {}, {}, {}, {}", html.display(), json.display(), dot.display(), screened.display());
-    write_next_steps(network, &index_dir, &mut s);
-    print_text(&s)
+    Ok(())
 }
 
 /// Step 1 on generated data: a simulated economy whose thief uses OFAC-listed addresses.

@@ -6,7 +6,7 @@ use anyhow::{Context, anyhow};
 use index::Index;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use tags::{Directions, Format, LabelSet, RiskConfig, ScreenOptions, Screener};
+use tags::{Directions, Format, LabelSet, RiskConfig, ScreenOptions, ScreenReport, Screener};
 
 /// The current time, RFC 3339 in UTC.
 pub fn utc_now() -> String {
@@ -158,6 +158,11 @@ pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
         json["as_of"] = serde_json::to_value(&as_of)?;
         return print_json(&json);
     }
+    print_text(&screen_text(&report, labels.is_empty()))
+}
+
+/// The screening as text: subject, risk, value, labels, exposures and rules fired.
+fn screen_text(report: &ScreenReport, no_labels: bool) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "subject     {} ({})", report.subject, report.subject_type);
     let _ = writeln!(s, "risk        {:?} ({} of 100)", report.risk_level, report.risk_score);
@@ -166,7 +171,7 @@ pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
         "value       received {} sats, sent {} sats (traced {} hops)",
         report.received, report.sent, report.hops
     );
-    if labels.is_empty() {
+    if no_labels {
         let _ = writeln!(s, "            (no labels imported: chainsleuth tags import FILE)");
     }
     for i in &report.identifications {
@@ -200,7 +205,7 @@ pub fn screen(args: &ScreenArgs) -> anyhow::Result<()> {
             let _ = writeln!(s, "  {:<32} {:>3}  {}", safe(&r.rule), r.score, safe(&r.reason));
         }
     }
-    print_text(&s)
+    s
 }
 
 /// The `label` line of a screening's text: the label, its category, source,

@@ -8,6 +8,7 @@ use crate::cmd::screen::{label_line, list_sources, print_import, remove_source, 
 use crate::output::{Table, print_json, print_text, safe};
 use anyhow::{Context, bail};
 use monero::Hash32;
+use monero_index::records::TxRow;
 use monero_index::{BlobDir, IngestOptions, Node, Source, Store};
 use rings::eval::{EvalReport, Truth, evaluate};
 use rings::trace::{Direction, TraceOptions, TraceReport};
@@ -137,7 +138,6 @@ fn tx(args: &XmrTxArgs, ring_view: bool) -> anyhow::Result<()> {
     };
     let t = tx_number(&store, txid)?;
     let a = Analysis::run(&store, &options(&args.rules)?)?;
-    let g = &a.graph;
     let row = store.txs[t as usize];
     let inputs: Vec<u64> = store.tx_inputs(t).collect();
     if let Some(k) = only.filter(|&k| k >= inputs.len() as u64) {
@@ -148,57 +148,9 @@ fn tx(args: &XmrTxArgs, ring_view: bool) -> anyhow::Result<()> {
         if only.is_some_and(|o| o != k as u64) {
             continue;
         }
-        let i = i as usize;
-        let members: Vec<serde_json::Value> = g
-            .ring(i)
-            .map(|s| {
-                let o = g.members[s];
-                serde_json::json!({
-                    "global_index": store.outputs[o as usize].global_index,
-                    "output": outpoint(&store, o),
-                    "output_key": hex::encode(store.outputs[o as usize].key),
-                    "height": g.output_height[o as usize],
-                    "age": g.input_height[i].saturating_sub(g.output_height[o as usize]),
-                    "coinbase": g.output_coinbase[o as usize],
-                    "probability": a.probability[s],
-                    "excluded_by": a.deduction.excluded_by[s].map(Rule::name),
-                    "merge": a.merge[s],
-                })
-            })
-            .collect();
-        let ring_len = g.ring(i).len();
-        ins.push(serde_json::json!({
-            "input": k,
-            "key_image": hex::encode(store.inputs[i].key_image),
-            "amount": store.inputs[i].amount,
-            "ring_size": ring_len,
-            "effective_ring_size": a.effective_ring_size(i),
-            "decided_by": a.decided_by(i).map(Rule::name),
-            "top_member": a.top(i) - g.ring_start[i],
-            "baselines": {"guess_newest": ring_len.saturating_sub(1), "uniform_probability": 1.0 / ring_len.max(1) as f64},
-            "members": members,
-        }));
+        ins.push(input_json(&store, &a, k, i as usize));
     }
-    let outs: Vec<serde_json::Value> = store
-        .tx_outputs(t)
-        .map(|o| {
-            let spenders: Vec<serde_json::Value> = g
-                .refs_of(o as usize)
-                .iter()
-                .filter(|&&s| a.probability[s] > 0.0)
-                .map(|&s| {
-                    let inp = g.slot_input[s] as usize;
-                    let spender = g.input_tx[inp];
-                    serde_json::json!({"txid": Hash32(store.txs[spender as usize].hash).to_string(),
-                        "input": inp as u64 - store.txs[spender as usize].first_input, "probability": a.probability[s]})
-                })
-                .collect();
-            let r = &store.outputs[o as usize];
-            serde_json::json!({"output": o - row.first_output, "global_index": r.global_index, "amount": r.amount,
-                "output_key": hex::encode(r.key), "view_tag": r.view_tag, "possible_spenders": spenders,
-                "spent_probability": spenders.iter().filter_map(|v| v["probability"].as_f64()).sum::<f64>().min(1.0)})
-        })
-        .collect();
+    let outs: Vec<serde_json::Value> = store.tx_outputs(t).map(|o| output_json(&store, &a, o, &row)).collect();
     let answer = serde_json::json!({
         "txid": Hash32(row.hash).to_string(), "height": row.height, "version": row.version,
         "rct_type": (row.rct_type != 0xff).then_some(row.rct_type), "coinbase": row.coinbase, "fee": row.fee,
@@ -208,6 +160,66 @@ fn tx(args: &XmrTxArgs, ring_view: bool) -> anyhow::Result<()> {
     if args.json {
         return print_json(&answer);
     }
+    print_text(&tx_text(&answer, &row, &a.rules))
+}
+
+/// Input `k` (input number `i`) of a transaction as JSON: its ring, each member's
+/// probability and the rules that decided it.
+fn input_json(store: &Store, a: &Analysis, k: usize, i: usize) -> serde_json::Value {
+    let g = &a.graph;
+    let members: Vec<serde_json::Value> = g
+        .ring(i)
+        .map(|s| {
+            let o = g.members[s];
+            serde_json::json!({
+                "global_index": store.outputs[o as usize].global_index,
+                "output": outpoint(store, o),
+                "output_key": hex::encode(store.outputs[o as usize].key),
+                "height": g.output_height[o as usize],
+                "age": g.input_height[i].saturating_sub(g.output_height[o as usize]),
+                "coinbase": g.output_coinbase[o as usize],
+                "probability": a.probability[s],
+                "excluded_by": a.deduction.excluded_by[s].map(Rule::name),
+                "merge": a.merge[s],
+            })
+        })
+        .collect();
+    let ring_len = g.ring(i).len();
+    serde_json::json!({
+        "input": k,
+        "key_image": hex::encode(store.inputs[i].key_image),
+        "amount": store.inputs[i].amount,
+        "ring_size": ring_len,
+        "effective_ring_size": a.effective_ring_size(i),
+        "decided_by": a.decided_by(i).map(Rule::name),
+        "top_member": a.top(i) - g.ring_start[i],
+        "baselines": {"guess_newest": ring_len.saturating_sub(1), "uniform_probability": 1.0 / ring_len.max(1) as f64},
+        "members": members,
+    })
+}
+
+/// Output `o` of the transaction `row` as JSON, with the inputs that may spend it.
+fn output_json(store: &Store, a: &Analysis, o: u64, row: &TxRow) -> serde_json::Value {
+    let g = &a.graph;
+    let spenders: Vec<serde_json::Value> = g
+        .refs_of(o as usize)
+        .iter()
+        .filter(|&&s| a.probability[s] > 0.0)
+        .map(|&s| {
+            let inp = g.slot_input[s] as usize;
+            let spender = g.input_tx[inp];
+            serde_json::json!({"txid": Hash32(store.txs[spender as usize].hash).to_string(),
+                "input": inp as u64 - store.txs[spender as usize].first_input, "probability": a.probability[s]})
+        })
+        .collect();
+    let r = &store.outputs[o as usize];
+    serde_json::json!({"output": o - row.first_output, "global_index": r.global_index, "amount": r.amount,
+        "output_key": hex::encode(r.key), "view_tag": r.view_tag, "possible_spenders": spenders,
+        "spent_probability": spenders.iter().filter_map(|v| v["probability"].as_f64()).sum::<f64>().min(1.0)})
+}
+
+/// The `xmr tx` answer as text: the header, each input's ring table, the outputs.
+fn tx_text(answer: &serde_json::Value, row: &TxRow, rules: &[Rule]) -> String {
     let mut s = format!(
         "tx {} at height {}: version {}, {}, fee {}\nrules: {}\n",
         answer["txid"].as_str().unwrap_or_default(),
@@ -215,32 +227,10 @@ fn tx(args: &XmrTxArgs, ring_view: bool) -> anyhow::Result<()> {
         row.version,
         if row.coinbase { "coinbase".to_owned() } else { format!("RingCT type {}", row.rct_type) },
         row.fee,
-        a.rules.iter().map(|r| r.name()).collect::<Vec<_>>().join(",")
+        rules.iter().map(|r| r.name()).collect::<Vec<_>>().join(",")
     );
     for input in answer["inputs"].as_array().into_iter().flatten() {
-        let _ = writeln!(
-            s,
-            "\ninput {}: ring {} (effective {}), decided by {}; baselines: guess-newest member {}, uniform {:.4}",
-            input["input"],
-            input["ring_size"],
-            input["effective_ring_size"],
-            input["decided_by"].as_str().unwrap_or("-"),
-            input["baselines"]["guess_newest"],
-            input["baselines"]["uniform_probability"].as_f64().unwrap_or_default()
-        );
-        let mut t = Table::new(&["member", "output", "height", "age", "probability", "excluded by"]);
-        for (k, m) in input["members"].as_array().into_iter().flatten().enumerate() {
-            let mark = if input["top_member"] == k { "*" } else { "" };
-            t.row(vec![
-                format!("{k}{mark}"),
-                m["output"].as_str().unwrap_or_default().to_owned(),
-                m["height"].to_string(),
-                m["age"].to_string(),
-                format!("{:.4}", m["probability"].as_f64().unwrap_or_default()),
-                m["excluded_by"].as_str().unwrap_or("").to_owned(),
-            ]);
-        }
-        s.push_str(&t.render());
+        write_ring(input, &mut s);
     }
     if let Some(outs) = answer["outputs"].as_array() {
         s.push_str("\noutputs:\n");
@@ -255,7 +245,34 @@ fn tx(args: &XmrTxArgs, ring_view: bool) -> anyhow::Result<()> {
         }
         s.push_str(&t.render());
     }
-    print_text(&s)
+    s
+}
+
+/// One input of the `xmr tx` answer as text: its ring sizes and baselines, then its members.
+fn write_ring(input: &serde_json::Value, s: &mut String) {
+    let _ = writeln!(
+        s,
+        "\ninput {}: ring {} (effective {}), decided by {}; baselines: guess-newest member {}, uniform {:.4}",
+        input["input"],
+        input["ring_size"],
+        input["effective_ring_size"],
+        input["decided_by"].as_str().unwrap_or("-"),
+        input["baselines"]["guess_newest"],
+        input["baselines"]["uniform_probability"].as_f64().unwrap_or_default()
+    );
+    let mut t = Table::new(&["member", "output", "height", "age", "probability", "excluded by"]);
+    for (k, m) in input["members"].as_array().into_iter().flatten().enumerate() {
+        let mark = if input["top_member"] == k { "*" } else { "" };
+        t.row(vec![
+            format!("{k}{mark}"),
+            m["output"].as_str().unwrap_or_default().to_owned(),
+            m["height"].to_string(),
+            m["age"].to_string(),
+            format!("{:.4}", m["probability"].as_f64().unwrap_or_default()),
+            m["excluded_by"].as_str().unwrap_or("").to_owned(),
+        ]);
+    }
+    s.push_str(&t.render());
 }
 
 fn eval(args: &XmrEvalArgs) -> anyhow::Result<()> {
@@ -599,7 +616,28 @@ pub fn demo(args: &XmrDemoArgs) -> anyhow::Result<()> {
     Store::remove(&index)?;
     let mut s =
         String::from("Monero: the chain written by monerod and monero-wallet-rpc 0.18 (fixtures/monero-regtest)\n");
-    let report = monero_index::ingest(&index, &mut BlobDir::new(&args.blobs)?, &IngestOptions::default(), &|_, _| {})?;
+    demo_ingest(args, &index, &mut s)?;
+    let store = Store::open(&index)?;
+    let g = RingGraph::from_store(&store);
+    let truth_path = args.blobs.join("ground_truth.json");
+    let truth = Truth::load(
+        &store,
+        &g,
+        &std::fs::read_to_string(&truth_path).with_context(|| format!("{}", truth_path.display()))?,
+    )?;
+    let mut demo = MoneroDemo { args, store: &store, truth: &truth, s };
+    let smoothing = demo.eval_blind(&g, &truth_path)?;
+    demo.eval_known(&g, smoothing)?;
+    let a = Analysis::run(&store, &Options { smoothing, ..Options::default() })?;
+    let theft = demo.trace_theft(&a)?;
+    demo.trace_back_from_swap(&a)?;
+    demo.screen_swap_deposit(&index, &a, &theft)?;
+    print_text(&demo.s)
+}
+
+/// Step 1 of the Monero demo: the fixture's blobs ingested into a fresh index at `index`.
+fn demo_ingest(args: &XmrDemoArgs, index: &Path, s: &mut String) -> anyhow::Result<()> {
+    let report = monero_index::ingest(index, &mut BlobDir::new(&args.blobs)?, &IngestOptions::default(), &|_, _| {})?;
     let _ = writeln!(
         s,
         "\n1. chainsleuth xmr ingest --blobs {}: {} blocks, {} txs, {} inputs, {} outputs in {:.2} s",
@@ -610,111 +648,144 @@ pub fn demo(args: &XmrDemoArgs) -> anyhow::Result<()> {
         report.outputs,
         report.elapsed.as_secs_f64()
     );
-    let store = Store::open(&index)?;
-    let g = RingGraph::from_store(&store);
-    let truth_path = args.blobs.join("ground_truth.json");
-    let truth = Truth::load(
-        &store,
-        &g,
-        &std::fs::read_to_string(&truth_path).with_context(|| format!("{}", truth_path.display()))?,
-    )?;
-    let mut opts = Options::default();
-    let r = evaluate(&store, &g, &truth, &opts)?;
-    opts.smoothing = r.smoothing;
-    let _ = writeln!(
-        s,
-        "\n2. chainsleuth xmr eval --ground-truth {} (the analysis never sees it):\n",
-        truth_path.display()
-    );
-    s.push_str(&eval_text(&r));
-    std::fs::write(args.out.join("eval.json"), serde_json::to_vec_pretty(&r)?)?;
-    let knowledge = truth.knowledge_of("exchange");
-    std::fs::write(args.out.join("exchange_known.json"), serde_json::to_vec_pretty(&knowledge)?)?;
-    opts.rules.push(Rule::Known);
-    opts.rules.sort();
-    opts.known = Some(knowledge);
-    let with = evaluate(&store, &g, &truth, &opts)?;
-    if let Some(k) = &with.known {
+    Ok(())
+}
+
+/// What the Monero demo's stages share: the arguments, the index, the ground truth
+/// and the report written so far.
+struct MoneroDemo<'a> {
+    args: &'a XmrDemoArgs,
+    store: &'a Store,
+    truth: &'a Truth,
+    s: String,
+}
+
+impl MoneroDemo<'_> {
+    /// Step 2: the analysis evaluated against the ground truth (saved as eval.json);
+    /// returns the age model's smoothing it chose.
+    fn eval_blind(&mut self, g: &RingGraph, truth_path: &Path) -> anyhow::Result<Option<f64>> {
+        let r = evaluate(self.store, g, self.truth, &Options::default())?;
         let _ = writeln!(
-            s,
-            "\n3. --known exchange_known.json (what the exchange knows of its own wallet): on everyone else's {} inputs, top-1 {:.4} -> {:.4}, effective ring size {:.3} -> {:.3}",
-            k.inputs, k.top1_without, k.top1_with, k.effective_ring_size_without, k.effective_ring_size_with
+            self.s,
+            "\n2. chainsleuth xmr eval --ground-truth {} (the analysis never sees it):\n",
+            truth_path.display()
         );
+        self.s.push_str(&eval_text(&r));
+        std::fs::write(self.args.out.join("eval.json"), serde_json::to_vec_pretty(&r)?)?;
+        Ok(r.smoothing)
     }
-    let a = Analysis::run(&store, &Options { smoothing: r.smoothing, ..Options::default() })?;
-    let labels: FxHashMap<[u8; 32], String> = truth
-        .service_labels()
-        .into_iter()
-        .filter_map(|(k, l): (String, String)| Hash32::from_hex(&k).map(|h| (h.0, l)))
-        .collect();
-    let theft: Vec<String> =
-        truth.outputs_of_kind("theft", "thief").into_iter().map(|(t, n)| format!("{t}:{n}")).collect();
-    let start = start_outputs(&store, &theft)?;
-    let forward =
-        rings::trace::trace(&store, &a, &start, &labels, &TraceOptions { max_hops: 4, ..TraceOptions::default() });
-    let tip = store.blocks.last().map(|b| format!("{} {}", store.blocks.len() - 1, Hash32(b.id))).unwrap_or_default();
-    std::fs::write(args.out.join("trace.html"), forward.to_html(&tip))?;
-    std::fs::write(args.out.join("trace.json"), serde_json::to_vec_pretty(&forward)?)?;
-    let swap: f64 = 1.0
-        - forward
-            .labels_reached
+
+    /// Step 3: the evaluation again with what the exchange knows of its own wallet
+    /// (saved as exchange_known.json).
+    fn eval_known(&mut self, g: &RingGraph, smoothing: Option<f64>) -> anyhow::Result<()> {
+        let knowledge = self.truth.knowledge_of("exchange");
+        std::fs::write(self.args.out.join("exchange_known.json"), serde_json::to_vec_pretty(&knowledge)?)?;
+        let mut opts = Options { smoothing, ..Options::default() };
+        opts.rules.push(Rule::Known);
+        opts.rules.sort();
+        opts.known = Some(knowledge);
+        let with = evaluate(self.store, g, self.truth, &opts)?;
+        if let Some(k) = &with.known {
+            let _ = writeln!(
+                self.s,
+                "\n3. --known exchange_known.json (what the exchange knows of its own wallet): on everyone else's {} inputs, top-1 {:.4} -> {:.4}, effective ring size {:.3} -> {:.3}",
+                k.inputs, k.top1_without, k.top1_with, k.effective_ring_size_without, k.effective_ring_size_with
+            );
+        }
+        Ok(())
+    }
+
+    /// Step 4: the theft's outputs traced forward to the services the truth labels
+    /// (saved as trace.html and trace.json); returns the theft outputs as `txid:n`.
+    fn trace_theft(&mut self, a: &Analysis) -> anyhow::Result<Vec<String>> {
+        let (store, truth, out) = (self.store, self.truth, &self.args.out);
+        let labels: FxHashMap<[u8; 32], String> = truth
+            .service_labels()
+            .into_iter()
+            .filter_map(|(k, l): (String, String)| Hash32::from_hex(&k).map(|h| (h.0, l)))
+            .collect();
+        let theft: Vec<String> =
+            truth.outputs_of_kind("theft", "thief").into_iter().map(|(t, n)| format!("{t}:{n}")).collect();
+        let start = start_outputs(store, &theft)?;
+        let forward =
+            rings::trace::trace(store, a, &start, &labels, &TraceOptions { max_hops: 4, ..TraceOptions::default() });
+        let tip =
+            store.blocks.last().map(|b| format!("{} {}", store.blocks.len() - 1, Hash32(b.id))).unwrap_or_default();
+        std::fs::write(out.join("trace.html"), forward.to_html(&tip))?;
+        std::fs::write(out.join("trace.json"), serde_json::to_vec_pretty(&forward)?)?;
+        let swap: f64 = 1.0
+            - forward
+                .labels_reached
+                .iter()
+                .filter(|(l, _)| l.starts_with("swap:order:"))
+                .map(|(_, p)| 1.0 - p)
+                .product::<f64>();
+        let _ = writeln!(
+            self.s,
+            "\n4. chainsleuth xmr trace --from <the {} theft outputs> --max-hops 4: {} txs reached; chance the coins reached a swap order: {swap:.4}; report in {}",
+            start.len(),
+            forward.txs.len(),
+            out.join("trace.html").display()
+        );
+        Ok(theft)
+    }
+
+    /// Step 5: the swap service's deposits from the thief traced backward, to see
+    /// whether the theft transactions are reached.
+    fn trace_back_from_swap(&mut self, a: &Analysis) -> anyhow::Result<()> {
+        let deposits: Vec<String> =
+            self.truth.outputs_of_kind("thief_to_swap", "swap").into_iter().map(|(t, n)| format!("{t}:{n}")).collect();
+        let back_start = start_outputs(self.store, &deposits)?;
+        let back = rings::trace::trace(
+            self.store,
+            a,
+            &back_start,
+            &FxHashMap::default(),
+            &TraceOptions { direction: Direction::Backward, max_hops: 3, ..TraceOptions::default() },
+        );
+        let thefts = self.truth.txids_of_kind("theft");
+        let reached: Vec<String> = back
+            .txs
             .iter()
-            .filter(|(l, _)| l.starts_with("swap:order:"))
-            .map(|(_, p)| 1.0 - p)
-            .product::<f64>();
-    let _ = writeln!(
-        s,
-        "\n4. chainsleuth xmr trace --from <the {} theft outputs> --max-hops 4: {} txs reached; chance the coins reached a swap order: {swap:.4}; report in {}",
-        start.len(),
-        forward.txs.len(),
-        args.out.join("trace.html").display()
-    );
-    let deposits: Vec<String> =
-        truth.outputs_of_kind("thief_to_swap", "swap").into_iter().map(|(t, n)| format!("{t}:{n}")).collect();
-    let back_start = start_outputs(&store, &deposits)?;
-    let back = rings::trace::trace(
-        &store,
-        &a,
-        &back_start,
-        &FxHashMap::default(),
-        &TraceOptions { direction: Direction::Backward, max_hops: 3, ..TraceOptions::default() },
-    );
-    let thefts = truth.txids_of_kind("theft");
-    let reached: Vec<String> = back
-        .txs
-        .iter()
-        .filter(|t| thefts.contains(&t.txid))
-        .map(|t| format!("{}… p {:.3}", &t.txid[..12], t.probability))
-        .collect();
-    let _ = writeln!(
-        s,
-        "\n5. chainsleuth xmr trace --direction backward --from <the swap's {} deposits from the thief> --max-hops 3: {} txs reached; the theft txs: {}",
-        back_start.len(),
-        back.txs.len(),
-        if reached.is_empty() { "not reached".to_owned() } else { reached.join(", ") }
-    );
-    let theft_csv = args.out.join("theft_labels.csv");
-    let rows: String = theft.iter().map(|o| format!("{o},exchange hack,theft,investigation\n")).collect();
-    std::fs::write(&theft_csv, format!("subject,label,category,source\n{rows}"))?;
-    let imported = tags::import_monero_csv(&index, &theft_csv, "investigation", &utc_now())?;
-    let labels = MoneroLabels::load(&index, &store)?;
-    let config = tags::RiskConfig::default();
-    let screener = MoneroScreener { store: &store, analysis: &a, labels: &labels, config: &config };
-    if let Some(deposit) = truth.txids_of_kind("thief_to_swap").first() {
-        let r = screener.screen(
-            deposit,
-            MoneroScreenOptions { directions: Directions::Received, ..MoneroScreenOptions::default() },
-        )?;
-        let chance = r.exposures.first().map_or(0.0, |e| e.probability);
+            .filter(|t| thefts.contains(&t.txid))
+            .map(|t| format!("{}… p {:.3}", &t.txid[..12], t.probability))
+            .collect();
         let _ = writeln!(
-            s,
-            "\n6. chainsleuth xmr tags import {} ({} theft outputs), then chainsleuth xmr screen {}… (a swap deposit): risk {:?} ({}), chance its coins came from the theft {chance:.4}",
-            theft_csv.display(),
-            imported.imported,
-            &deposit[..12],
-            r.risk_level,
-            r.risk_score
+            self.s,
+            "\n5. chainsleuth xmr trace --direction backward --from <the swap's {} deposits from the thief> --max-hops 3: {} txs reached; the theft txs: {}",
+            back_start.len(),
+            back.txs.len(),
+            if reached.is_empty() { "not reached".to_owned() } else { reached.join(", ") }
         );
+        Ok(())
     }
-    print_text(&s)
+
+    /// Step 6: the theft outputs imported as labels into the index at `index`, then
+    /// a swap deposit screened against them.
+    fn screen_swap_deposit(&mut self, index: &Path, a: &Analysis, theft: &[String]) -> anyhow::Result<()> {
+        let theft_csv = self.args.out.join("theft_labels.csv");
+        let rows: String = theft.iter().map(|o| format!("{o},exchange hack,theft,investigation\n")).collect();
+        std::fs::write(&theft_csv, format!("subject,label,category,source\n{rows}"))?;
+        let imported = tags::import_monero_csv(index, &theft_csv, "investigation", &utc_now())?;
+        let labels = MoneroLabels::load(index, self.store)?;
+        let config = tags::RiskConfig::default();
+        let screener = MoneroScreener { store: self.store, analysis: a, labels: &labels, config: &config };
+        if let Some(deposit) = self.truth.txids_of_kind("thief_to_swap").first() {
+            let r = screener.screen(
+                deposit,
+                MoneroScreenOptions { directions: Directions::Received, ..MoneroScreenOptions::default() },
+            )?;
+            let chance = r.exposures.first().map_or(0.0, |e| e.probability);
+            let _ = writeln!(
+                self.s,
+                "\n6. chainsleuth xmr tags import {} ({} theft outputs), then chainsleuth xmr screen {}… (a swap deposit): risk {:?} ({}), chance its coins came from the theft {chance:.4}",
+                theft_csv.display(),
+                imported.imported,
+                &deposit[..12],
+                r.risk_level,
+                r.risk_score
+            );
+        }
+        Ok(())
+    }
 }

@@ -10,7 +10,7 @@ use index::{AddrId, AddressKey, Height, Index, OutNum};
 use serde_json::json;
 use std::collections::HashSet;
 use std::fmt::Write as _;
-use zcash::links::{Crossings, LinkOptions, evaluate};
+use zcash::links::{Crossings, Link, LinkEval, LinkOptions, evaluate};
 use zcash::pools::{Pool, Turnstile, block_deltas};
 
 /// Runs a `zcash` subcommand.
@@ -176,37 +176,7 @@ fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
         bail!("--min-confidence {}: between 0 and 1", args.min_confidence);
     }
     let source = open(&args.source)?;
-    // Transactions paying --address, to keep the links whose deshielding pays it.
-    let mut paying: HashSet<String> = HashSet::new();
-    let crossings = match &source {
-        Source::Blocks(dir) => {
-            let script = match &args.address {
-                Some(a) => Some(chain::address::to_script(a, dir.network()).with_context(|| format!("--address {a}"))?),
-                None => None,
-            };
-            let mut crossings = Crossings::for_network(dir.network());
-            zcash::walk::for_each_block(dir, |h, block| {
-                crossings.add_block(h, block);
-                if let Some(script) = &script {
-                    let pays =
-                        |tx: &&zcash::Transaction<'_>| tx.outputs.iter().any(|o| o.script_pubkey == script.as_slice());
-                    paying.extend(block.txs.iter().filter(pays).map(|tx| tx.txid_hex()));
-                }
-                Ok(())
-            })?;
-            crossings
-        }
-        Source::Index(index) => {
-            if let Some(a) = &args.address {
-                let key = AddressKey::parse(a, index.network()).map_err(|e| anyhow::anyhow!("--address {a}: {e}"))?;
-                let id: Option<AddrId> = index.address_by_key(&key);
-                let outputs = id.map(|id| index.address_outputs(id)).unwrap_or_default();
-                paying.extend(outputs.into_iter().map(|o: OutNum| index.tx(index.output_tx(o)).txid.to_string()));
-            }
-            let (shieldings, deshieldings) = trace::pools::index_crossings(index);
-            Crossings::from_lists(shieldings, deshieldings)
-        }
-    };
+    let (crossings, paying) = crossings_and_payments(&source, args.address.as_deref())?;
     let opts = LinkOptions {
         window: args.window,
         min_confidence: args.min_confidence,
@@ -214,7 +184,7 @@ fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
         ..LinkOptions::default()
     };
     let all = crossings.links(&opts);
-    let chosen: Vec<&zcash::links::Link> = all
+    let chosen: Vec<&Link> = all
         .iter()
         .filter(|l| args.tx.as_ref().is_none_or(|t| &l.shield_txid == t || &l.deshield_txid == t))
         .filter(|l| args.address.is_none() || paying.contains(&l.deshield_txid))
@@ -232,12 +202,60 @@ fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
         return print_json(&json!({"links": chosen, "shieldings": crossings.shieldings.len(),
             "deshieldings": crossings.deshieldings.len(), "eval": eval}));
     }
+    print_text(&links_text(&crossings, &all, &chosen, args.min_confidence, eval.as_ref()))
+}
+
+/// The chain's shieldings and deshieldings, and the txids of the transactions
+/// paying `address` (none without one), to keep the links whose deshielding pays it.
+fn crossings_and_payments(source: &Source, address: Option<&str>) -> anyhow::Result<(Crossings, HashSet<String>)> {
+    let mut paying: HashSet<String> = HashSet::new();
+    let crossings = match source {
+        Source::Blocks(dir) => {
+            let script = match address {
+                Some(a) => Some(chain::address::to_script(a, dir.network()).with_context(|| format!("--address {a}"))?),
+                None => None,
+            };
+            let mut crossings = Crossings::for_network(dir.network());
+            zcash::walk::for_each_block(dir, |h, block| {
+                crossings.add_block(h, block);
+                if let Some(script) = &script {
+                    let pays =
+                        |tx: &&zcash::Transaction<'_>| tx.outputs.iter().any(|o| o.script_pubkey == script.as_slice());
+                    paying.extend(block.txs.iter().filter(pays).map(|tx| tx.txid_hex()));
+                }
+                Ok(())
+            })?;
+            crossings
+        }
+        Source::Index(index) => {
+            if let Some(a) = address {
+                let key = AddressKey::parse(a, index.network()).map_err(|e| anyhow::anyhow!("--address {a}: {e}"))?;
+                let id: Option<AddrId> = index.address_by_key(&key);
+                let outputs = id.map(|id| index.address_outputs(id)).unwrap_or_default();
+                paying.extend(outputs.into_iter().map(|o: OutNum| index.tx(index.output_tx(o)).txid.to_string()));
+            }
+            let (shieldings, deshieldings) = trace::pools::index_crossings(index);
+            Crossings::from_lists(shieldings, deshieldings)
+        }
+    };
+    Ok((crossings, paying))
+}
+
+/// The links as text: the counts, the first 50 of the links `chosen` from `all`,
+/// the evaluation.
+fn links_text(
+    crossings: &Crossings,
+    all: &[Link],
+    chosen: &[&Link],
+    min_confidence: f64,
+    eval: Option<&LinkEval>,
+) -> String {
     let mut s = format!(
         "{} shieldings, {} deshieldings; {} links at confidence >= {}{}\n",
         crossings.shieldings.len(),
         crossings.deshieldings.len(),
         all.len(),
-        args.min_confidence,
+        min_confidence,
         if chosen.len() == all.len() { String::new() } else { format!(", {} of them asked for", chosen.len()) }
     );
     let mut t = Table::new(&["shielding", "deshielding", "pool", "ZEC", "blocks", "confidence"]);
@@ -259,7 +277,7 @@ fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
             e.precision, e.correct, e.links, e.recall, e.found, e.linkable
         );
     }
-    print_text(&s)
+    s
 }
 
 /// `chainsleuth demo --chain zcash`: simulate a shielding economy, index it,
@@ -268,25 +286,8 @@ fn links(args: &ZcashLinksArgs) -> anyhow::Result<()> {
 pub fn demo(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
     let out = out.join("zcash");
     let _ = std::fs::remove_dir_all(&out);
-    let opts = sim::zcash::ZcashSimOptions { seed, ..sim::zcash::ZcashSimOptions::default() };
-    let summary = sim::zcash::simulate_zcash(&opts, &out)?;
-    let mut s = format!(
-        "Zcash: a simulated shielding economy with a thief (zcashd blk files)\n\n1. chainsleuth simulate --chain zcash --out {}: {} blocks, {} txs, {:.1} MB\n",
-        out.display(),
-        summary.blocks,
-        summary.transactions,
-        summary.bytes as f64 / 1e6
-    );
-    let blocks = BlocksDir::open(&out.join("blocks"), Network::ZcashRegtest)?;
-    let data_dir = out.join("index");
-    let report = index::ingest(&blocks, &data_dir, &index::IngestOptions::default(), &|_| {})?;
-    let index = Index::open(&data_dir)?;
-    let c = report.counts;
-    let _ = writeln!(
-        s,
-        "2. chainsleuth ingest --network zcash-regtest: {} blocks, {} txs, {} addresses, {} pool crossings in {:.2} s",
-        c.blocks, c.txs, c.addresses, c.crossings, report.elapsed_secs
-    );
+    let mut s = demo_simulate(&out, seed)?;
+    let index = demo_ingest(&out, &mut s)?;
     let tip = index.tip().map_or(Height(0), |t| t.0);
     let sapling = index.pool_balances(tip).map_or(0, |b| b[1]);
     let _ = writeln!(
@@ -303,30 +304,81 @@ pub fn demo(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
         "4. chainsleuth zcash links --ground-truth: {} links; precision {:.3}, recall {:.3} of the {} round trips linkable by value",
         e.links, e.precision, e.recall, e.linkable
     );
-    let theft = &truth["theft"];
+    demo_trace_theft(&index, &links, &truth["theft"], &out, &mut s)?;
+    print_text(&s)
+}
+
+/// Step 1 of the Zcash demo: the economy simulated into `out`; returns the report's start.
+fn demo_simulate(out: &std::path::Path, seed: u64) -> anyhow::Result<String> {
+    let opts = sim::zcash::ZcashSimOptions { seed, ..sim::zcash::ZcashSimOptions::default() };
+    let summary = sim::zcash::simulate_zcash(&opts, out)?;
+    Ok(format!(
+        "Zcash: a simulated shielding economy with a thief (zcashd blk files)\n\n1. chainsleuth simulate --chain zcash --out {}: {} blocks, {} txs, {:.1} MB\n",
+        out.display(),
+        summary.blocks,
+        summary.transactions,
+        summary.bytes as f64 / 1e6
+    ))
+}
+
+/// Step 2: the simulated blocks ingested into `out`/index, opened.
+fn demo_ingest(out: &std::path::Path, s: &mut String) -> anyhow::Result<Index> {
+    let blocks = BlocksDir::open(&out.join("blocks"), Network::ZcashRegtest)?;
+    let data_dir = out.join("index");
+    let report = index::ingest(&blocks, &data_dir, &index::IngestOptions::default(), &|_| {})?;
+    let index = Index::open(&data_dir)?;
+    let c = report.counts;
+    let _ = writeln!(
+        s,
+        "2. chainsleuth ingest --network zcash-regtest: {} blocks, {} txs, {} addresses, {} pool crossings in {:.2} s",
+        c.blocks, c.txs, c.addresses, c.crossings, report.elapsed_secs
+    );
+    Ok(index)
+}
+
+/// Step 5: the truth's `theft` traced through the pool links to the labelled
+/// exchange (the report saved as trace.json and trace.html in `out`).
+fn demo_trace_theft(
+    index: &Index,
+    links: &trace::PoolLinks,
+    theft: &serde_json::Value,
+    out: &std::path::Path,
+    s: &mut String,
+) -> anyhow::Result<()> {
     let Some(theft_txid) = theft["txid"].as_str().filter(|t| !t.is_empty()) else {
         bail!("the simulated chain has no theft");
     };
     let exchange = theft["exchange_address"].as_str().unwrap_or_default();
     let labels = out.join("labels.csv");
     std::fs::write(&labels, format!("address,label,category\n{exchange},Exchange,exchange\n"))?;
-    let labels = tags::read_labels(&labels, tags::Format::Csv, &index, None)?;
+    let labels = tags::read_labels(&labels, tags::Format::Csv, index, None)?;
     let services = tags::ServiceStops { labels: &labels, analysis: None };
-    let starts = trace::start_outputs(&index, theft_txid)?;
+    let starts = trace::start_outputs(index, theft_txid)?;
     let options = trace::TraceOptions { max_hops: 8, stop_at_services: true, ..trace::TraceOptions::default() };
     let flow = trace::trace(
-        &trace::IndexView::new(&index, None).with_pool_links(&links),
+        &trace::IndexView::new(index, None).with_pool_links(links),
         &services,
         &starts,
         options,
         &trace::Budget::unlimited(),
     )?;
-    let report = trace::Report::build(&flow, &index, None, &services);
+    let report = trace::Report::build(&flow, index, None, &services);
     let _ = writeln!(
         s,
         "5. chainsleuth trace --from {}… --stop-at-services --labels labels.csv (haircut, 8 hops):",
         &theft_txid[..12]
     );
+    write_theft_trail(&report, exchange, s);
+    write_cash_outs_reached(&flow, index, theft, s);
+    std::fs::write(out.join("trace.json"), serde_json::to_vec_pretty(&report)?)?;
+    std::fs::write(out.join("trace.html"), report.to_html(60))?;
+    let _ = writeln!(s, "   report: {}", out.join("trace.html").display());
+    Ok(())
+}
+
+/// The pool links the traced theft went through, and the shares of it that reached
+/// the exchange, stayed in a pool or are unspent.
+fn write_theft_trail(report: &trace::Report, exchange: &str, s: &mut String) {
     for l in &report.pool_links {
         let _ = writeln!(
             s,
@@ -350,6 +402,10 @@ pub fn demo(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
         share(m.pool),
         zec(m.unspent),
     );
+}
+
+/// How many of the truth's cash-outs of the `theft` the trace reached at the exchange.
+fn write_cash_outs_reached(flow: &trace::Flow, index: &Index, theft: &serde_json::Value, s: &mut String) {
     let reached: HashSet<String> = flow
         .endpoints
         .iter()
@@ -360,8 +416,4 @@ pub fn demo(out: &std::path::Path, seed: u64) -> anyhow::Result<()> {
         theft["cash_out_txids"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
     let found = cash_outs.iter().filter(|t| reached.contains(**t)).count();
     let _ = writeln!(s, "   {found} of the truth's {} cash-outs at the exchange reached", cash_outs.len());
-    std::fs::write(out.join("trace.json"), serde_json::to_vec_pretty(&report)?)?;
-    std::fs::write(out.join("trace.html"), report.to_html(60))?;
-    let _ = writeln!(s, "   report: {}", out.join("trace.html").display());
-    print_text(&s)
 }
