@@ -11,7 +11,7 @@ use crate::blkfile::{BlkFile, BlockLocation, RECORD_HEADER_SIZE, ReadError, Read
 use crate::block::{Header, VerifyCollector, decode_block};
 use crate::blocks_dir::BlocksDir;
 use crate::hash::BlockHash;
-use crate::headers::HeaderTree;
+use crate::headers::{BestChain, HeaderTree};
 use crate::network::Network;
 use crate::script::{ScriptClass, script_class};
 use crate::tx::{TxIn, TxInfo, TxOut, TxVisitor, Witness};
@@ -337,87 +337,14 @@ pub fn scan_with(
     progress: &(dyn Fn(ScanProgress) + Sync),
 ) -> Result<ScanReport, ReadError> {
     let started = Instant::now();
-    let bytes_total = dir.total_len();
-    let mut tree = HeaderTree::new();
-    let mut summaries: Vec<BlockSummary> = Vec::new();
-    let mut all_classes = ClassTotals::default();
-    let mut warnings = Vec::new();
-    let (mut bytes, mut bytes_done, mut blocks_read, mut transactions_decoded) = (0u64, 0u64, 0usize, 0u64);
-
-    std::thread::scope(|scope| -> Result<(), ReadError> {
-        // One file ahead: bounds memory to about two blk files, whose buffers go
-        // back and forth between the threads.
-        let (sender, receiver) = mpsc::sync_channel::<Result<BlkFile, ReadError>>(1);
-        let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
-        scope.spawn(move || {
-            for i in 0..dir.files().len() {
-                let buffer = recycled.try_recv().unwrap_or_default();
-                let file = dir.read_file_into(i, buffer);
-                let failed = file.is_err();
-                if sender.send(file).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        for (i, file) in receiver.into_iter().enumerate() {
-            let mut file = file?;
-            let results: Vec<_> = file.blocks.par_iter().map(|loc| summarize(decoder, &file, loc, options)).collect();
-            let last = file.blocks.len().saturating_sub(1);
-            for (j, result) in results.into_iter().enumerate() {
-                let (summary, classes) = match result {
-                    Ok(ok) => ok,
-                    Err(e @ (ReadError::Decode { .. } | ReadError::Undecodable { .. }))
-                        if j == last && file.reaches_padding(&file.blocks[j]) =>
-                    {
-                        let location = file.blocks[j];
-                        file.skip_incomplete(&location, &e.to_string());
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                };
-                blocks_read += 1;
-                transactions_decoded += u64::from(summary.txs);
-                bytes += u64::from(summary.location.size) + RECORD_HEADER_SIZE;
-                let before = tree.len();
-                tree.insert(summary.header, summary.location);
-                if tree.len() > before {
-                    summaries.push(summary);
-                    all_classes.add(&classes);
-                }
-            }
-            warnings.append(&mut file.warnings);
-            // The reader may have finished already; then the buffer is simply dropped.
-            let _ = recycle.send(file.into_buffer());
-            bytes_done += dir.files()[i].len;
-            progress(ScanProgress { bytes_done, bytes_total, blocks: blocks_read });
-        }
-        Ok(())
-    })?;
+    let ReadPass { mut tree, summaries, all_classes, warnings, bytes, blocks_read, transactions_decoded } =
+        ReadPass::read(dir, decoder, options, progress)?;
 
     // Node indices equal summary indices: both grow only when a new block is inserted.
     let best = tree.best_chain(dir.network(), &mut |index, _| summaries[index].bip34_height);
-    let off_chain = |indices: &[usize]| -> Vec<OffChainBlock> {
-        indices
-            .iter()
-            .map(|&i| OffChainBlock {
-                hash: summaries[i].header.hash,
-                height: tree.height(i),
-                transactions: summaries[i].txs,
-            })
-            .collect()
-    };
-    let stale_blocks = off_chain(&best.stale);
-    let orphan_blocks = off_chain(&best.orphans);
-
-    // Take the off-chain blocks' outputs out of the class totals.
-    let mut by_class = all_classes;
-    let mut buf = Vec::new();
-    for &i in best.stale.iter().chain(&best.orphans) {
-        let location = summaries[i].location;
-        dir.read_block(&location, &mut buf)?;
-        let facts = decoder.facts(&buf, false, &dir.file_path(location.file), location.offset)?;
-        by_class.subtract(&facts.classes);
-    }
+    let stale_blocks = off_chain(&tree, &summaries, &best.stale);
+    let orphan_blocks = off_chain(&tree, &summaries, &best.orphans);
+    let by_class = main_chain_classes(dir, decoder, all_classes, &summaries, &best)?;
 
     let main = best.blocks.iter().map(|&i| &summaries[i]);
     let (transactions, inputs, outputs) =
@@ -442,6 +369,157 @@ pub fn scan_with(
         warnings,
         elapsed_secs: started.elapsed().as_secs_f64(),
     })
+}
+
+/// What the read pass gathers from every block record of the files, in file order.
+struct ReadPass {
+    /// The header tree of every distinct block.
+    tree: HeaderTree,
+    /// Every distinct block's summary, indexed like the tree's nodes.
+    summaries: Vec<BlockSummary>,
+    /// Outputs by class of every distinct block, off-chain ones included.
+    all_classes: ClassTotals,
+    /// What the reader skipped.
+    warnings: Vec<ReadWarning>,
+    /// Bytes of block records read.
+    bytes: u64,
+    /// Block records read.
+    blocks_read: usize,
+    /// Transactions decoded.
+    transactions_decoded: u64,
+}
+
+impl ReadPass {
+    /// Reads every blk file of `dir` (one file ahead on a second thread), decodes
+    /// each file's blocks in parallel and reports progress after each file.
+    fn read(
+        dir: &BlocksDir,
+        decoder: &dyn BlockDecoder,
+        options: ScanOptions,
+        progress: &(dyn Fn(ScanProgress) + Sync),
+    ) -> Result<Self, ReadError> {
+        let bytes_total = dir.total_len();
+        let mut pass = Self {
+            tree: HeaderTree::new(),
+            summaries: Vec::new(),
+            all_classes: ClassTotals::default(),
+            warnings: Vec::new(),
+            bytes: 0,
+            blocks_read: 0,
+            transactions_decoded: 0,
+        };
+        let mut bytes_done = 0u64;
+        std::thread::scope(|scope| -> Result<(), ReadError> {
+            let (receiver, recycle) = spawn_reader(scope, dir);
+            for (i, file) in receiver.into_iter().enumerate() {
+                let mut file = file?;
+                pass.add_file(&mut file, decoder, options)?;
+                pass.warnings.append(&mut file.warnings);
+                // The reader may have finished already; then the buffer is simply dropped.
+                let _ = recycle.send(file.into_buffer());
+                bytes_done += dir.files()[i].len;
+                progress(ScanProgress { bytes_done, bytes_total, blocks: pass.blocks_read });
+            }
+            Ok(())
+        })?;
+        Ok(pass)
+    }
+
+    /// Decodes one file's blocks in parallel and adds them in file order; a last
+    /// block that reaches the file's padding (the node is still writing it) and
+    /// does not decode is skipped with a warning.
+    fn add_file(
+        &mut self,
+        file: &mut BlkFile,
+        decoder: &dyn BlockDecoder,
+        options: ScanOptions,
+    ) -> Result<(), ReadError> {
+        let results: Vec<_> = file.blocks.par_iter().map(|loc| summarize(decoder, file, loc, options)).collect();
+        let last = file.blocks.len().saturating_sub(1);
+        for (j, result) in results.into_iter().enumerate() {
+            let (summary, classes) = match result {
+                Ok(ok) => ok,
+                Err(e @ (ReadError::Decode { .. } | ReadError::Undecodable { .. }))
+                    if j == last && file.reaches_padding(&file.blocks[j]) =>
+                {
+                    let location = file.blocks[j];
+                    file.skip_incomplete(&location, &e.to_string());
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            self.add_block(summary, &classes);
+        }
+        Ok(())
+    }
+
+    /// Counts one block record and keeps it (and its outputs) unless its block was
+    /// seen already.
+    fn add_block(&mut self, summary: BlockSummary, classes: &ClassTotals) {
+        self.blocks_read += 1;
+        self.transactions_decoded += u64::from(summary.txs);
+        self.bytes += u64::from(summary.location.size) + RECORD_HEADER_SIZE;
+        let before = self.tree.len();
+        self.tree.insert(summary.header, summary.location);
+        if self.tree.len() > before {
+            self.summaries.push(summary);
+            self.all_classes.add(classes);
+        }
+    }
+}
+
+/// Starts the thread that reads `dir`'s blk files in order, one file ahead: it
+/// hands over each file and takes back spent buffers, which bounds memory to
+/// about two blk files.
+fn spawn_reader<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    dir: &'scope BlocksDir,
+) -> (mpsc::Receiver<Result<BlkFile, ReadError>>, mpsc::Sender<Vec<u8>>) {
+    let (sender, receiver) = mpsc::sync_channel::<Result<BlkFile, ReadError>>(1);
+    let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
+    scope.spawn(move || {
+        for i in 0..dir.files().len() {
+            let buffer = recycled.try_recv().unwrap_or_default();
+            let file = dir.read_file_into(i, buffer);
+            let failed = file.is_err();
+            if sender.send(file).is_err() || failed {
+                break;
+            }
+        }
+    });
+    (receiver, recycle)
+}
+
+/// The blocks at node `indices`, which are off the main chain.
+fn off_chain(tree: &HeaderTree, summaries: &[BlockSummary], indices: &[usize]) -> Vec<OffChainBlock> {
+    indices
+        .iter()
+        .map(|&i| OffChainBlock {
+            hash: summaries[i].header.hash,
+            height: tree.height(i),
+            transactions: summaries[i].txs,
+        })
+        .collect()
+}
+
+/// The main chain's outputs by class: `all_classes` less the outputs of the
+/// off-chain blocks, which are read again.
+fn main_chain_classes(
+    dir: &BlocksDir,
+    decoder: &dyn BlockDecoder,
+    all_classes: ClassTotals,
+    summaries: &[BlockSummary],
+    best: &BestChain,
+) -> Result<ClassTotals, ReadError> {
+    let mut by_class = all_classes;
+    let mut buf = Vec::new();
+    for &i in best.stale.iter().chain(&best.orphans) {
+        let location = summaries[i].location;
+        dir.read_block(&location, &mut buf)?;
+        let facts = decoder.facts(&buf, false, &dir.file_path(location.file), location.offset)?;
+        by_class.subtract(&facts.classes);
+    }
+    Ok(by_class)
 }
 
 #[cfg(test)]

@@ -7,11 +7,11 @@
 
 use crate::records::{BlockRow, InputRow, OutputRow, TxRow};
 use crate::source::{FetchedBlock, Source};
-use crate::store::Store;
+use crate::store::{Counts, Store};
 use crate::{Error, Result};
 use monero::{Input, Transaction};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -172,16 +172,7 @@ fn decode(fetched: FetchedBlock) -> Result<DecodedBlock> {
 /// Appends one decoded block; returns (txs, inputs, outputs) added.
 fn apply(store: &mut Store, d: DecodedBlock) -> Result<(u64, u64, u64)> {
     let height = d.fetched.height;
-    if height > 0 {
-        let parent = store.blocks[height as usize - 1].id;
-        if d.block.prev_id.0 != parent {
-            return Err(Error::Decode {
-                height,
-                txid: None,
-                what: format!("field prev_id {} is not the indexed block {}", d.block.prev_id, monero::Hash32(parent)),
-            });
-        }
-    }
+    check_parent(store, height, &d.block)?;
     let counts = store.counts();
     let block_row = BlockRow {
         id: d.block.id.0,
@@ -191,21 +182,85 @@ fn apply(store: &mut Store, d: DecodedBlock) -> Result<(u64, u64, u64)> {
         major: d.block.major_version.min(255) as u8,
         minor: d.block.minor_version.min(255) as u8,
     };
-    let (mut tx_rows, mut input_rows, mut member_rows, mut output_rows) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut next_index: FxHashMap<u64, u64> = FxHashMap::default();
-    let mut key_images = rustc_hash::FxHashSet::default();
+    let mut rows = BlockRows::new(store, height, counts);
     let all = std::iter::once(&d.block.miner_tx).chain(d.txs.iter());
     for (pos, tx) in all.enumerate() {
+        let reported = d.fetched.output_indices.as_ref().map(|v| v.get(pos));
+        rows.push_tx(pos, tx, reported)?;
+    }
+    let BlockRows { txs, inputs, members, outputs, .. } = rows;
+    let added = (txs.len() as u64, inputs.len() as u64, outputs.len() as u64);
+    store.push_block(block_row, txs, inputs, members, outputs)?;
+    Ok(added)
+}
+
+/// Checks that the block at `height` builds on the indexed block below it.
+fn check_parent(store: &Store, height: u64, block: &monero::Block) -> Result<()> {
+    if height > 0 {
+        let parent = store.blocks[height as usize - 1].id;
+        if block.prev_id.0 != parent {
+            return Err(Error::Decode {
+                height,
+                txid: None,
+                what: format!("field prev_id {} is not the indexed block {}", block.prev_id, monero::Hash32(parent)),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The rows one block adds, built up transaction by transaction against the
+/// index as committed before the block.
+struct BlockRows<'a> {
+    /// The index before this block.
+    store: &'a Store,
+    /// The block's height.
+    height: u64,
+    /// Row counts before this block.
+    counts: Counts,
+    /// Transaction rows.
+    txs: Vec<TxRow>,
+    /// Input rows (coinbase inputs are not stored).
+    inputs: Vec<InputRow>,
+    /// Ring members: the output number each one names.
+    members: Vec<u64>,
+    /// Output rows.
+    outputs: Vec<OutputRow>,
+    /// Per index amount, the next global index.
+    next_index: FxHashMap<u64, u64>,
+    /// Key images spent in this block.
+    key_images: FxHashSet<[u8; 32]>,
+}
+
+impl<'a> BlockRows<'a> {
+    /// No rows yet for the block at `height`.
+    fn new(store: &'a Store, height: u64, counts: Counts) -> Self {
+        Self {
+            store,
+            height,
+            counts,
+            txs: Vec::new(),
+            inputs: Vec::new(),
+            members: Vec::new(),
+            outputs: Vec::new(),
+            next_index: FxHashMap::default(),
+            key_images: FxHashSet::default(),
+        }
+    }
+
+    /// Adds the transaction at `pos` in the block (0: the miner tx) with its
+    /// inputs and outputs; `reported` holds the node's output indices, if given.
+    fn push_tx(&mut self, pos: usize, tx: &Transaction, reported: Option<Option<&Vec<u64>>>) -> Result<()> {
+        let height = self.height;
         let txid = tx.hash.to_string();
         let err = |what: String| Error::Decode { height, txid: Some(txid.clone()), what };
-        let tx_num = counts.txs + pos as u64;
+        let tx_num = self.counts.txs + pos as u64;
         let extra = tx.parsed_extra();
         let mut tx_pubkey = [0u8; 32];
         if let Some(k) = extra.tx_pubkeys.first() {
             hex::decode_to_slice(k, &mut tx_pubkey).map_err(|_| err("field extra.tx_pubkey".into()))?;
         }
-        tx_rows.push(TxRow {
+        self.txs.push(TxRow {
             hash: tx.hash.0,
             tx_pubkey,
             height: u32::try_from(height).map_err(|_| Error::Limit("height beyond u32"))?,
@@ -213,36 +268,55 @@ fn apply(store: &mut Store, d: DecodedBlock) -> Result<(u64, u64, u64)> {
             rct_type: tx.rct_type.map_or(0xff, |t| t as u8),
             coinbase: pos == 0,
             fee: tx.fee,
-            first_input: counts.inputs + input_rows.len() as u64,
-            first_output: counts.outputs + output_rows.len() as u64,
+            first_input: self.counts.inputs + self.inputs.len() as u64,
+            first_output: self.counts.outputs + self.outputs.len() as u64,
             unlock_time: tx.unlock_time,
             size: u32::try_from(tx.size).unwrap_or(u32::MAX),
         });
+        self.push_inputs(tx, tx_num, &err)?;
+        self.push_outputs(tx, pos, tx_num, reported, &err)
+    }
+
+    /// Adds a transaction's inputs, each key image spent once, and resolves
+    /// their ring members to the outputs they name.
+    fn push_inputs(&mut self, tx: &Transaction, tx_num: u64, err: &impl Fn(String) -> Error) -> Result<()> {
         for (i, input) in tx.inputs.iter().enumerate() {
             let Input::ToKey { amount, key_image, .. } = input else { continue };
-            if store.input_by_key_image(key_image).is_some() || !key_images.insert(*key_image) {
+            if self.store.input_by_key_image(key_image).is_some() || !self.key_images.insert(*key_image) {
                 return Err(err(format!("field vin[{i}].k_image: {} is spent twice", hex::encode(key_image))));
             }
             let ring = input.ring().ok_or_else(|| err(format!("field vin[{i}].key_offsets: overflow")))?;
-            input_rows.push(InputRow {
+            self.inputs.push(InputRow {
                 key_image: *key_image,
                 amount: *amount,
-                first_member: counts.members + member_rows.len() as u64,
+                first_member: self.counts.members + self.members.len() as u64,
                 tx: tx_num,
             });
             for (j, gi) in ring.iter().enumerate() {
-                let out = store.output_at(*amount, *gi).ok_or_else(|| {
+                let out = self.store.output_at(*amount, *gi).ok_or_else(|| {
                     err(format!(
                         "field vin[{i}].key_offsets[{j}]: global index {gi} of amount {amount} is not in the chain"
                     ))
                 })?;
-                member_rows.push(out);
+                self.members.push(out);
             }
         }
-        let reported = d.fetched.output_indices.as_ref().map(|v| v.get(pos));
+        Ok(())
+    }
+
+    /// Adds a transaction's outputs, numbering each in its amount's index and
+    /// checking the number against the node's when it reports one.
+    fn push_outputs(
+        &mut self,
+        tx: &Transaction,
+        pos: usize,
+        tx_num: u64,
+        reported: Option<Option<&Vec<u64>>>,
+        err: &impl Fn(String) -> Error,
+    ) -> Result<()> {
         for (k, o) in tx.outputs.iter().enumerate() {
             let index_amount = if tx.outputs_are_rct_indexed() { 0 } else { o.amount };
-            let slot = next_index.entry(index_amount).or_insert_with(|| store.index_len(index_amount));
+            let slot = self.next_index.entry(index_amount).or_insert_with(|| self.store.index_len(index_amount));
             let global_index = *slot;
             *slot += 1;
             if let Some(r) = reported {
@@ -253,7 +327,7 @@ fn apply(store: &mut Store, d: DecodedBlock) -> Result<(u64, u64, u64)> {
                     )));
                 }
             }
-            output_rows.push(OutputRow {
+            self.outputs.push(OutputRow {
                 key: o.key,
                 amount: o.amount,
                 global_index,
@@ -263,8 +337,6 @@ fn apply(store: &mut Store, d: DecodedBlock) -> Result<(u64, u64, u64)> {
                 coinbase: pos == 0,
             });
         }
+        Ok(())
     }
-    let added = (tx_rows.len() as u64, input_rows.len() as u64, output_rows.len() as u64);
-    store.push_block(block_row, tx_rows, input_rows, member_rows, output_rows)?;
-    Ok(added)
 }

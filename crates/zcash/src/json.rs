@@ -62,49 +62,9 @@ fn hex32(h: &[u8; 32]) -> String {
 
 /// A transaction as zcashd's `decoderawtransaction` shows it.
 pub fn tx_json(tx: &Transaction<'_>, network: Network) -> Value {
-    let vin: Vec<Value> = tx
-        .inputs
-        .iter()
-        .map(|i| {
-            if i.is_coinbase() {
-                json!({"coinbase": hex::encode(i.script_sig), "sequence": i.sequence})
-            } else {
-                json!({
-                    "txid": hex32(i.prev_txid),
-                    "vout": i.prev_vout,
-                    "scriptSig": {"asm": to_asm(i.script_sig, true), "hex": hex::encode(i.script_sig)},
-                    "sequence": i.sequence,
-                })
-            }
-        })
-        .collect();
-    let vout: Vec<Value> = tx
-        .outputs
-        .iter()
-        .enumerate()
-        .map(|(n, o)| {
-            json!({"value": zec(o.value as i64), "valueZat": o.value, "n": n,
-                   "scriptPubKey": script_pubkey(o.script_pubkey, network)})
-        })
-        .collect();
-    let vjoinsplit: Vec<Value> = tx
-        .joinsplits
-        .iter()
-        .map(|js| {
-            json!({
-                "vpub_old": zec(js.vpub_old() as i64), "vpub_oldZat": js.vpub_old(),
-                "vpub_new": zec(js.vpub_new() as i64), "vpub_newZat": js.vpub_new(),
-                "anchor": hex32(js.anchor()),
-                "nullifiers": js.nullifiers().map(hex32),
-                "commitments": js.commitments().map(hex32),
-                "onetimePubKey": hex32(js.ephemeral_key()),
-                "randomSeed": hex32(js.random_seed()),
-                "macs": js.macs().map(hex32),
-                "proof": hex::encode(js.proof()),
-                "ciphertexts": js.ciphertexts().map(hex::encode),
-            })
-        })
-        .collect();
+    let vin = inputs_json(tx);
+    let vout = outputs_json(tx, network);
+    let vjoinsplit = joinsplits_json(tx);
     let mut v = json!({
         "txid": tx.txid_hex(),
         "size": tx.size(),
@@ -125,66 +85,133 @@ pub fn tx_json(tx: &Transaction<'_>, network: Network) -> Value {
     v["vout"] = json!(vout);
     v["vjoinsplit"] = json!(vjoinsplit);
     if tx.version >= 4 {
-        let s = tx.sapling.as_ref();
-        let balance = s.map_or(0, |s| s.value_balance);
-        v["valueBalance"] = json!(zec(balance));
-        v["valueBalanceZat"] = json!(balance);
-        v["vShieldedSpend"] = json!(
-            s.map(|s| {
-                s.spends
-                    .iter()
-                    .map(|sp| {
-                        json!({"cv": hex32(sp.cv), "anchor": hex32(sp.anchor), "nullifier": hex32(sp.nullifier),
-                    "rk": hex32(sp.rk), "proof": hex::encode(sp.proof), "spendAuthSig": hex::encode(sp.spend_auth_sig)})
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-        );
-        v["vShieldedOutput"] = json!(
-            s.map(|s| s
-                .outputs
-                .iter()
-                .map(|o| json!({"cv": hex32(o.cv), "cmu": hex32(o.cmu), "ephemeralKey": hex32(o.ephemeral_key),
-                    "encCiphertext": hex::encode(o.enc_ciphertext), "outCiphertext": hex::encode(o.out_ciphertext),
-                    "proof": hex::encode(o.proof)}))
-                .collect::<Vec<_>>())
-                .unwrap_or_default()
-        );
-        if let Some(s) = s {
-            v["bindingSig"] = json!(hex::encode(s.binding_sig));
-        }
+        add_sapling(&mut v, tx);
     }
     if let Some((key, sig)) = tx.joinsplit_sig {
         v["joinSplitPubKey"] = json!(hex32(key));
         v["joinSplitSig"] = json!(hex::encode(sig));
     }
     if tx.version >= 5 {
-        v["orchard"] = match &tx.orchard {
-            None => json!({"actions": [], "valueBalance": zec(0), "valueBalanceZat": 0}),
-            Some(o) => json!({
-                "actions": o.actions.iter().map(|a| json!({
-                    "cv": hex32(a.cv), "nullifier": hex32(a.nullifier), "rk": hex32(a.rk), "cmx": hex32(a.cmx),
-                    "ephemeralKey": hex32(a.ephemeral_key), "encCiphertext": hex::encode(a.enc_ciphertext),
-                    "outCiphertext": hex::encode(a.out_ciphertext), "spendAuthSig": hex::encode(a.spend_auth_sig),
-                })).collect::<Vec<_>>(),
-                "valueBalance": zec(o.value_balance),
-                "valueBalanceZat": o.value_balance,
-                "flags": {"enableSpends": o.flags & 1 != 0, "enableOutputs": o.flags & 2 != 0},
-                "anchor": hex32(o.anchor),
-                "proof": hex::encode(o.proof),
-                "bindingSig": hex::encode(o.binding_sig),
-            }),
-        };
+        v["orchard"] = orchard_json(tx);
     }
-    let flows: Vec<Value> = Pool::ALL
+    v["poolCrossings"] = json!(pool_crossings_json(tx));
+    v
+}
+
+/// The transparent inputs (`vin`).
+fn inputs_json(tx: &Transaction<'_>) -> Vec<Value> {
+    tx.inputs
+        .iter()
+        .map(|i| {
+            if i.is_coinbase() {
+                json!({"coinbase": hex::encode(i.script_sig), "sequence": i.sequence})
+            } else {
+                json!({
+                    "txid": hex32(i.prev_txid),
+                    "vout": i.prev_vout,
+                    "scriptSig": {"asm": to_asm(i.script_sig, true), "hex": hex::encode(i.script_sig)},
+                    "sequence": i.sequence,
+                })
+            }
+        })
+        .collect()
+}
+
+/// The transparent outputs (`vout`).
+fn outputs_json(tx: &Transaction<'_>, network: Network) -> Vec<Value> {
+    tx.outputs
+        .iter()
+        .enumerate()
+        .map(|(n, o)| {
+            json!({"value": zec(o.value as i64), "valueZat": o.value, "n": n,
+                   "scriptPubKey": script_pubkey(o.script_pubkey, network)})
+        })
+        .collect()
+}
+
+/// The Sprout joinsplits (`vjoinsplit`).
+fn joinsplits_json(tx: &Transaction<'_>) -> Vec<Value> {
+    tx.joinsplits
+        .iter()
+        .map(|js| {
+            json!({
+                "vpub_old": zec(js.vpub_old() as i64), "vpub_oldZat": js.vpub_old(),
+                "vpub_new": zec(js.vpub_new() as i64), "vpub_newZat": js.vpub_new(),
+                "anchor": hex32(js.anchor()),
+                "nullifiers": js.nullifiers().map(hex32),
+                "commitments": js.commitments().map(hex32),
+                "onetimePubKey": hex32(js.ephemeral_key()),
+                "randomSeed": hex32(js.random_seed()),
+                "macs": js.macs().map(hex32),
+                "proof": hex::encode(js.proof()),
+                "ciphertexts": js.ciphertexts().map(hex::encode),
+            })
+        })
+        .collect()
+}
+
+/// Adds the Sapling fields of a v4+ transaction to `v`: value balance, spends,
+/// outputs and (when it has a Sapling bundle) the binding signature.
+fn add_sapling(v: &mut Value, tx: &Transaction<'_>) {
+    let s = tx.sapling.as_ref();
+    let balance = s.map_or(0, |s| s.value_balance);
+    v["valueBalance"] = json!(zec(balance));
+    v["valueBalanceZat"] = json!(balance);
+    v["vShieldedSpend"] = json!(
+        s.map(|s| {
+            s.spends
+                .iter()
+                .map(|sp| {
+                    json!({"cv": hex32(sp.cv), "anchor": hex32(sp.anchor), "nullifier": hex32(sp.nullifier),
+                "rk": hex32(sp.rk), "proof": hex::encode(sp.proof), "spendAuthSig": hex::encode(sp.spend_auth_sig)})
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    );
+    v["vShieldedOutput"] = json!(
+        s.map(|s| s
+            .outputs
+            .iter()
+            .map(|o| json!({"cv": hex32(o.cv), "cmu": hex32(o.cmu), "ephemeralKey": hex32(o.ephemeral_key),
+                "encCiphertext": hex::encode(o.enc_ciphertext), "outCiphertext": hex::encode(o.out_ciphertext),
+                "proof": hex::encode(o.proof)}))
+            .collect::<Vec<_>>())
+            .unwrap_or_default()
+    );
+    if let Some(s) = s {
+        v["bindingSig"] = json!(hex::encode(s.binding_sig));
+    }
+}
+
+/// The Orchard bundle of a v5 transaction (an empty one when it has none).
+fn orchard_json(tx: &Transaction<'_>) -> Value {
+    match &tx.orchard {
+        None => json!({"actions": [], "valueBalance": zec(0), "valueBalanceZat": 0}),
+        Some(o) => json!({
+            "actions": o.actions.iter().map(|a| json!({
+                "cv": hex32(a.cv), "nullifier": hex32(a.nullifier), "rk": hex32(a.rk), "cmx": hex32(a.cmx),
+                "ephemeralKey": hex32(a.ephemeral_key), "encCiphertext": hex::encode(a.enc_ciphertext),
+                "outCiphertext": hex::encode(a.out_ciphertext), "spendAuthSig": hex::encode(a.spend_auth_sig),
+            })).collect::<Vec<_>>(),
+            "valueBalance": zec(o.value_balance),
+            "valueBalanceZat": o.value_balance,
+            "flags": {"enableSpends": o.flags & 1 != 0, "enableOutputs": o.flags & 2 != 0},
+            "anchor": hex32(o.anchor),
+            "proof": hex::encode(o.proof),
+            "bindingSig": hex::encode(o.binding_sig),
+        }),
+    }
+}
+
+/// The value the transaction moves into and out of each pool it crosses.
+fn pool_crossings_json(tx: &Transaction<'_>) -> Vec<Value> {
+    Pool::ALL
         .iter()
         .zip(crossings(tx))
         .filter(|(_, c)| !c.is_empty())
         .map(|(p, c)| json!({"pool": p.name(), "intoZat": c.into, "outOfZat": c.out_of}))
-        .collect();
-    v["poolCrossings"] = json!(flows);
-    v
+        .collect()
 }
 
 /// A block as zcashd's `getblock <hash> 2` shows it.

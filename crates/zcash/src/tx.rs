@@ -439,14 +439,6 @@ pub(crate) fn read_tx<'a>(r: &mut Reader<'a>) -> Result<Transaction<'a>, DecodeE
     let header = r.u32("header")?;
     let overwintered = header >> 31 == 1;
     let version = header & 0x7fff_ffff;
-    let group = |r: &mut Reader<'a>, want: u32, name: &str| -> Result<u32, DecodeError> {
-        let at = r.pos();
-        let g = r.u32("nVersionGroupId")?;
-        if g != want {
-            return Err(r.invalid(at, "nVersionGroupId", format!("{g:#010x} is not the {name} group {want:#010x}")));
-        }
-        Ok(g)
-    };
     let mut tx = Transaction {
         raw: &[],
         overwintered,
@@ -464,47 +456,10 @@ pub(crate) fn read_tx<'a>(r: &mut Reader<'a>) -> Result<Transaction<'a>, DecodeE
         txid: [0; 32],
     };
     match (overwintered, version) {
-        (false, 1 | 2) => {
-            tx.inputs = read_inputs(r)?;
-            tx.outputs = read_outputs(r)?;
-            tx.lock_time = r.u32("nLockTime")?;
-            if version == 2 {
-                (tx.joinsplits, tx.joinsplit_sig) = read_joinsplits(r, false)?;
-            }
-        }
-        (true, 3) => {
-            tx.version_group_id = Some(group(r, OVERWINTER_VERSION_GROUP_ID, "Overwinter")?);
-            tx.inputs = read_inputs(r)?;
-            tx.outputs = read_outputs(r)?;
-            tx.lock_time = r.u32("nLockTime")?;
-            tx.expiry_height = Some(r.u32("nExpiryHeight")?);
-            (tx.joinsplits, tx.joinsplit_sig) = read_joinsplits(r, false)?;
-        }
-        (true, 4) => {
-            tx.version_group_id = Some(group(r, SAPLING_VERSION_GROUP_ID, "Sapling")?);
-            tx.inputs = read_inputs(r)?;
-            tx.outputs = read_outputs(r)?;
-            tx.lock_time = r.u32("nLockTime")?;
-            tx.expiry_height = Some(r.u32("nExpiryHeight")?);
-            let (value_balance, spends, outputs) = read_sapling_v4(r)?;
-            (tx.joinsplits, tx.joinsplit_sig) = read_joinsplits(r, true)?;
-            if !spends.is_empty() || !outputs.is_empty() {
-                let binding_sig = r.array::<64>("bindingSig")?;
-                tx.sapling = Some(Sapling { value_balance, spends, outputs, binding_sig });
-            } else if value_balance != 0 {
-                return Err(r.invalid(r.pos(), "valueBalance", "non-zero without spends or outputs".to_owned()));
-            }
-        }
-        (true, 5) => {
-            tx.version_group_id = Some(group(r, NU5_VERSION_GROUP_ID, "NU5")?);
-            tx.consensus_branch_id = Some(r.u32("nConsensusBranchId")?);
-            tx.lock_time = r.u32("nLockTime")?;
-            tx.expiry_height = Some(r.u32("nExpiryHeight")?);
-            tx.inputs = read_inputs(r)?;
-            tx.outputs = read_outputs(r)?;
-            tx.sapling = read_sapling_v5(r)?;
-            tx.orchard = read_orchard(r)?;
-        }
+        (false, 1 | 2) => read_sprout_fields(r, &mut tx)?,
+        (true, 3) => read_overwinter_fields(r, &mut tx)?,
+        (true, 4) => read_sapling_fields(r, &mut tx)?,
+        (true, 5) => read_nu5_fields(r, &mut tx)?,
         _ => {
             return Err(r.invalid(
                 start,
@@ -516,4 +471,77 @@ pub(crate) fn read_tx<'a>(r: &mut Reader<'a>) -> Result<Transaction<'a>, DecodeE
     tx.raw = &r.data()[start..r.pos()];
     tx.txid = if version == 5 { txid::zip244(&tx) } else { crate::header::dsha256(tx.raw) };
     Ok(tx)
+}
+
+/// Reads nVersionGroupId, which must be `want`, the `name` group's.
+fn read_group(r: &mut Reader<'_>, want: u32, name: &str) -> Result<u32, DecodeError> {
+    let at = r.pos();
+    let g = r.u32("nVersionGroupId")?;
+    if g != want {
+        return Err(r.invalid(at, "nVersionGroupId", format!("{g:#010x} is not the {name} group {want:#010x}")));
+    }
+    Ok(g)
+}
+
+/// The fields after the header of a v1 or v2 transaction (JoinSplits from v2).
+fn read_sprout_fields<'a>(r: &mut Reader<'a>, tx: &mut Transaction<'a>) -> Result<(), DecodeError> {
+    tx.inputs = read_inputs(r)?;
+    tx.outputs = read_outputs(r)?;
+    tx.lock_time = r.u32("nLockTime")?;
+    if tx.version == 2 {
+        (tx.joinsplits, tx.joinsplit_sig) = read_joinsplits(r, false)?;
+    }
+    Ok(())
+}
+
+/// The fields v3 and v4 transactions open with: nVersionGroupId (the `name`
+/// group's, `group`), transparent inputs and outputs, nLockTime, nExpiryHeight.
+fn read_overwintered_prefix<'a>(
+    r: &mut Reader<'a>,
+    tx: &mut Transaction<'a>,
+    group: u32,
+    name: &str,
+) -> Result<(), DecodeError> {
+    tx.version_group_id = Some(read_group(r, group, name)?);
+    tx.inputs = read_inputs(r)?;
+    tx.outputs = read_outputs(r)?;
+    tx.lock_time = r.u32("nLockTime")?;
+    tx.expiry_height = Some(r.u32("nExpiryHeight")?);
+    Ok(())
+}
+
+/// The fields after the header of a v3 (Overwinter) transaction.
+fn read_overwinter_fields<'a>(r: &mut Reader<'a>, tx: &mut Transaction<'a>) -> Result<(), DecodeError> {
+    read_overwintered_prefix(r, tx, OVERWINTER_VERSION_GROUP_ID, "Overwinter")?;
+    (tx.joinsplits, tx.joinsplit_sig) = read_joinsplits(r, false)?;
+    Ok(())
+}
+
+/// The fields after the header of a v4 (Sapling) transaction: Sapling spends and
+/// outputs, Groth16 JoinSplits, then the binding signature when there are spends
+/// or outputs.
+fn read_sapling_fields<'a>(r: &mut Reader<'a>, tx: &mut Transaction<'a>) -> Result<(), DecodeError> {
+    read_overwintered_prefix(r, tx, SAPLING_VERSION_GROUP_ID, "Sapling")?;
+    let (value_balance, spends, outputs) = read_sapling_v4(r)?;
+    (tx.joinsplits, tx.joinsplit_sig) = read_joinsplits(r, true)?;
+    if !spends.is_empty() || !outputs.is_empty() {
+        let binding_sig = r.array::<64>("bindingSig")?;
+        tx.sapling = Some(Sapling { value_balance, spends, outputs, binding_sig });
+    } else if value_balance != 0 {
+        return Err(r.invalid(r.pos(), "valueBalance", "non-zero without spends or outputs".to_owned()));
+    }
+    Ok(())
+}
+
+/// The fields after the header of a v5 (NU5) transaction.
+fn read_nu5_fields<'a>(r: &mut Reader<'a>, tx: &mut Transaction<'a>) -> Result<(), DecodeError> {
+    tx.version_group_id = Some(read_group(r, NU5_VERSION_GROUP_ID, "NU5")?);
+    tx.consensus_branch_id = Some(r.u32("nConsensusBranchId")?);
+    tx.lock_time = r.u32("nLockTime")?;
+    tx.expiry_height = Some(r.u32("nExpiryHeight")?);
+    tx.inputs = read_inputs(r)?;
+    tx.outputs = read_outputs(r)?;
+    tx.sapling = read_sapling_v5(r)?;
+    tx.orchard = read_orchard(r)?;
+    Ok(())
 }
