@@ -729,7 +729,7 @@ async fn screen_batch(State(state): State<Shared>, bytes: Bytes) -> Result<Respo
                 // The budget is the whole batch's: once it is spent, so is the request.
                 Err(tags::screen::ScreenError::Exceeded(e)) => return Err(e.into()),
                 Err(e) => {
-                    json!({"subject": subject, "error": {"code": "bad_subject", "message": e.to_string(), "field": "subjects"}})
+                    json!({"subject": subject, "error": ErrorDetail { code: "bad_subject", message: e.to_string(), field: Some("subjects".into()) }})
                 }
             });
         }

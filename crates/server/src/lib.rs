@@ -123,7 +123,12 @@ fn watch(state: std::sync::Arc<AppState>) {
 /// Answers a connection over the limit with a JSON 503 and closes it.
 async fn refuse(mut stream: tokio::net::TcpStream) {
     use tokio::io::AsyncWriteExt;
-    let body = r#"{"error":{"code":"too_many_connections","message":"the server holds its most connections at once; retry shortly","field":null}}"#;
+    let detail = app::ErrorDetail {
+        code: "too_many_connections",
+        message: "the server holds its most connections at once; retry shortly".into(),
+        field: None,
+    };
+    let body = serde_json::to_string(&app::ErrorBody { error: detail }).unwrap_or_default();
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
         body.len()
