@@ -1,31 +1,33 @@
 //! Clustering addresses into entities over the index, and the files that keep the
 //! result next to it (`<index>/analysis/`).
 //!
-//! A parallel pass reads each transaction's facts and turns them into links:
-//! common-input ownership between the inputs of every transaction that is not a
-//! CoinJoin, and change links from the enabled change heuristics. Clustering then
-//! runs in two phases. Common-input links go into a union-find first; they are the
-//! strong evidence, and that partition is saved on its own. Change links, which are
-//! guesses, are then judged against it: the collapse guard refuses a change link
-//! whose two ends already sit in clusters both at least `guard` addresses large (a
-//! payment taken for change usually lands on an address its owner later spends
-//! with others, so the false link shows as a bridge between two big clusters). The
-//! change links kept are applied on top to give the entities.
-//!
-//! Appending blocks resumes from the saved common-input partition, processes only
-//! the new transactions (plus the change decisions of older transactions whose last
-//! output the new blocks spend, for the fingerprint heuristic), and judges every
-//! change link again against the grown partition, so the entities equal a full
-//! run's.
+//! Clustering runs in two phases. **Phase 1**, common-input ownership: a parallel
+//! pass reads each new transaction's facts, classifies CoinJoins, and unites the
+//! inputs of every transaction that is not one. This is the strong evidence, and
+//! its partition is saved and resumed from, so appending blocks reads only the new
+//! transactions. **Phase 2**, change: a second parallel pass over the whole chain
+//! scores every candidate output with the change model (or the chosen rules),
+//! reading the finished common-input partition and what later blocks did with each
+//! output, so an answer that grows with the chain is recomputed, never stale.
+//! Change links at or above the threshold are applied, most probable first, unless
+//! the collapse guard refuses them (both ends already in common-input clusters of
+//! at least `guard` addresses: a payment taken for change lands on an address its
+//! owner later spends with others, so the false link shows as a bridge between two
+//! big clusters) or a must-not-link constraint does (two labelled services;
+//! CoinJoin co-participants). The result equals a full run's after any number of
+//! appends.
 
 use crate::AnalysisError;
 use crate::change::ChangeHeuristic;
 use crate::coinjoin::{Protocol, classify};
-use crate::facts::{Lookup, SpenderFingerprints, TxFacts, pack_fingerprint};
+use crate::constraints::MustNotLink;
+use crate::facts::{Lookup, TxFacts};
+use crate::features::{Features, Partition, change_features, is_candidate};
+use crate::model::ChangeModel;
 use crate::unionfind::UnionFind;
 use chain::BlockHash;
 use index::column::{Column, Fixed};
-use index::{InNum, Index, TxNum};
+use index::{Index, TxNum};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -36,25 +38,29 @@ use std::str::FromStr;
 use std::time::Instant;
 
 /// The analysis files' format.
-pub const ANALYSIS_FORMAT: u32 = 1;
+pub const ANALYSIS_FORMAT: u32 = 2;
 /// Version of the classification and clustering rules: a saved clustering made
 /// with other rules is redone from scratch.
-pub const RULES_VERSION: u32 = 1;
+pub const RULES_VERSION: u32 = 2;
 
 /// Which links clustering uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heuristics {
     /// Common-input ownership.
     pub multi_input: bool,
-    /// Change heuristics (a change link needs all that decide to agree).
+    /// The change model (`change:model`).
+    pub model: bool,
+    /// Change rules (a rule link needs all that decide to agree).
     pub change: Vec<ChangeHeuristic>,
 }
 
+/// The name of the change model among the heuristics.
+pub const MODEL_NAME: &str = "change:model";
+
 impl Default for Heuristics {
-    /// Common-input ownership with the change rules that measured precise on Bitcoin
-    /// Core's wallets and the simulator (docs/entities.md).
+    /// Common-input ownership and the change model.
     fn default() -> Self {
-        Self { multi_input: true, change: vec![ChangeHeuristic::OneTime] }
+        Self { multi_input: true, model: true, change: Vec::new() }
     }
 }
 
@@ -63,6 +69,9 @@ impl fmt::Display for Heuristics {
         let mut names: Vec<&str> = Vec::new();
         if self.multi_input {
             names.push("multi-input");
+        }
+        if self.model {
+            names.push(MODEL_NAME);
         }
         names.extend(self.change.iter().map(|h| h.name()));
         f.write_str(&names.join(","))
@@ -73,10 +82,12 @@ impl FromStr for Heuristics {
     type Err = crate::change::ParseHeuristicError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut heuristics = Self { multi_input: false, change: Vec::new() };
+        let mut heuristics = Self { multi_input: false, model: false, change: Vec::new() };
         for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             if name == "multi-input" {
                 heuristics.multi_input = true;
+            } else if name == MODEL_NAME {
+                heuristics.model = true;
             } else {
                 let h: ChangeHeuristic = name.parse()?;
                 if !heuristics.change.contains(&h) {
@@ -90,20 +101,33 @@ impl FromStr for Heuristics {
 }
 
 /// How to cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClusterOptions {
     /// The links to use.
     pub heuristics: Heuristics,
     /// The collapse guard: a change link between two clusters both at least this
     /// large is refused.
     pub guard: u32,
+    /// The least probability of a change link the model makes that is applied
+    /// (`None`: the model's default threshold).
+    pub threshold: Option<f64>,
+    /// Labelled services: (address id, service number). Two clusters holding
+    /// different services are never joined by a change link.
+    pub services: Vec<(u32, u32)>,
 }
 
 impl Default for ClusterOptions {
     fn default() -> Self {
         // Measured on the simulator (docs/entities.md): with change:address-type,
         // 5 lifts pairwise precision from 0.865 to 0.969 at no loss of recall.
-        Self { heuristics: Heuristics::default(), guard: DEFAULT_GUARD }
+        Self { heuristics: Heuristics::default(), guard: DEFAULT_GUARD, threshold: None, services: Vec::new() }
+    }
+}
+
+impl ClusterOptions {
+    /// The threshold in force.
+    pub fn threshold(&self) -> f64 {
+        self.threshold.unwrap_or_else(|| ChangeModel::shipped().default_threshold)
     }
 }
 
@@ -111,14 +135,19 @@ impl Default for ClusterOptions {
 /// least this many addresses each is refused.
 pub const DEFAULT_GUARD: u32 = 5;
 
-/// A change link the collapse guard refused.
+/// A change link that was refused.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RefusedMerge {
     /// The transaction whose change output would have linked them.
     pub txid: chain::Txid,
     /// The heuristic that made the link.
     pub heuristic: &'static str,
-    /// Common-input clusters (entity ids) of its two ends.
+    /// Its probability.
+    pub probability: f32,
+    /// Why: `collapse_guard`, `distinct_services` or `coinjoin_co_participants`.
+    pub reason: &'static str,
+    /// Clusters (entity ids) of its two ends: common-input clusters for the guard,
+    /// the clusters grown so far for a constraint.
     pub entities: (u32, u32),
     /// Their sizes.
     pub sizes: (u32, u32),
@@ -131,9 +160,11 @@ pub struct ClusterReport {
     pub heuristics: String,
     /// Collapse-guard size.
     pub guard: u32,
-    /// True when only new transactions were processed.
+    /// The change-link threshold.
+    pub threshold: f64,
+    /// True when phase 1 resumed from a saved partition.
     pub incremental: bool,
-    /// Transactions processed in this run.
+    /// Transactions read by phase 1 in this run.
     pub txs_processed: u64,
     /// Addresses clustered.
     pub addresses: u64,
@@ -143,12 +174,15 @@ pub struct ClusterReport {
     pub largest: Vec<(u32, u32)>,
     /// CoinJoins found by protocol, over the whole chain.
     pub coinjoins: BTreeMap<String, u64>,
-    /// Links found in the transactions of this run, by heuristic.
+    /// Links found: common-input ones in this run, change ones (at or above the
+    /// threshold) over the whole chain, by heuristic.
     pub links: BTreeMap<String, u64>,
-    /// Change links over the whole chain, and how many the collapse guard kept.
+    /// Change links at or above the threshold, over the whole chain.
     pub change_links: u64,
-    /// Change links the collapse guard refused, over the whole chain.
+    /// Of them, refused by the collapse guard or a constraint.
     pub refused_count: u64,
+    /// Refusals by reason.
+    pub refused_by: BTreeMap<String, u64>,
     /// The first [`REFUSED_LISTED`] of them.
     pub refused: Vec<RefusedMerge>,
     /// Wall time.
@@ -163,27 +197,35 @@ pub const REFUSED_LISTED: usize = 100;
 struct Link {
     a: u32,
     b: u32,
-    /// 0 for common-input ownership, else 1 + change-heuristic index (or 7 for an
-    /// agreement of several).
+    /// [`MULTI_INPUT`], 1 + change-rule index, [`COMBINED`] or [`MODEL`].
     kind: u8,
     tx: u64,
+    /// Vout of the change output (change links).
+    vout: u32,
+    /// Probability (1 for a rule's link).
+    p: f32,
 }
 
 /// The kind of a common-input link.
 const MULTI_INPUT: u8 = 0;
-/// The kind of a change link that several heuristics agreed on.
+/// The kind of a change link that several rules agreed on.
 const COMBINED: u8 = 7;
+/// The kind of a change link of the model.
+const MODEL: u8 = 8;
+/// Model links below this probability are not kept at all.
+const MODEL_FLOOR: f64 = 0.5;
 
 fn link_name(kind: u8) -> &'static str {
     match kind {
         MULTI_INPUT => "multi-input",
         COMBINED => "change:combined",
+        MODEL => MODEL_NAME,
         k => ChangeHeuristic::ALL[usize::from(k - 1)].name(),
     }
 }
 
 /// The saved state of the analysis.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct AnalysisManifest {
     /// [`ANALYSIS_FORMAT`].
     pub format: u32,
@@ -193,6 +235,8 @@ pub struct AnalysisManifest {
     pub heuristics: String,
     /// Collapse-guard size.
     pub guard: u32,
+    /// Change-link threshold.
+    pub threshold: f64,
     /// Transactions processed.
     pub txs: u64,
     /// Addresses covered.
@@ -205,7 +249,7 @@ pub struct AnalysisManifest {
     pub dir: String,
     /// Entities.
     pub entities: u64,
-    /// Change links saved (before the guard).
+    /// Change links at or above the threshold.
     pub change_links: u64,
 }
 
@@ -255,56 +299,76 @@ pub fn cluster(
     let _lock = lock(index)?;
     let n = index.counts();
     let heuristics = options.heuristics.to_string();
-    // The guard is applied afresh on every run: a saved state serves any guard.
-    let previous = AnalysisManifest::read(index)?.filter(|m| m.matches(index) && m.heuristics == heuristics);
+    // Phase 1 depends on nothing but common-input ownership being on.
+    let same_phase_one = |m: &AnalysisManifest| {
+        m.heuristics.parse::<Heuristics>().is_ok_and(|h| h.multi_input == options.heuristics.multi_input)
+    };
+    let previous = AnalysisManifest::read(index)?.filter(|m| m.matches(index) && same_phase_one(m));
     let root = AnalysisManifest::root(index);
-    let Resumed { mut uf, mut coinjoin_codes, mut change_links, from } = resume(&root, previous.as_ref())?;
+    let Resumed { mut uf, mut coinjoin_codes, from } = resume(&root, previous.as_ref())?;
     uf.grow(n.addresses as usize);
-    let results = find_links(index, options, from, progress);
-
+    let total_work = (n.txs - from) + n.txs;
+    let phase_one = |done: u64, _: u64| progress(done, total_work);
+    let results = find_common_input(index, from, options.heuristics.multi_input, &phase_one);
     log::info!("links of {} transactions found in {:.2} s", n.txs - from, started.elapsed().as_secs_f64());
     // Phase 1: common-input ownership.
-    let links_found = apply_common_input(results, &mut uf, &mut coinjoin_codes, &mut change_links);
-    // With nothing new and the same guard, the saved state stands as it is.
-    let unchanged = previous.as_ref().is_some_and(|m| m.txs == n.txs && m.guard == options.guard);
-    let state = if unchanged { None } else { Some(new_state_dir(index)?) };
-    // Phase 1's files are synced on another thread while phase 2 runs.
-    let phase_one_synced = save_phase_one(state.as_deref(), &mut uf, &change_links)?;
-
-    log::info!("common-input clusters built and saved at {:.2} s", started.elapsed().as_secs_f64());
-    // Phase 2: change links, judged against the common-input clusters.
-    let (refused_count, refused) = apply_change_links(index, &mut uf, &change_links, options.guard);
+    let mut links = apply_common_input(results, &mut uf, &mut coinjoin_codes);
+    let state = new_state_dir(index)?;
+    let (roots, sizes) = uf.flatten();
+    let phase_one_file = write_column(&state.join("mi_entity.col"), roots)?;
+    log::info!("common-input clusters built at {:.2} s", started.elapsed().as_secs_f64());
+    // Phase 2: change, scored over the whole chain against the finished partition.
+    let partition = Partition { root: roots, size: sizes };
+    let phase_two = |done: u64, _: u64| progress(n.txs - from + done, total_work);
+    let Scored { change, coinjoins } = score_change(index, options, &partition, &coinjoin_codes, &phase_two);
+    let threshold = options.threshold();
+    let kept: Vec<Link> = change.iter().copied().filter(|l| f64::from(l.p) >= threshold).collect();
+    for link in &kept {
+        *links.entry(link_name(link.kind).to_owned()).or_default() += 1;
+    }
+    let refusals = apply_change_links(index, &mut uf, &kept, options, &coinjoins);
     let (entity, size) = uf.flatten();
     let (entities, largest) = entity_summary(entity, size);
-    let coinjoins = count_coinjoins(&coinjoin_codes);
-    let manifest = new_manifest(index, options, heuristics.clone(), state.as_deref(), entities, &change_links);
-    wait_synced(phase_one_synced, &root)?;
-    if let Some(state) = &state {
-        save(index, state, manifest, entity, &coinjoin_codes)?;
-    }
+    let manifest = AnalysisManifest {
+        format: ANALYSIS_FORMAT,
+        rules: RULES_VERSION,
+        heuristics: heuristics.clone(),
+        guard: options.guard,
+        threshold,
+        txs: n.txs,
+        addresses: n.addresses,
+        tip_height: index.tip().map_or(0, |t| t.0.0),
+        tip_hash: index.tip().map_or(BlockHash::all_zeros(), |t| t.1),
+        dir: state.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        entities,
+        change_links: kept.len() as u64,
+    };
+    let tx_change = change_column(n.txs, &kept);
+    save(index, &state, manifest, entity, &coinjoin_codes, &tx_change, phase_one_file)?;
     Ok(ClusterReport {
         heuristics,
         guard: options.guard,
+        threshold,
         incremental: previous.is_some(),
         txs_processed: n.txs - from,
         addresses: n.addresses,
         entities,
         largest,
-        coinjoins,
-        links: links_found,
-        change_links: change_links.len() as u64,
-        refused_count,
-        refused,
+        coinjoins: count_coinjoins(&coinjoin_codes),
+        links,
+        change_links: kept.len() as u64,
+        refused_count: refusals.count,
+        refused_by: refusals.by_reason,
+        refused: refusals.listed,
         elapsed_secs: started.elapsed().as_secs_f64(),
     })
 }
 
-/// The state a run starts from: the saved common-input partition, CoinJoin codes and
-/// change links, or nothing.
+/// The state a run starts from: the saved common-input partition and CoinJoin
+/// codes, or nothing.
 struct Resumed {
     uf: UnionFind,
     coinjoin_codes: Vec<u16>,
-    change_links: Vec<Link>,
     /// The first transaction still to process.
     from: u64,
 }
@@ -316,43 +380,34 @@ fn resume(root: &Path, previous: Option<&AnalysisManifest>) -> Result<Resumed, A
             let dir = root.join(&m.dir);
             let roots: Vec<u32> = read_column(&dir.join("mi_entity.col"), m.addresses)?;
             let codes: Vec<u16> = read_column(&dir.join("tx_coinjoin.col"), m.txs)?;
-            Resumed {
-                uf: UnionFind::from_roots(roots),
-                coinjoin_codes: codes,
-                change_links: read_links(&dir, m.change_links)?,
-                from: m.txs,
-            }
+            Resumed { uf: UnionFind::from_roots(roots), coinjoin_codes: codes, from: m.txs }
         }
-        None => Resumed { uf: UnionFind::new(0), coinjoin_codes: Vec::new(), change_links: Vec::new(), from: 0 },
+        None => Resumed { uf: UnionFind::new(0), coinjoin_codes: Vec::new(), from: 0 },
     })
 }
 
-/// The links and CoinJoin codes of the transactions from `from` on, found in
-/// parallel chunks (in chain order).
-fn find_links(
+/// Transactions per parallel chunk.
+const CHUNK: u64 = 8_192;
+
+/// The chunks of transactions `from..to`.
+fn chunks(from: u64, to: u64) -> Vec<(u64, u64)> {
+    (from..to).step_by(CHUNK as usize).map(|s| (s, (s + CHUNK).min(to))).collect()
+}
+
+/// The common-input links and CoinJoin codes of the transactions from `from` on,
+/// found in parallel chunks (in chain order).
+fn find_common_input(
     index: &Index,
-    options: &ClusterOptions,
     from: u64,
+    multi_input: bool,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Vec<(Vec<Link>, Vec<u16>)> {
     let n = index.counts();
-    let fingerprint = options.heuristics.change.contains(&ChangeHeuristic::Fingerprint);
-
-    // For the fingerprint heuristic: the packed fingerprint of the transaction of
-    // every new input.
-    let first_new_input = if from < n.txs { index.tx_inputs(TxNum(from)).start } else { n.inputs };
-    let new_input_fps = RecentFingerprints {
-        base: first_new_input,
-        fps: if fingerprint { input_fingerprints(index, from, first_new_input) } else { Vec::new() },
-    };
-
-    const CHUNK: u64 = 8_192;
-    let chunks: Vec<(u64, u64)> = (from..n.txs).step_by(CHUNK as usize).map(|s| (s, (s + CHUNK).min(n.txs))).collect();
     let done = std::sync::atomic::AtomicU64::new(0);
-    chunks
+    chunks(from, n.txs)
         .par_iter()
         .map(|&(start, end)| {
-            let out = links_of(index, start..end, options, &new_input_fps);
+            let out = common_input_of(index, start..end, multi_input);
             let d = done.fetch_add(end - start, std::sync::atomic::Ordering::Relaxed) + end - start;
             progress(d, n.txs - from);
             out
@@ -360,87 +415,207 @@ fn find_links(
         .collect()
 }
 
-/// Phase 1: unites the common-input links, appends the new CoinJoin codes and change
-/// links; returns the count of new links by heuristic name.
+/// Phase 1: unites the common-input links and appends the new CoinJoin codes;
+/// returns the count of new links.
 fn apply_common_input(
     results: Vec<(Vec<Link>, Vec<u16>)>,
     uf: &mut UnionFind,
     coinjoin_codes: &mut Vec<u16>,
-    change_links: &mut Vec<Link>,
 ) -> BTreeMap<String, u64> {
-    let mut per_kind = [0u64; COMBINED as usize + 1];
+    let mut count = 0u64;
     for (links, codes) in results {
         coinjoin_codes.extend(codes);
         for link in links {
-            per_kind[usize::from(link.kind)] += 1;
-            if link.kind == MULTI_INPUT {
-                uf.union(link.a, link.b);
-            } else {
-                change_links.push(link);
-            }
+            count += 1;
+            uf.union(link.a, link.b);
         }
     }
-    (0..=COMBINED)
-        .filter(|&k| per_kind[usize::from(k)] > 0)
-        .map(|k| (link_name(k).to_owned(), per_kind[usize::from(k)]))
-        .collect()
+    BTreeMap::from([(link_name(MULTI_INPUT).to_owned(), count)])
 }
 
-/// The result of syncing phase 1's files on their own thread.
-type SyncThread = std::thread::JoinHandle<Result<(), AnalysisError>>;
+/// The common-input partition of a whole index (no saved state read or written),
+/// with every transaction's CoinJoin code: what training and evaluation read.
+pub fn common_input_partition(index: &Index) -> (Vec<u32>, Vec<u32>, Vec<u16>) {
+    let mut uf = UnionFind::new(index.counts().addresses as usize);
+    let mut codes = Vec::new();
+    apply_common_input(find_common_input(index, 0, true, &|_, _| {}), &mut uf, &mut codes);
+    let (roots, sizes) = uf.flatten();
+    (roots.to_vec(), sizes.to_vec(), codes)
+}
 
-/// Writes phase 1's files (the common-input partition and the change links) into
-/// `state`, if any, and syncs them on another thread.
-fn save_phase_one(
-    state: Option<&Path>,
-    uf: &mut UnionFind,
-    change_links: &[Link],
-) -> Result<SyncThread, AnalysisError> {
-    let mut phase_one_files = Vec::new();
-    if let Some(state) = state {
-        phase_one_files.push(write_column(&state.join("mi_entity.col"), uf.flatten().0)?);
-        phase_one_files.extend(write_links(state, change_links)?);
+/// What phase 2's pass found.
+struct Scored {
+    /// Change links (model ones at or above [`MODEL_FLOOR`]), in transaction order.
+    change: Vec<Link>,
+    /// The input addresses of every CoinJoin (Tx0s left out), in transaction order.
+    coinjoins: Vec<Vec<u32>>,
+}
+
+/// Phase 2's pass: the change links of every transaction, and the CoinJoins'
+/// input addresses for the must-not-link constraints.
+fn score_change(
+    index: &Index,
+    options: &ClusterOptions,
+    partition: &Partition<'_>,
+    codes: &[u16],
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Scored {
+    let n = index.counts();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let parts: Vec<Scored> = chunks(0, n.txs)
+        .par_iter()
+        .map(|&(start, end)| {
+            let out = change_of_range(index, start..end, options, partition, codes);
+            let d = done.fetch_add(end - start, std::sync::atomic::Ordering::Relaxed) + end - start;
+            progress(d, n.txs);
+            out
+        })
+        .collect();
+    let mut scored = Scored { change: Vec::new(), coinjoins: Vec::new() };
+    for mut part in parts {
+        scored.change.append(&mut part.change);
+        scored.coinjoins.append(&mut part.coinjoins);
     }
-    Ok(std::thread::spawn(move || sync_all(phase_one_files)))
+    scored
 }
 
-/// Waits for [`save_phase_one`]'s sync thread and passes on its result.
-fn wait_synced(phase_one_synced: SyncThread, root: &Path) -> Result<(), AnalysisError> {
-    phase_one_synced
-        .join()
-        .unwrap_or_else(|_| Err(AnalysisError::Io(root.to_owned(), std::io::Error::other("sync thread panicked"))))
+/// The CoinJoin protocol of a code, if any.
+fn protocol_of(code: u16) -> Option<Protocol> {
+    Protocol::from_code((code >> 8) as u8)
+}
+
+/// Phase 2 over the transactions `range`.
+fn change_of_range(
+    index: &Index,
+    range: std::ops::Range<u64>,
+    options: &ClusterOptions,
+    partition: &Partition<'_>,
+    codes: &[u16],
+) -> Scored {
+    let mut out = Scored { change: Vec::new(), coinjoins: Vec::new() };
+    let mut facts = TxFacts::default();
+    let mut features: Vec<Features> = Vec::new();
+    let model = options.heuristics.model.then(ChangeModel::shipped);
+    let rules = &options.heuristics.change;
+    let spenders = model.is_some() || rules.contains(&ChangeHeuristic::Fingerprint);
+    for t in range {
+        match protocol_of(codes[t as usize]) {
+            None => {}
+            Some(Protocol::WhirlpoolTx0) => continue,
+            Some(_) => {
+                let mut inputs: Vec<u32> = index
+                    .tx_inputs(TxNum(t))
+                    .filter_map(|i| match index.spent(index::InNum(i)) {
+                        index::Spent::Output(o) => Some(index.output_address(o).0),
+                        _ => None,
+                    })
+                    .collect();
+                inputs.sort_unstable();
+                inputs.dedup();
+                out.coinjoins.push(inputs);
+                continue;
+            }
+        }
+        facts.load(index, TxNum(t), spenders.then_some(&Lookup));
+        if !is_candidate(&facts) {
+            continue;
+        }
+        let owner = facts.change_inputs[0].address;
+        let link = |k: usize, kind: u8, p: f32| Link {
+            a: owner,
+            b: facts.change_outputs[k].address,
+            kind,
+            tx: t,
+            vout: index.vout(index::OutNum(facts.change_output_numbers[k])),
+            p,
+        };
+        if let Some(model) = model {
+            features.clear();
+            change_features(index, &facts, partition, &mut features);
+            if let Some((k, p)) = model.decide(&features).filter(|&(_, p)| p >= MODEL_FLOOR) {
+                out.change.push(link(k, MODEL, p as f32));
+            }
+        }
+        if let Some((k, kind)) = change_of(&facts, rules) {
+            out.change.push(link(k, kind, 1.0));
+        }
+    }
+    out
+}
+
+/// What phase 2's refusals were.
+struct Refusals {
+    count: u64,
+    by_reason: BTreeMap<String, u64>,
+    listed: Vec<RefusedMerge>,
+}
+
+impl Refusals {
+    fn record(&mut self, index: &Index, link: &Link, reason: &'static str, entities: (u32, u32), sizes: (u32, u32)) {
+        self.count += 1;
+        *self.by_reason.entry(reason.to_owned()).or_default() += 1;
+        let txid = index.txid(TxNum(link.tx));
+        log::debug!("{reason}: change link in {txid} would join entities {entities:?} of sizes {sizes:?}");
+        if self.listed.len() < REFUSED_LISTED {
+            let heuristic = link_name(link.kind);
+            self.listed.push(RefusedMerge { txid, heuristic, probability: link.p, reason, entities, sizes });
+        }
+    }
 }
 
 /// Phase 2: judges every change link by the collapse guard against the common-input
-/// clusters, then unites the kept ones; returns the refused count and the first
-/// [`REFUSED_LISTED`] refused.
+/// clusters, then unites the kept ones, most probable first, each unless a
+/// must-not-link constraint forbids it.
 fn apply_change_links(
     index: &Index,
     uf: &mut UnionFind,
-    change_links: &[Link],
-    guard: u32,
-) -> (u64, Vec<RefusedMerge>) {
-    let mut kept = Vec::with_capacity(change_links.len());
-    let (mut refused_count, mut refused) = (0u64, Vec::new());
-    for link in change_links {
+    links: &[Link],
+    options: &ClusterOptions,
+    coinjoins: &[Vec<u32>],
+) -> Refusals {
+    let mut refusals = Refusals { count: 0, by_reason: BTreeMap::new(), listed: Vec::new() };
+    let mut kept = Vec::with_capacity(links.len());
+    for link in links {
         let (ra, rb) = (uf.find(link.a), uf.find(link.b));
         let (sa, sb) = (uf.size_of(ra), uf.size_of(rb));
-        if ra != rb && sa >= guard && sb >= guard {
-            refused_count += 1;
-            let txid = index.txid(TxNum(link.tx));
-            log::debug!("collapse guard: change link in {txid} would join entities {ra} ({sa}) and {rb} ({sb})");
-            if refused.len() < REFUSED_LISTED {
-                let heuristic = link_name(link.kind);
-                refused.push(RefusedMerge { txid, heuristic, entities: (ra, rb), sizes: (sa, sb) });
-            }
+        if ra != rb && sa >= options.guard && sb >= options.guard {
+            refusals.record(index, link, "collapse_guard", (ra, rb), (sa, sb));
         } else {
-            kept.push((link.a, link.b));
+            kept.push(*link);
         }
     }
-    for (a, b) in kept {
-        uf.union(a, b);
+    // Most probable first, then chain order: the same result whatever order the
+    // links were found in.
+    kept.sort_by(|x, y| y.p.total_cmp(&x.p).then(x.tx.cmp(&y.tx)).then(x.kind.cmp(&y.kind)));
+    let mut rules = MustNotLink::new(&options.services, coinjoins, uf);
+    for link in &kept {
+        let (ra, rb) = (uf.find(link.a), uf.find(link.b));
+        if ra == rb {
+            continue;
+        }
+        if let Some(conflict) = rules.conflict(ra, rb) {
+            let sizes = (uf.size_of(ra), uf.size_of(rb));
+            refusals.record(index, link, conflict.name(), (ra, rb), sizes);
+            continue;
+        }
+        uf.union(ra, rb);
+        rules.joined(ra.min(rb), ra.max(rb));
     }
-    (refused_count, refused)
+    refusals
+}
+
+/// Per transaction, its most probable applied change output: 0 for none, else
+/// (vout + 1) << 32 with the link's probability (as `f32` bits) below.
+fn change_column(txs: u64, links: &[Link]) -> Vec<u64> {
+    let mut column = vec![0u64; txs as usize];
+    for link in links {
+        let slot = &mut column[link.tx as usize];
+        let previous = f32::from_bits(*slot as u32);
+        if *slot == 0 || link.p > previous {
+            *slot = (u64::from(link.vout) + 1) << 32 | u64::from(link.p.to_bits());
+        }
+    }
+    column
 }
 
 /// The number of entities and the ten largest (entity id, size), largest first.
@@ -461,86 +636,19 @@ fn entity_summary(entity: &[u32], size: &[u32]) -> (u64, Vec<(u32, u32)>) {
 fn count_coinjoins(coinjoin_codes: &[u16]) -> BTreeMap<String, u64> {
     let mut coinjoins: BTreeMap<String, u64> = BTreeMap::new();
     for &code in coinjoin_codes {
-        if let Some(p) = Protocol::from_code((code >> 8) as u8) {
+        if let Some(p) = protocol_of(code) {
             *coinjoins.entry(p.name().to_owned()).or_default() += 1;
         }
     }
     coinjoins
 }
 
-/// The manifest describing this run's state (in `state`, none when unchanged).
-fn new_manifest(
-    index: &Index,
-    options: &ClusterOptions,
-    heuristics: String,
-    state: Option<&Path>,
-    entities: u64,
-    change_links: &[Link],
-) -> AnalysisManifest {
-    let n = index.counts();
-    let tip = index.tip().map(|(h, hash)| (h.0, hash));
-    AnalysisManifest {
-        format: ANALYSIS_FORMAT,
-        rules: RULES_VERSION,
-        heuristics,
-        guard: options.guard,
-        txs: n.txs,
-        addresses: n.addresses,
-        tip_height: tip.map_or(0, |t| t.0),
-        tip_hash: tip.map_or(BlockHash::all_zeros(), |t| t.1),
-        dir: state.and_then(|s| s.file_name()).map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-        entities,
-        change_links: change_links.len() as u64,
-    }
-}
-
-/// Packed fingerprints of inputs from `first_input` on, and a lookup in the index for
-/// older ones.
-struct RecentFingerprints {
-    base: u64,
-    fps: Vec<u8>,
-}
-
-impl SpenderFingerprints for RecentFingerprints {
-    fn of_input(&self, index: &Index, input: u64) -> u8 {
-        match input.checked_sub(self.base) {
-            Some(i) => self.fps[i as usize],
-            None => Lookup.of_input(index, input),
-        }
-    }
-}
-
-/// The packed fingerprint of the transaction of each input from transaction `from` on.
-fn input_fingerprints(index: &Index, from: u64, first_input: u64) -> Vec<u8> {
-    let n = index.counts();
-    let per_tx: Vec<Vec<u8>> = Index::par_ranges(n.txs - from, |r| {
-        let mut out = Vec::new();
-        for t in r.start + from..r.end + from {
-            let fp = pack_fingerprint(crate::facts::fingerprint(index, TxNum(t)));
-            let inputs = index.tx_inputs(TxNum(t));
-            let count = inputs.end - inputs.start;
-            out.extend(std::iter::repeat_n(fp, count as usize));
-        }
-        out
-    });
-    let mut fps = Vec::with_capacity((n.inputs - first_input) as usize);
-    for part in per_tx {
-        fps.extend_from_slice(&part);
-    }
-    debug_assert_eq!(fps.len() as u64, n.inputs - first_input);
-    fps
-}
-
-/// The change output of a transaction by every enabled heuristic that decides, if
-/// they agree; with the link kind. The fingerprint heuristic is left out: it
-/// needs the spending transactions, and is judged separately where they are known.
+/// The change output of a transaction by every enabled rule that decides, if they
+/// agree; with the link kind.
 fn change_of(facts: &TxFacts, heuristics: &[ChangeHeuristic]) -> Option<(usize, u8)> {
     let view = facts.change_view()?;
     let mut decided: Option<(usize, u8)> = None;
     for &h in heuristics {
-        if h == ChangeHeuristic::Fingerprint {
-            continue;
-        }
         if let Some(o) = h.detect(&view) {
             let kind = ChangeHeuristic::ALL.iter().position(|&x| x == h).map_or(COMBINED, |i| i as u8 + 1);
             decided = match decided {
@@ -553,20 +661,12 @@ fn change_of(facts: &TxFacts, heuristics: &[ChangeHeuristic]) -> Option<(usize, 
     decided
 }
 
-/// The links and CoinJoin codes of transactions `range`.
-fn links_of(
-    index: &Index,
-    range: std::ops::Range<u64>,
-    options: &ClusterOptions,
-    spenders: &RecentFingerprints,
-) -> (Vec<Link>, Vec<u16>) {
+/// The common-input links (if `multi_input`) and CoinJoin codes of transactions
+/// `range`.
+fn common_input_of(index: &Index, range: std::ops::Range<u64>, multi_input: bool) -> (Vec<Link>, Vec<u16>) {
     let mut facts = TxFacts::default();
-    let mut parent = TxFacts::default();
     let mut links = Vec::new();
-    let mut inputs: Vec<u32> = Vec::new();
     let mut codes = Vec::with_capacity((range.end - range.start) as usize);
-    let change = &options.heuristics.change;
-    let fingerprint = change.contains(&ChangeHeuristic::Fingerprint);
     let mut height = index.tx_height(TxNum(range.start)).0;
     let mut next_block = index.block(index::Height(height)).map_or(u64::MAX, |b| b.txs.end);
     for t in range {
@@ -574,82 +674,24 @@ fn links_of(
             height += 1;
             next_block = index.block(index::Height(height)).map_or(u64::MAX, |b| b.txs.end);
         }
-        facts.load(index, TxNum(t), fingerprint.then_some(spenders as &dyn SpenderFingerprints));
+        facts.load(index, TxNum(t), None);
         facts.set_height(height);
         let verdict = classify(&facts.shape());
         codes.push(
             verdict.as_ref().map_or(0, |v| u16::from(v.protocol.code()) << 8 | (v.confidence * 100.0).round() as u16),
         );
-        // A Tx0 spends one user's coins: its inputs share an owner; only its outputs
-        // (premixes, pool fee, toxic change) say nothing about change.
+        // A Tx0 spends one user's coins: its inputs share an owner.
         let tx0 = verdict.as_ref().is_some_and(|v| v.protocol == Protocol::WhirlpoolTx0);
-        if facts.coinbase || (verdict.is_some() && !tx0) {
+        if !multi_input || facts.coinbase || (verdict.is_some() && !tx0) {
             continue;
         }
-        inputs.clear();
-        inputs.extend(facts.change_inputs.iter().map(|i| i.address));
-        if options.heuristics.multi_input {
-            for &a in &inputs[1.min(inputs.len())..] {
-                if a != inputs[0] {
-                    links.push(Link { a: inputs[0], b: a, kind: MULTI_INPUT, tx: t });
-                }
-            }
-        }
-        if tx0 {
-            continue;
-        }
-        if let (Some(&owner), Some((o, kind))) = (inputs.first(), change_of(&facts, change)) {
-            links.push(Link { a: owner, b: facts.change_outputs[o].address, kind, tx: t });
-        }
-        if !fingerprint {
-            continue;
-        }
-        // The fingerprint heuristic decides for a parent once its last output is spent:
-        // by the input of this transaction that spends it last.
-        for i in index.tx_inputs(TxNum(t)) {
-            if let Some(link) = parent_fingerprint_link(index, i, &mut parent, change, spenders) {
-                links.push(link);
+        if let Some((first, rest)) = facts.change_inputs.split_first() {
+            for i in rest.iter().filter(|i| i.address != first.address) {
+                links.push(Link { a: first.address, b: i.address, kind: MULTI_INPUT, tx: t, vout: 0, p: 1.0 });
             }
         }
     }
     (links, codes)
-}
-
-/// The fingerprint heuristic's change link for the parent transaction whose output
-/// input `i` spends, when `i` is the last spend of that parent's outputs.
-fn parent_fingerprint_link(
-    index: &Index,
-    i: u64,
-    parent: &mut TxFacts,
-    change: &[ChangeHeuristic],
-    spenders: &RecentFingerprints,
-) -> Option<Link> {
-    // Coinbase and unresolved inputs spend no indexed output.
-    let index::Spent::Output(o) = index.spent(InNum(i)) else { return None };
-    let p = index.output_tx(o).0;
-    let outputs = index.tx(TxNum(p)).outputs;
-    if outputs.end - outputs.start > 4 {
-        return None;
-    }
-    let last = outputs.clone().map(|x| index.spent_by(index::OutNum(x)).map(|s| s.0));
-    let last = last.collect::<Option<Vec<u64>>>().and_then(|v| v.into_iter().max())?;
-    if last != i {
-        return None;
-    }
-    parent.load(index, TxNum(p), Some(spenders));
-    if parent.coinbase || classify(&parent.shape()).is_some() {
-        return None;
-    }
-    let owner = parent.change_inputs.first().map(|x| x.address)?;
-    let others = change_of(parent, change).map(|x| x.0);
-    let view = parent.change_view();
-    if let Some(o) = view.and_then(|v| ChangeHeuristic::Fingerprint.detect(&v))
-        && others.is_none_or(|x| x == o)
-    {
-        let kind = 1 + ChangeHeuristic::ALL.iter().position(|&h| h == ChangeHeuristic::Fingerprint).unwrap_or(0) as u8;
-        return Some(Link { a: owner, b: parent.change_outputs[o].address, kind, tx: p });
-    }
-    None
 }
 
 /// Takes the analysis directory's lock (`analysis/lock`) for one run: a second
@@ -676,7 +718,8 @@ fn new_state_dir(index: &Index) -> Result<PathBuf, AnalysisError> {
     Ok(dir)
 }
 
-/// Writes the entities into the state directory `dir`, then the manifest naming it
+/// Writes the entities, CoinJoin codes and change outputs into the state directory
+/// `dir` (beside phase 1's partition, written already), then the manifest naming it
 /// (by rename), then removes older state directories.
 fn save(
     index: &Index,
@@ -684,10 +727,16 @@ fn save(
     manifest: AnalysisManifest,
     entity: &[u32],
     codes: &[u16],
+    tx_change: &[u64],
+    phase_one_file: Unsynced,
 ) -> Result<(), AnalysisError> {
     let root = AnalysisManifest::root(index);
-    let mut files =
-        vec![write_column(&dir.join("entity.col"), entity)?, write_column(&dir.join("tx_coinjoin.col"), codes)?];
+    let mut files = vec![
+        phase_one_file,
+        write_column(&dir.join("entity.col"), entity)?,
+        write_column(&dir.join("tx_coinjoin.col"), codes)?,
+        write_column(&dir.join("tx_change.col"), tx_change)?,
+    ];
     // Members of each entity, grouped: a counting sort by entity.
     let mut start = vec![0u32; entity.len() + 1];
     for &e in entity {
@@ -743,25 +792,6 @@ fn sync_all(files: Vec<Unsynced>) -> Result<(), AnalysisError> {
     Ok(())
 }
 
-/// Saves change links as four columns (unsynced).
-fn write_links(dir: &Path, links: &[Link]) -> Result<Vec<Unsynced>, AnalysisError> {
-    Ok(vec![
-        write_column(&dir.join("change_a.col"), &links.iter().map(|l| l.a).collect::<Vec<u32>>())?,
-        write_column(&dir.join("change_b.col"), &links.iter().map(|l| l.b).collect::<Vec<u32>>())?,
-        write_column(&dir.join("change_kind.col"), &links.iter().map(|l| l.kind).collect::<Vec<u8>>())?,
-        write_column(&dir.join("change_tx.col"), &links.iter().map(|l| l.tx).collect::<Vec<u64>>())?,
-    ])
-}
-
-/// Reads what [`write_links`] saved.
-fn read_links(dir: &Path, len: u64) -> Result<Vec<Link>, AnalysisError> {
-    let a: Vec<u32> = read_column(&dir.join("change_a.col"), len)?;
-    let b: Vec<u32> = read_column(&dir.join("change_b.col"), len)?;
-    let kind: Vec<u8> = read_column(&dir.join("change_kind.col"), len)?;
-    let tx: Vec<u64> = read_column(&dir.join("change_tx.col"), len)?;
-    Ok((0..len as usize).map(|i| Link { a: a[i], b: b[i], kind: kind[i], tx: tx[i] }).collect())
-}
-
 fn read_column<T: Fixed>(path: &Path, len: u64) -> Result<Vec<T>, AnalysisError> {
     let column = Column::<T>::open(path, len).map_err(|e| AnalysisError::Io(path.to_owned(), e))?;
     Ok(column.range(0..len).collect())
@@ -776,6 +806,8 @@ mod tests {
         let h: Heuristics = "change:reuse, multi-input,change:one-time".parse().unwrap();
         assert_eq!(h.to_string(), "multi-input,change:one-time,change:reuse");
         assert!("multi-input,bogus".parse::<Heuristics>().is_err());
-        assert_eq!(Heuristics::default().to_string(), "multi-input,change:one-time");
+        assert_eq!(Heuristics::default().to_string(), "multi-input,change:model");
+        let h: Heuristics = "change:model,multi-input".parse().unwrap();
+        assert!(h.model && h.multi_input && h.change.is_empty());
     }
 }

@@ -17,39 +17,18 @@
 
 use crate::AnalysisError;
 use crate::change::{ChangeHeuristic, ChangeView};
+use crate::cluster::common_input_partition;
 use crate::coinjoin::{Protocol, classify};
+use crate::dataset::{Decision, at_threshold, decisions, labelled};
 use crate::facts::{Lookup, TxFacts};
+use crate::model::ChangeModel;
 use crate::reader::Analysis;
-use index::{AddressKey, Index, TxNum};
-use serde::Deserialize;
+use crate::train::THRESHOLD_GRID;
+use crate::truth::GroundTruth;
+use crate::unionfind::UnionFind;
+use index::{Index, TxNum};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-
-#[derive(Deserialize)]
-struct Truth {
-    wallets: BTreeMap<String, TruthWallet>,
-    transactions: HashMap<String, TruthTx>,
-}
-
-#[derive(Deserialize)]
-struct TruthWallet {
-    addresses: Vec<TruthAddress>,
-}
-
-#[derive(Deserialize)]
-struct TruthAddress {
-    address: Option<String>,
-    #[serde(default)]
-    script_hex: Option<String>,
-    seen_on_chain: bool,
-}
-
-#[derive(Deserialize)]
-struct TruthTx {
-    kind: String,
-    #[serde(default)]
-    input_wallets: Vec<String>,
-}
 
 /// The clustering measured.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -107,11 +86,77 @@ pub struct CoinJoinEval {
     pub per_protocol: BTreeMap<String, (f64, f64, u64, u64)>,
 }
 
+/// The change model at one threshold.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CurvePoint {
+    /// The threshold.
+    pub threshold: f64,
+    /// Transactions whose most probable output reaches it.
+    pub predictions: u64,
+    /// Of them, those whose output pays the sender.
+    pub correct: u64,
+    /// correct / predictions.
+    pub precision: f64,
+    /// correct / transactions with change.
+    pub recall: f64,
+}
+
+/// A reliability bin: predictions whose probability falls in it, and how often
+/// they were right.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReliabilityBin {
+    /// Lower edge of the bin.
+    pub from: f64,
+    /// Predictions in it.
+    pub predictions: u64,
+    /// Their mean probability.
+    pub mean_probability: f64,
+    /// The share that was right.
+    pub observed: f64,
+}
+
+/// The change model measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ModelEval {
+    /// Transactions judged (one sender, paying someone else).
+    pub transactions: u64,
+    /// Of them, those with change.
+    pub with_change: u64,
+    /// The model's default threshold.
+    pub default_threshold: f64,
+    /// At the default threshold.
+    pub at_default: CurvePoint,
+    /// The precision-recall curve over the thresholds of the training grid.
+    pub curve: Vec<CurvePoint>,
+    /// Calibration: ten bins of the most probable output's probability.
+    pub reliability: Vec<ReliabilityBin>,
+    /// Expected calibration error: the bins' |observed - mean| weighted by size.
+    pub calibration_error: f64,
+}
+
+/// What clustering could reach on this truth: common-input ownership plus a
+/// change rule that is never wrong and never abstains.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OracleBound {
+    /// Its pairwise precision (below 1 only where common-input ownership errs).
+    pub pairwise_precision: f64,
+    /// Its pairwise recall: the bound a clustering's recall is read against.
+    pub pairwise_recall: f64,
+}
+
 /// Everything measured.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EvalReport {
     /// The clustering (if one is saved).
     pub clustering: Option<ClusterEval>,
+    /// The clustering's pairwise recall as a share of the oracle bound's.
+    pub recall_of_bound: Option<f64>,
+    /// The oracle bound.
+    pub oracle: OracleBound,
+    /// The change model.
+    pub change_model: ModelEval,
+    /// Services recognised by behaviour (with a clustering), per behaviour.
+    pub services: Vec<crate::behaviour::BehaviourEval>,
     /// Each change heuristic alone.
     pub change: Vec<ChangeEval>,
     /// The CoinJoin classifiers.
@@ -139,54 +184,121 @@ fn pairs(n: u64) -> u64 {
     n * n.saturating_sub(1) / 2
 }
 
-/// Evaluates the analysis of `index` against a ground-truth file.
+/// Evaluates the analysis of `index` and the change model against a ground-truth
+/// file.
 ///
 /// # Errors
 /// When the truth file cannot be read or parsed.
-pub fn evaluate(index: &Index, analysis: Option<&Analysis>, truth_path: &Path) -> Result<EvalReport, AnalysisError> {
-    let truth = read_truth(truth_path)?;
-    let wallet_names: Vec<&String> = truth.wallets.keys().collect();
-    let owner = address_owners(index, &truth);
-    let clustering = analysis.map(|analysis| evaluate_clustering(analysis, &owner, &wallet_names));
-    let Tally { change, with_change, confusion, found } = tally_transactions(index, &truth, &owner, &wallet_names);
+pub fn evaluate(
+    index: &Index,
+    analysis: Option<&Analysis>,
+    truth_path: &Path,
+    model: &ChangeModel,
+) -> Result<EvalReport, AnalysisError> {
+    let truth = GroundTruth::read(index, truth_path)?;
+    let clustering =
+        analysis.map(|analysis| evaluate_clustering(|a| analysis.entity_of(index::AddrId(a)).map(|e| e.0), &truth));
+    let oracle = oracle_bound(index, &truth);
+    let Tally { change, with_change, confusion, found } = tally_transactions(index, &truth);
     let change = change_evals(change, with_change);
     let per_protocol = per_protocol(&confusion);
-    Ok(EvalReport { clustering, change, coinjoin: CoinJoinEval { confusion, per_protocol }, transactions: found })
+    let services = analysis
+        .map_or_else(Vec::new, |a| crate::behaviour::measure(&crate::behaviour::infer_services(index, a), a, &truth));
+    Ok(EvalReport {
+        services,
+        recall_of_bound: clustering.as_ref().map(|c| ratio_f(c.pairwise_recall, oracle.pairwise_recall)),
+        clustering,
+        oracle,
+        change_model: evaluate_model(model, &decisions(model, &labelled(index, &truth))),
+        change,
+        coinjoin: CoinJoinEval { confusion, per_protocol },
+        transactions: found,
+    })
 }
 
-/// Reads and parses the ground-truth file.
-fn read_truth(truth_path: &Path) -> Result<Truth, AnalysisError> {
-    let file = std::fs::File::open(truth_path).map_err(|e| AnalysisError::Io(truth_path.to_owned(), e))?;
-    serde_json::from_reader(std::io::BufReader::with_capacity(1 << 20, file))
-        .map_err(|e| AnalysisError::Corrupt(truth_path.to_owned(), e.to_string()))
+fn ratio_f(a: f64, b: f64) -> f64 {
+    if b == 0.0 { 1.0 } else { a / b }
 }
 
-/// Owner (wallet number, in name order) of every indexed address the truth names.
-fn address_owners(index: &Index, truth: &Truth) -> HashMap<u32, u32> {
-    let network = index.network();
-    let mut owner: HashMap<u32, u32> = HashMap::new();
-    for (w, wallet) in truth.wallets.values().enumerate() {
-        for a in wallet.addresses.iter().filter(|a| a.seen_on_chain) {
-            let key = match (&a.address, &a.script_hex) {
-                (Some(text), _) => AddressKey::parse(text, network).ok(),
-                (None, Some(hex)) => decode_hex(hex).map(|s| AddressKey::of_script(&s)),
-                (None, None) => None,
-            };
-            if let Some(id) = key.and_then(|k| index.address_by_key(&k)) {
-                owner.insert(id.0, w as u32);
+/// The change model's curve, figures at its default threshold and calibration.
+pub fn evaluate_model(model: &ChangeModel, decided: &[Decision]) -> ModelEval {
+    let point = |threshold: f64| {
+        let (predictions, correct, with_change) = at_threshold(decided, threshold);
+        CurvePoint {
+            threshold,
+            predictions,
+            correct,
+            precision: ratio(correct, predictions),
+            recall: ratio(correct, with_change),
+        }
+    };
+    let mut bins: Vec<(u64, f64, u64)> = vec![(0, 0.0, 0); 10];
+    for d in decided {
+        let b = ((d.probability * 10.0) as usize).min(9);
+        bins[b].0 += 1;
+        bins[b].1 += d.probability;
+        bins[b].2 += u64::from(d.right);
+    }
+    let total = decided.len().max(1) as f64;
+    let reliability: Vec<ReliabilityBin> = bins
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.0 > 0)
+        .map(|(i, &(n, sum, right))| ReliabilityBin {
+            from: i as f64 / 10.0,
+            predictions: n,
+            mean_probability: sum / n as f64,
+            observed: right as f64 / n as f64,
+        })
+        .collect();
+    let calibration_error =
+        reliability.iter().map(|b| b.predictions as f64 / total * (b.observed - b.mean_probability).abs()).sum();
+    ModelEval {
+        transactions: decided.len() as u64,
+        with_change: decided.iter().filter(|d| d.has_change).count() as u64,
+        default_threshold: model.default_threshold,
+        at_default: point(model.default_threshold),
+        curve: THRESHOLD_GRID.iter().map(|&t| point(t)).collect(),
+        reliability,
+        calibration_error,
+    }
+}
+
+/// Common-input ownership plus a perfect change rule: every output of a judged
+/// transaction that pays its sender is linked to the sender.
+fn oracle_bound(index: &Index, truth: &GroundTruth) -> OracleBound {
+    let (roots, _, _) = common_input_partition(index);
+    let mut uf = UnionFind::from_roots(roots);
+    let mut facts = TxFacts::default();
+    for (t, tx) in &truth.transactions {
+        let Some(sender) = truth.sender(tx) else { continue };
+        if truth_label(&tx.kind) != "none" {
+            continue;
+        }
+        facts.load(index, *t, None);
+        let Some(view) = facts.change_view().filter(|v| v.outputs.len() >= 2) else { continue };
+        let owners: Vec<Option<u32>> = view.outputs.iter().map(|o| truth.owner_of(o.address)).collect();
+        if owners.iter().all(|o| *o == Some(sender)) {
+            continue;
+        }
+        for (o, owner) in view.outputs.iter().zip(&owners) {
+            if *owner == Some(sender) {
+                uf.union(view.inputs[0].address, o.address);
             }
         }
     }
-    owner
+    let (roots, _) = uf.flatten();
+    let c = evaluate_clustering(|a| roots.get(a as usize).copied(), truth);
+    OracleBound { pairwise_precision: c.pairwise_precision, pairwise_recall: c.pairwise_recall }
 }
 
-/// Pairwise precision and recall of the saved clustering over the owned addresses,
-/// and the entities that join several owners.
-fn evaluate_clustering(analysis: &Analysis, owner: &HashMap<u32, u32>, wallet_names: &[&String]) -> ClusterEval {
+/// Pairwise precision and recall of a clustering (the entity of each address) over
+/// the owned addresses, and the entities that join several owners.
+fn evaluate_clustering(entity_of: impl Fn(u32) -> Option<u32>, truth: &GroundTruth) -> ClusterEval {
     let mut contingency: HashMap<(u32, u32), u64> = HashMap::new();
     let (mut by_entity, mut by_wallet): (HashMap<u32, u64>, HashMap<u32, u64>) = (HashMap::new(), HashMap::new());
-    for (&address, &w) in owner {
-        let Some(index::EntityId(e)) = analysis.entity_of(index::AddrId(address)) else { continue };
+    for (&address, &w) in &truth.owner {
+        let Some(e) = entity_of(address) else { continue };
         *contingency.entry((e, w)).or_default() += 1;
         *by_entity.entry(e).or_default() += 1;
         *by_wallet.entry(w).or_default() += 1;
@@ -196,7 +308,7 @@ fn evaluate_clustering(analysis: &Analysis, owner: &HashMap<u32, u32>, wallet_na
     let right: u64 = contingency.values().map(|&n| pairs(n)).sum();
     let mut owners_of: HashMap<u32, Vec<(String, u64)>> = HashMap::new();
     for (&(e, w), &n) in &contingency {
-        owners_of.entry(e).or_default().push((wallet_names[w as usize].clone(), n));
+        owners_of.entry(e).or_default().push((truth.wallets[w as usize].clone(), n));
     }
     let merged: Vec<(u32, Vec<(String, u64)>)> = owners_of.into_iter().filter(|(_, o)| o.len() > 1).collect();
     let largest =
@@ -229,8 +341,8 @@ struct Tally {
 }
 
 /// Classifies every truth transaction the index holds (in txid order) and judges the
-/// change heuristics on those with one sending wallet.
-fn tally_transactions(index: &Index, truth: &Truth, owner: &HashMap<u32, u32>, wallet_names: &[&String]) -> Tally {
+/// change rules on those with one sending wallet.
+fn tally_transactions(index: &Index, truth: &GroundTruth) -> Tally {
     let mut tally = Tally {
         change: vec![(0, 0); ChangeHeuristic::ALL.len()],
         with_change: 0,
@@ -238,25 +350,19 @@ fn tally_transactions(index: &Index, truth: &Truth, owner: &HashMap<u32, u32>, w
         found: 0,
     };
     let mut facts = TxFacts::default();
-    let mut txids: Vec<(&String, &TruthTx)> = truth.transactions.iter().collect();
-    txids.sort_by(|a, b| a.0.cmp(b.0));
-    for (txid, tx) in txids {
-        let Some(t) = txid.parse().ok().and_then(|txid| index.tx_by_txid(&txid)) else { continue };
+    for (t, tx) in &truth.transactions {
         tally.found += 1;
-        facts.load(index, t, Some(&Lookup));
+        facts.load(index, *t, Some(&Lookup));
         facts.set_height(index.tx_height(TxNum(t.0)).0);
         let verdict = classify(&facts.shape());
         let predicted = verdict.as_ref().map_or("none", |v| v.protocol.name());
         let row = tally.confusion.entry(truth_label(&tx.kind).to_owned()).or_default();
         *row.entry(predicted.to_owned()).or_default() += 1;
-        if facts.coinbase || truth_label(&tx.kind) != "none" || tx.input_wallets.len() != 1 {
+        if facts.coinbase || truth_label(&tx.kind) != "none" {
             continue;
         }
-        let Some(view) = facts.change_view() else { continue };
-        let Some(sender) = wallet_names.iter().position(|n| **n == tx.input_wallets[0]).map(|w| w as u32) else {
-            continue;
-        };
-        tally.judge_change(&view, sender, owner);
+        let (Some(view), Some(sender)) = (facts.change_view(), truth.sender(tx)) else { continue };
+        tally.judge_change(&view, sender, truth);
     }
     tally
 }
@@ -264,8 +370,8 @@ fn tally_transactions(index: &Index, truth: &Truth, owner: &HashMap<u32, u32>, w
 impl Tally {
     /// Judges every change heuristic on one transaction of `sender` that pays another
     /// wallet (a self-transfer is skipped).
-    fn judge_change(&mut self, view: &ChangeView<'_>, sender: u32, owner: &HashMap<u32, u32>) {
-        let owners: Vec<Option<u32>> = view.outputs.iter().map(|o| owner.get(&o.address).copied()).collect();
+    fn judge_change(&mut self, view: &ChangeView<'_>, sender: u32, truth: &GroundTruth) {
+        let owners: Vec<Option<u32>> = view.outputs.iter().map(|o| truth.owner_of(o.address)).collect();
         if !owners.iter().any(|o| *o != Some(sender)) {
             return; // a self-transfer: no payment to tell change from
         }
@@ -311,8 +417,4 @@ fn per_protocol(confusion: &BTreeMap<String, BTreeMap<String, u64>>) -> BTreeMap
         per_protocol.insert(name.to_owned(), (ratio(right, predicted), ratio(right, truly), truly, predicted));
     }
     per_protocol
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }

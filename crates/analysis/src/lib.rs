@@ -5,17 +5,29 @@
 //! - [`coinjoin`]: protocol classifiers (Whirlpool, Tx0, Wasabi 1, WabiSabi,
 //!   JoinMarket, generic).
 //! - [`change`]: change heuristics, one rule each.
+//! - [`features`], [`model`], [`train`], [`dataset`]: the change model: what it
+//!   reads of each output, the calibrated model shipped in `model/change.json`,
+//!   its learners, and the labelled outputs it learns from and is judged on.
+//! - [`constraints`]: must-not-link constraints on change links.
+//! - [`behaviour`]: services recognised by behaviour (exchanges, mining pools).
 //! - [`cluster`]: the clustering pass and its saved state; [`Analysis`] reads it.
 //! - [`peel`]: peel-chain detection.
-//! - [`eval`]: precision and recall against a ground-truth file.
+//! - [`truth`], [`eval`]: ground truth, and precision and recall against it.
 
+pub mod behaviour;
 pub mod change;
 pub mod cluster;
 pub mod coinjoin;
+pub mod constraints;
+pub mod dataset;
 pub mod eval;
 pub mod facts;
+pub mod features;
+pub mod model;
 pub mod peel;
 mod reader;
+pub mod train;
+pub mod truth;
 pub mod unionfind;
 
 pub use cluster::{ClusterOptions, ClusterReport, Heuristics, cluster};

@@ -4,6 +4,7 @@
 //! appends them, giving exactly what one full run gives.
 
 use analysis::eval::{EvalReport, evaluate};
+use analysis::model::ChangeModel;
 use analysis::{Analysis, ClusterOptions, Heuristics, cluster};
 use chain::blkfile::BlkWriter;
 use chain::block_map::BlockMap;
@@ -30,7 +31,7 @@ fn measure(index: &Index, heuristics: &str) -> EvalReport {
     let options = ClusterOptions { heuristics: heuristics.parse().unwrap(), ..ClusterOptions::default() };
     cluster(index, &options, &|_, _| {}).unwrap();
     let analysis = Analysis::open(index).unwrap().unwrap();
-    evaluate(index, Some(&analysis), &truth()).unwrap()
+    evaluate(index, Some(&analysis), &truth(), ChangeModel::shipped()).unwrap()
 }
 
 /// Pinned figures: measured (docs/entities.md), truncated to four decimals, and
@@ -89,6 +90,37 @@ fn figures_with_each_change_heuristic_are_pinned() {
     }
 }
 
+/// The change model, trained on simulated chains only, judged on the chain Bitcoin
+/// Core's wallets wrote: its figures at its own threshold, the clustering it gives
+/// with common-input ownership, and the oracle bound those are read against.
+/// Pinned as floors (docs/entities.md, docs/adr/0003-change-model.md). The issue's
+/// goals (change recall 0.80 at precision 0.995; pairwise recall at 80% of the
+/// bound at precision 0.99) are not reached yet: recall is short of both.
+#[test]
+fn the_change_model_finds_most_change_of_bitcoin_cores_wallets() {
+    let data = tempfile::tempdir().unwrap();
+    let index = ingested(&fixtures().join("regtest/small/blocks"), data.path());
+    let report = measure(&index, "multi-input,change:model");
+    let m = &report.change_model;
+    assert_eq!(m.with_change, 806);
+    at_least("change model: precision", m.at_default.precision, 0.9983);
+    at_least("change model: recall", m.at_default.recall, 0.7307);
+    // Its curve runs from high recall to full precision, and never claims more
+    // predictions at a higher threshold.
+    assert!(m.curve.windows(2).all(|w| w[1].predictions <= w[0].predictions));
+    at_least("change model at 0.5: recall", m.curve[0].recall, 0.92);
+    at_least("change model: 1 - calibration error", 1.0 - m.calibration_error, 0.96);
+    let best_rule = report.change.iter().map(|c| c.recall).fold(0.0, f64::max);
+    assert!(m.at_default.recall > best_rule + 0.2, "{} against the best rule's {best_rule}", m.at_default.recall);
+    // The bound: multi-input plus a change rule that is never wrong.
+    assert!((report.oracle.pairwise_recall - 0.3972).abs() < 1e-3, "{:?}", report.oracle);
+    assert_eq!(report.oracle.pairwise_precision, 1.0);
+    let c = report.clustering.unwrap();
+    at_least("multi-input,change:model: precision", c.pairwise_precision, 0.9983);
+    at_least("multi-input,change:model: recall", c.pairwise_recall, 0.2149);
+    at_least("share of the bound", report.recall_of_bound.unwrap(), 0.5409);
+}
+
 #[test]
 fn every_coinjoin_of_bitcoin_cores_wallets_is_named() {
     let data = tempfile::tempdir().unwrap();
@@ -130,7 +162,8 @@ fn write_prefix(dir: &Path, blocks: &[Vec<u8>], n: usize) {
 
 #[test]
 fn incremental_clustering_equals_one_full_run() {
-    let heuristics: Heuristics = "multi-input,change:one-time,change:fingerprint,change:address-type".parse().unwrap();
+    let heuristics: Heuristics =
+        "multi-input,change:model,change:one-time,change:fingerprint,change:address-type".parse().unwrap();
     let options = ClusterOptions { heuristics, ..ClusterOptions::default() };
     let blocks = main_chain_blocks();
     let (grown_blocks, grown_data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -199,18 +232,64 @@ fn the_collapse_guard_refuses_change_links_between_grown_clusters() {
     let data = tempfile::tempdir().unwrap();
     let index = ingested(&fixtures().join("regtest/small/blocks"), data.path());
     let heuristics: Heuristics = "multi-input,change:address-type".parse().unwrap();
-    let loose =
-        cluster(&index, &ClusterOptions { heuristics: heuristics.clone(), guard: u32::MAX }, &|_, _| {}).unwrap();
-    let guarded = cluster(&index, &ClusterOptions { heuristics, guard: 3 }, &|_, _| {}).unwrap();
-    assert_eq!(loose.refused_count, 0);
-    assert!(guarded.refused_count > 0);
+    let with_guard = |guard| ClusterOptions { heuristics: heuristics.clone(), guard, ..ClusterOptions::default() };
+    let loose = cluster(&index, &with_guard(u32::MAX), &|_, _| {}).unwrap();
+    let guarded = cluster(&index, &with_guard(3), &|_, _| {}).unwrap();
+    let by_guard = |r: &analysis::ClusterReport| r.refused_by.get("collapse_guard").copied().unwrap_or(0);
+    assert_eq!(by_guard(&loose), 0);
+    assert!(by_guard(&guarded) > 0);
     assert_eq!(guarded.refused.len() as u64, guarded.refused_count.min(analysis::cluster::REFUSED_LISTED as u64));
-    for refused in &guarded.refused {
+    for refused in guarded.refused.iter().filter(|r| r.reason == "collapse_guard") {
         assert!(refused.sizes.0 >= 3 && refused.sizes.1 >= 3, "{refused:?}");
         assert_ne!(refused.entities.0, refused.entities.1);
     }
     assert_eq!(guarded.change_links, loose.change_links);
     assert!(guarded.entities > loose.entities && guarded.entities <= loose.entities + guarded.refused_count);
+}
+
+/// Two labelled services never end in one entity through a change link, and
+/// neither do two inputs of one CoinJoin: the must-not-link constraints hold
+/// whatever the threshold lets through.
+#[test]
+fn change_links_never_join_two_services_or_coinjoin_partners() {
+    let data = tempfile::tempdir().unwrap();
+    let index = ingested(&fixtures().join("regtest/small/blocks"), data.path());
+    let truth = analysis::truth::GroundTruth::read(&index, &truth()).unwrap();
+    // Every wallet labelled as a service of its own: then no change link may join
+    // two wallets at all.
+    let mut services: Vec<(u32, u32)> = truth.owner.iter().map(|(&a, &w)| (a, w)).collect();
+    services.sort_unstable();
+    let loose = ClusterOptions { threshold: Some(0.5), guard: u32::MAX, ..ClusterOptions::default() };
+    let report = cluster(&index, &ClusterOptions { services: services.clone(), ..loose.clone() }, &|_, _| {}).unwrap();
+    let analysis = Analysis::open(&index).unwrap().unwrap();
+    let mut service_of_entity = std::collections::HashMap::new();
+    for &(a, s) in &services {
+        let e = analysis.entity_of(AddrId(a)).unwrap();
+        assert_eq!(*service_of_entity.entry(e).or_insert(s), s, "entity {e} holds two services");
+    }
+    assert!(report.refused_by.get("distinct_services").copied().unwrap_or(0) > 0, "{:?}", report.refused_by);
+    for t in (0..index.counts().txs)
+        .map(TxNum)
+        .filter(|&t| analysis.coinjoin(t).is_some_and(|c| c.0 != analysis::Protocol::WhirlpoolTx0))
+    {
+        let mut entities = std::collections::HashMap::new();
+        for i in index.tx_inputs(t) {
+            if let index::Spent::Output(o) = index.spent(index::InNum(i)) {
+                let a = index.output_address(o);
+                let e = analysis.entity_of(a).unwrap();
+                assert!(entities.insert(e, a).is_none_or(|b| b == a), "two inputs of CoinJoin {t} in entity {e}");
+            }
+        }
+    }
+    // Without the constraints the same threshold does join services.
+    cluster(&index, &loose, &|_, _| {}).unwrap();
+    let analysis = Analysis::open(&index).unwrap().unwrap();
+    let joined = services
+        .iter()
+        .map(|&(a, s)| (analysis.entity_of(AddrId(a)).unwrap(), s))
+        .collect::<std::collections::HashSet<_>>();
+    let entities = joined.iter().map(|(e, _)| *e).collect::<std::collections::HashSet<_>>();
+    assert!(entities.len() < joined.len(), "the test would pass without constraints");
 }
 
 #[test]
@@ -250,4 +329,47 @@ fn a_second_cluster_run_at_once_is_refused() {
     drop(held);
     cluster(&index, &ClusterOptions::default(), &|_, _| {}).unwrap();
     assert!(Analysis::open(&index).unwrap().is_some());
+}
+
+/// Services by behaviour, measured on both truths: the chain Bitcoin Core's
+/// wallets wrote (exchange_a, exchange_b, the miner) and a simulated economy
+/// (three exchanges, three pools). Pinned as floors.
+#[test]
+fn services_are_recognised_by_their_behaviour() {
+    let data = tempfile::tempdir().unwrap();
+    let index = ingested(&fixtures().join("regtest/small/blocks"), data.path());
+    let report = measure(&index, "multi-input,change:model");
+    let figures = |report: &EvalReport, behaviour: &str| {
+        report.services.iter().find(|s| s.behaviour.name() == behaviour).cloned().unwrap()
+    };
+    let exchange = figures(&report, "exchange");
+    eprintln!("regtest: {:?}", report.services);
+    assert_eq!(exchange.services, 2);
+    at_least("regtest exchanges: precision", exchange.precision, 1.0);
+    at_least("regtest exchanges: recall", exchange.recall, 0.5);
+    let pools = figures(&report, "mining_pool");
+    at_least("regtest pools: precision", pools.precision, 0.9642);
+    at_least("regtest pools: recall", pools.recall, 1.0);
+
+    let sim = tempfile::tempdir().unwrap();
+    let config = sim::SimConfig {
+        out_dir: sim.path().to_owned(),
+        seed: 5,
+        profile: sim::Profile::SMALL,
+        length: sim::Length::Default,
+        xor: false,
+        thief_scripts: Vec::new(),
+    };
+    let summary = sim::simulate(&config, &|_| {}).unwrap();
+    let index = ingested(&summary.blocks_dir, &sim.path().join("index"));
+    cluster(&index, &ClusterOptions::default(), &|_, _| {}).unwrap();
+    let analysis = Analysis::open(&index).unwrap().unwrap();
+    let report = evaluate(&index, Some(&analysis), &summary.ground_truth, ChangeModel::shipped()).unwrap();
+    eprintln!("simulator: {:?}", report.services);
+    let exchange = figures(&report, "exchange");
+    at_least("simulated exchanges: precision", exchange.precision, 1.0);
+    at_least("simulated exchanges: recall", exchange.recall, 1.0);
+    let pools = figures(&report, "mining_pool");
+    at_least("simulated pools: precision", pools.precision, 1.0);
+    at_least("simulated pools: recall", pools.recall, 1.0);
 }

@@ -49,6 +49,8 @@ pub enum Command {
     Entity(EntityArgs),
     /// Measure clustering, change heuristics and CoinJoin detection against ground truth.
     Eval(EvalArgs),
+    /// Rebuild the change model from simulated chains (reproducibly from a seed).
+    TrainChange(TrainChangeArgs),
     /// Follow value forward (where it went) or backward (where it came from) under a
     /// taint policy, through CoinJoins, to where it sits now or the services it reached.
     Trace(TraceArgs),
@@ -180,6 +182,16 @@ pub enum TagsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Label services by behaviour: entities that sweep many one-shot deposit
+    /// addresses and pay batches (exchange), and entities paid by coinbases (mining
+    /// pool). Saved as the source `behaviour`; needs `chainsleuth cluster`.
+    Infer {
+        #[command(flatten)]
+        index: IndexLocation,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// The imported sources.
     List {
         #[command(flatten)]
@@ -236,9 +248,13 @@ pub struct TraceArgs {
     /// Transactions to go through at most.
     #[arg(long, default_value_t = 10)]
     pub max_hops: u32,
-    /// Shares of taint smaller than this many satoshis are not followed.
-    #[arg(long, default_value_t = 1)]
-    pub min_value: u64,
+    /// Shares of taint smaller than this many satoshis are not followed (default:
+    /// 546, the dust threshold, for haircut; 1 for the other policies).
+    #[arg(long)]
+    pub min_value: Option<u64>,
+    /// Transactions to split at most; taint still waiting then ends as a limit.
+    #[arg(long, default_value_t = trace::DEFAULT_MAX_NODES)]
+    pub max_nodes: u64,
     /// Stop where the trail reaches an address labelled as a service (an exchange).
     #[arg(long)]
     pub stop_at_services: bool,
@@ -284,14 +300,23 @@ pub struct TraceArgs {
 pub struct ClusterArgs {
     #[command(flatten)]
     pub index: IndexLocation,
-    /// Links to use: multi-input, change:one-time, change:address-type,
-    /// change:round-value, change:optimal, change:fingerprint, change:reuse.
+    /// Links to use: multi-input, change:model (the calibrated change model), and
+    /// the single rules change:one-time, change:address-type, change:round-value,
+    /// change:optimal, change:fingerprint, change:reuse.
     #[arg(long, default_value_t = analysis::Heuristics::default().to_string())]
     pub heuristics: String,
     /// Collapse guard: refuse a change link joining two common-input clusters of at
     /// least this many addresses each.
     #[arg(long, default_value_t = analysis::cluster::DEFAULT_GUARD)]
     pub guard: u32,
+    /// Least probability of a change link of the model that is applied (default:
+    /// the model's own threshold, chosen on a simulated validation chain).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Let change links join entities that hold different labelled services (by
+    /// default the services of the index's tag store are kept apart).
+    #[arg(long)]
+    pub no_service_constraints: bool,
     /// Write one row per address (`address,entity`) to this CSV file.
     #[arg(long)]
     pub export: Option<PathBuf>,
@@ -321,12 +346,43 @@ pub struct EvalArgs {
     /// A ground_truth.json (the regtest fixture's or a simulator's).
     #[arg(long)]
     pub ground_truth: PathBuf,
+    /// Judge this change-model file instead of the shipped one.
+    #[arg(long)]
+    pub change_model: Option<PathBuf>,
     /// Zcash (`--chain zcash`): the blocks directory whose round-trip links are
     /// scored (precision and recall against the truth's round trips).
     #[arg(long)]
     pub blocks_dir: Option<PathBuf>,
     #[command(flatten)]
     pub index: IndexLocation,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `chainsleuth train-change`.
+#[derive(Debug, Args)]
+pub struct TrainChangeArgs {
+    /// Where to write the model (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed of the simulated chains (each chain's seed is derived from it).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// trees (gradient-boosted, the shipped kind) or logistic.
+    #[arg(long, default_value = "trees", value_parser = ["trees", "logistic"])]
+    pub learner: String,
+    /// Simulated chains to learn from (small profile; one more of the default
+    /// profile is always added).
+    #[arg(long, default_value_t = 6)]
+    pub chains: u64,
+    /// Change precision the default threshold must reach on the validation chain.
+    #[arg(long, default_value_t = 0.998)]
+    pub target_precision: f64,
+    /// Directory for the simulated chains and their indexes (default: a temporary
+    /// one, removed afterwards).
+    #[arg(long)]
+    pub work_dir: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -782,6 +782,8 @@ async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Respons
         min_value: request.min_value.unwrap_or(1),
         stop_at_services: request.stop_at_services,
         until_height: request.until_height,
+        // The request budget bounds the work; the node limit stays the tracer's.
+        max_nodes: trace::DEFAULT_MAX_NODES,
     };
     let note = json!({"from": request.from, "direction": direction, "policy": policy.name(), "max_hops": max_hops,
         "min_value": options.min_value, "stop_at_services": options.stop_at_services, "until_height": options.until_height});

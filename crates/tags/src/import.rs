@@ -40,6 +40,8 @@ pub enum Format {
     Tagpack,
     /// `address,label,category[,source[,confidence[,date]]]`.
     Csv,
+    /// Not read from a file: inferred from the chain (`tags infer`).
+    Inferred,
 }
 
 impl Format {
@@ -53,6 +55,7 @@ impl Format {
             Self::OfacSdnXml => "ofac-sdn-xml",
             Self::Tagpack => "tagpack",
             Self::Csv => "csv",
+            Self::Inferred => "inferred",
         }
     }
 
@@ -195,6 +198,9 @@ pub fn parse(format: Format, text: &str, source: &str, today: &str) -> Result<Pa
         Format::OfacSdnXml => sdn_xml(text, source, today),
         Format::Tagpack => tagpack(text, source, today),
         Format::Csv => csv_rows(text, source, today, Subjects::Bitcoin),
+        Format::Inferred => {
+            Err(FormatError { format, reason: "inferred labels are made by `tags infer`, not read from a file".into() })
+        }
     }
 }
 

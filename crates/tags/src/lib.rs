@@ -213,6 +213,21 @@ pub fn import_monero_csv(
     save_parsed(index_dir, path, Format::Csv, source, now, parsed)
 }
 
+/// Saves labels inferred from the chain (services by behaviour) as the source
+/// `source`, replacing any earlier inference.
+///
+/// # Errors
+/// On I/O errors or a bad source name.
+pub fn save_inferred(
+    index_dir: &std::path::Path,
+    source: &str,
+    now: &str,
+    labels: Vec<Label>,
+) -> Result<ImportReport, ImportError> {
+    let parsed = Parsed { lines: vec![0; labels.len()], labels, rejected: Vec::new() };
+    save_parsed(index_dir, std::path::Path::new("(inferred from the chain)"), Format::Inferred, source, now, parsed)
+}
+
 fn save_parsed(
     index_dir: &std::path::Path,
     path: &std::path::Path,

@@ -247,6 +247,7 @@ impl Screener<'_> {
                 min_value: 1,
                 stop_at_services: true,
                 until_height: None,
+                max_nodes: trace::DEFAULT_MAX_NODES,
             };
             let result = trace::trace(&view, &stops, &starts, trace_options, budget)?;
             exposures.extend(self.exposures(&result, flow, base));

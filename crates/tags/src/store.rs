@@ -248,6 +248,21 @@ impl LabelSet {
         self.by_address.get(&address).map_or(&[], Vec::as_slice)
     }
 
+    /// Every indexed address labelled as a service itself, with its service number,
+    /// in address order: the must-not-link constraints of clustering.
+    pub fn service_addresses(&self) -> Vec<(AddrId, usize)> {
+        let mut out: Vec<(AddrId, usize)> = self
+            .by_address
+            .iter()
+            .filter_map(|(&a, labels)| {
+                let n = labels.iter().find(|&&n| self.label(n).category.is_service())?;
+                Some((a, self.service_of_label(*n)))
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     /// Labels an entity inherits from its addresses.
     pub fn of_entity(&self, entity: EntityId) -> &[u32] {
         self.by_entity.get(&entity).map_or(&[], Vec::as_slice)

@@ -28,7 +28,7 @@ pub use policy::{Policy, Taint};
 pub use pools::PoolLinks;
 pub use report::Report;
 pub use services::{NoServices, Service, Services};
-pub use tracer::{Direction, EndKind, Flow, TraceOptions, trace};
+pub use tracer::{DEFAULT_MAX_NODES, Direction, EndKind, Flow, HAIRCUT_DUST, TraceOptions, default_min_value, trace};
 pub use view::{ChainView, IndexView, Source};
 
 use index::{Index, OutNum, SubjectError, SubjectKind};

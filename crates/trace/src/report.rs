@@ -33,6 +33,9 @@ pub struct Report {
     pub endpoints: Vec<EndpointRow>,
     /// Services reached, largest first.
     pub services: Vec<ServiceRow>,
+    /// Unspent value by entity (with a clustering), largest first, the first
+    /// [`ENTITIES_LISTED`]: who holds what the trail has not moved on.
+    pub unspent_by_entity: Vec<EntityValueRow>,
     /// CoinJoins the trail went through, in chain order.
     pub coinjoins: Vec<CoinJoinRow>,
     /// Transactions of the flow graph, by hop.
@@ -45,6 +48,21 @@ pub struct Report {
     /// The coin amounts are shown in (BTC or ZEC).
     #[serde(skip)]
     pub unit: &'static str,
+}
+
+/// How many entities [`Report::unspent_by_entity`] lists.
+pub const ENTITIES_LISTED: usize = 20;
+
+/// Tainted value one entity holds unspent.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct EntityValueRow {
+    /// The entity.
+    #[schemars(with = "u32")]
+    pub entity: index::EntityId,
+    /// Tainted satoshis in its unspent outputs.
+    pub value: u64,
+    /// Those outputs.
+    pub outputs: u64,
 }
 
 /// A round-trip link a trace followed across a shielded pool.
@@ -80,6 +98,8 @@ pub struct Summary {
     pub pool: u64,
     /// Paid as fees.
     pub fees: u64,
+    /// Reached a starting output again: counted once, as that start's value.
+    pub overlap: u64,
     /// Most hops any trail took.
     pub hops: u32,
     /// Transactions gone through.
@@ -169,11 +189,17 @@ pub struct NodeRow {
     pub coinjoin: Option<&'static str>,
 }
 
-/// An edge of the flow graph, in the money's direction.
+/// An edge of the flow graph, in the money's direction: forward, from a
+/// transaction to the next or to the address (or pool) where a trail ends;
+/// backward, also from the address (or pool) a trail starts at into the
+/// transaction that spent it.
 #[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct EdgeRow {
-    /// Source txid.
+    /// Source: a txid, or (backward) the address where a trail ends.
     pub from: String,
+    /// `tx`, `address` or `pool`.
+    #[schemars(extend("enum" = ["tx", "address", "pool"]))]
+    pub from_type: &'static str,
     /// Target: a txid, or an address where a trail ends.
     pub to: String,
     /// `tx`, `address` or `pool`.
@@ -197,15 +223,16 @@ impl EndpointRow {
 impl Summary {
     /// Where the value is, with labels for people: unspent, at services, stopped by
     /// limits, mined, from before the index, in shielded pools, fees.
-    pub fn totals(&self) -> [(&'static str, u64); 7] {
+    pub fn totals(&self) -> [(&'static str, u64); 8] {
         [
-            ("unspent", self.unspent),
             ("services", self.service),
+            ("unspent", self.unspent),
             ("limits", self.limit),
             ("mined", self.coinbase),
             ("unresolved", self.unresolved),
             ("pools", self.pool),
             ("fees", self.fees),
+            ("overlap", self.overlap),
         ]
     }
 }
@@ -229,6 +256,7 @@ impl Summary {
             transactions: flow.nodes.len() as u64,
             coinjoins: flow.nodes.iter().filter(|n| n.1.coinjoin.is_some()).count() as u64,
             fees: sats(flow.fees),
+            overlap: sats(flow.overlap),
             ..Summary::default()
         }
     }
@@ -311,6 +339,26 @@ impl Namer<'_> {
         endpoints
     }
 
+    /// The unspent value by entity, largest first (the first [`ENTITIES_LISTED`]).
+    fn unspent_by_entity(&self, flow: &Flow) -> Vec<EntityValueRow> {
+        let Some(analysis) = self.analysis else { return Vec::new() };
+        let mut by_entity: BTreeMap<index::EntityId, (f64, u64)> = BTreeMap::new();
+        for e in flow.endpoints.iter().filter(|e| e.kind == EndKind::Unspent) {
+            if let Some(entity) = e.address.and_then(|a| analysis.entity_of(a)) {
+                let row = by_entity.entry(entity).or_default();
+                row.0 += e.value;
+                row.1 += 1;
+            }
+        }
+        let mut rows: Vec<EntityValueRow> = by_entity
+            .into_iter()
+            .map(|(entity, (value, outputs))| EntityValueRow { entity, value: sats(value), outputs })
+            .collect();
+        rows.sort_by(|a, b| b.value.cmp(&a.value).then(a.entity.cmp(&b.entity)));
+        rows.truncate(ENTITIES_LISTED);
+        rows
+    }
+
     /// The value reaching each service, largest first.
     fn service_rows(&self, flow: &Flow) -> Vec<ServiceRow> {
         let mut by_service: BTreeMap<usize, ServiceRow> = BTreeMap::new();
@@ -378,8 +426,23 @@ impl Namer<'_> {
         let mut edges: Vec<EdgeRow> = flow
             .edges
             .iter()
-            .map(|&(a, b, v)| EdgeRow { from: self.txid(a), to: self.txid(b), to_type: "tx", value: sats(v) })
+            .map(|&(a, b, v)| EdgeRow {
+                from: self.txid(a),
+                from_type: "tx",
+                to: self.txid(b),
+                to_type: "tx",
+                value: sats(v),
+            })
             .collect();
+        let backward = flow.options.direction == Direction::Backward;
+        // Where a trail ends: into the address (forward), or out of it (backward).
+        let end_edge = |tx: String, place: String, kind: &'static str, value: f64| {
+            if backward {
+                EdgeRow { from: place, from_type: kind, to: tx, to_type: "tx", value: sats(value) }
+            } else {
+                EdgeRow { from: tx, from_type: "tx", to: place, to_type: kind, value: sats(value) }
+            }
+        };
         let mut ends: BTreeMap<(TxNum, AddrId), f64> = BTreeMap::new();
         let mut into_pools: BTreeMap<(TxNum, &'static str), f64> = BTreeMap::new();
         for e in &flow.endpoints {
@@ -389,18 +452,12 @@ impl Namer<'_> {
                 *into_pools.entry((e.tx, p.name())).or_default() += e.value;
             }
         }
-        edges.extend(ends.into_iter().map(|((t, a), v)| EdgeRow {
-            from: self.txid(t),
-            to: self.index.address_text(a),
-            to_type: "address",
-            value: sats(v),
-        }));
-        edges.extend(into_pools.into_iter().map(|((t, pool), v)| EdgeRow {
-            from: self.txid(t),
-            to: format!("{pool} pool"),
-            to_type: "pool",
-            value: sats(v),
-        }));
+        edges.extend(
+            ends.into_iter().map(|((t, a), v)| end_edge(self.txid(t), self.index.address_text(a), "address", v)),
+        );
+        edges.extend(
+            into_pools.into_iter().map(|((t, pool), v)| end_edge(self.txid(t), format!("{pool} pool"), "pool", v)),
+        );
         edges
     }
 
@@ -432,6 +489,7 @@ impl Report {
         let gathered = namer.gather_endpoints(flow, &mut summary);
         let endpoints = namer.endpoint_rows(&gathered);
         let service_rows = namer.service_rows(flow);
+        let unspent_by_entity = namer.unspent_by_entity(flow);
         let (nodes, coinjoins) = namer.node_rows(flow);
         let edges = namer.edge_rows(flow);
         let pool_links = namer.pool_link_rows(flow);
@@ -445,6 +503,7 @@ impl Report {
             summary,
             endpoints,
             services: service_rows,
+            unspent_by_entity,
             coinjoins,
             nodes,
             edges,
@@ -458,6 +517,7 @@ impl Report {
         let mut s = String::new();
         self.table_overview(&mut s);
         self.table_services(&mut s);
+        self.table_holders(&mut s, rows);
         self.table_coinjoins(&mut s, rows);
         self.table_pool_links(&mut s, rows);
         self.table_endpoints(&mut s, rows);
@@ -503,6 +563,28 @@ impl Report {
                 r.deposits,
                 r.first_height,
                 r.last_height
+            );
+        }
+    }
+
+    /// Table: the entities holding the most unspent value, if the index is clustered.
+    fn table_holders(&self, s: &mut String, rows: usize) {
+        if self.unspent_by_entity.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            s,
+            "
+unspent, by entity                  value    share  outputs"
+        );
+        for r in self.unspent_by_entity.iter().take(rows) {
+            let _ = writeln!(
+                s,
+                "  entity {:<15} {:>20} {:>7} {:>8}",
+                r.entity.0,
+                coins(self.unit, r.value),
+                self.percent(r.value),
+                r.outputs
             );
         }
     }
@@ -829,8 +911,13 @@ impl Report {
         let max = self.edges.iter().map(|e| e.value).max().unwrap_or(1).max(1) as f64;
         let mut paths = String::new();
         for e in &self.edges {
-            let target = if e.to_type == "tx" { e.to.clone() } else { format!("{}|{}", e.from, e.to) };
-            let (Some(&(x1, y1)), Some(&(x2, y2))) = (at.get(&e.from), at.get(&target)) else { continue };
+            // An endpoint's box is keyed by its transaction and place.
+            let (source, target) = match (e.from_type, e.to_type) {
+                ("tx", "tx") => (e.from.clone(), e.to.clone()),
+                ("tx", _) => (e.from.clone(), format!("{}|{}", e.from, e.to)),
+                _ => (format!("{}|{}", e.to, e.from), e.to.clone()),
+            };
+            let (Some(&(x1, y1)), Some(&(x2, y2))) = (at.get(&source), at.get(&target)) else { continue };
             let width = 1.0 + 17.0 * e.value as f64 / max;
             let (sx, sy, tx, ty) = (x1 + W, y1 + H / 2.0, x2, y2 + H / 2.0);
             let mid = (sx + tx) / 2.0;

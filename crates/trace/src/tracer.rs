@@ -12,7 +12,7 @@ use crate::queue::TxQueue;
 use crate::services::Services;
 use crate::view::{ChainView, Source};
 use analysis::Protocol;
-use index::{AddrId, InNum, OutNum, TxNum};
+use index::{AddrId, OutNum, TxNum};
 use rustc_hash::{FxHashMap, FxHashSet};
 use zcash::Pool;
 
@@ -42,6 +42,9 @@ pub struct TraceOptions {
     /// Forward: ignore spends above this height (value counts as unspent there).
     /// Backward: do not go below it.
     pub until_height: Option<u32>,
+    /// Transactions to split at most: taint still waiting when they are used up
+    /// ends where it waits, as a limit, so the answer stays whole and bounded.
+    pub max_nodes: u64,
 }
 
 impl Default for TraceOptions {
@@ -53,9 +56,27 @@ impl Default for TraceOptions {
             min_value: 0,
             stop_at_services: false,
             until_height: None,
+            max_nodes: DEFAULT_MAX_NODES,
         }
     }
 }
+
+/// The default of [`TraceOptions::max_nodes`].
+pub const DEFAULT_MAX_NODES: u64 = 100_000;
+
+/// The default smallest share followed under `policy`: [`HAIRCUT_DUST`] for
+/// haircut, whose shares shrink at every hop; 1 satoshi for the others, whose
+/// shares are whole coins or whole ranges.
+pub fn default_min_value(policy: Policy) -> u64 {
+    if policy == Policy::Haircut { HAIRCUT_DUST } else { 1 }
+}
+
+/// The default smallest share a haircut trace follows, in satoshis: Bitcoin Core's
+/// dust threshold for a P2PKH output. Haircut shares shrink at every mixing
+/// transaction; below this they say nothing an investigator can act on, and
+/// following them is what makes a 10-hop haircut trace touch half a million
+/// transactions.
+pub const HAIRCUT_DUST: u64 = 546;
 
 /// Why a trail ends where it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,7 +85,8 @@ pub enum EndKind {
     Unspent,
     /// The trail reached an address of a service.
     Service,
-    /// A limit stopped it: hops, value below the threshold, or (backward) the height.
+    /// A limit stopped it: hops, value below the threshold, the node limit, or
+    /// (backward) the height.
     Limit,
     /// Backward: the value was mined (a coinbase).
     Coinbase,
@@ -143,6 +165,10 @@ pub struct Flow {
     pub endpoints: Vec<Endpoint>,
     /// Taint paid as fees.
     pub fees: f64,
+    /// Taint that reached a starting output again: counted already, as that
+    /// start's whole value, so it is not followed twice. Endpoints + fees +
+    /// overlap = the traced value (for every policy but poison).
+    pub overlap: f64,
     /// Transactions split (visits).
     pub visited: u64,
     /// Zcash: round-trip links the trace followed across a pool, in the money's
@@ -212,6 +238,7 @@ pub fn trace(
             edges: Vec::new(),
             endpoints: Vec::new(),
             fees: 0.0,
+            overlap: 0.0,
             visited: 0,
             pool_hops: Vec::new(),
         },
@@ -327,6 +354,13 @@ impl<V: ChainView> Tracer<'_, V> {
         let mut split = policy::Split { outputs: Vec::new(), fee: 0.0 };
         while let Some(t) = queue.pop() {
             let Some(p) = self.pending.remove(&t) else { continue };
+            if self.flow.visited >= self.options.max_nodes {
+                self.end_waiting(t, p, |view, k| match view.source(view.inputs(t).at(k)?) {
+                    Source::Output(o) => Some(o),
+                    _ => None,
+                });
+                continue;
+            }
             self.step()?;
             self.flow.visited += 1;
             let outs = self.view.outputs(t);
@@ -340,19 +374,28 @@ impl<V: ChainView> Tracer<'_, V> {
             match self.view.fee(t).filter(|_| self.options.policy != Policy::Fifo) {
                 Some(fee) => inputs.push(values.iter().sum::<u64>() + fee),
                 None => {
-                    inputs.extend(self.view.inputs(t).map(|i| self.source_value(i)));
+                    let paid = values.iter().sum::<u64>().saturating_sub(side.out_of.iter().map(|p| p.1).sum());
+                    inputs.extend(self.input_values(t, paid));
                     inputs.extend(side.out_of.iter().map(|p| p.1));
                 }
             }
             policy::forward_into(self.options.policy, &inputs, &p.parts, &values, &mut split);
             let tainted_in: f64 = p.parts.iter().map(|(_, t)| t.amount).sum();
-            let tainted_out: f64 = split.outputs.iter().flatten().map(|t| t.amount).sum();
+            // A starting output is tainted whole already: what reaches it again is
+            // overlap, not a second share.
+            let overlap: f64 = outs
+                .clone()
+                .zip(&split.outputs)
+                .filter(|(o, _)| self.start_set.contains(o))
+                .filter_map(|(_, share)| share.as_ref().map(|s| s.amount))
+                .sum();
+            self.flow.overlap += overlap;
+            let tainted_out: f64 = split.outputs.iter().flatten().map(|t| t.amount).sum::<f64>() - overlap;
             let coinjoin = self.view.coinjoin(t);
             self.flow.nodes.push((t, TxNode { hop: p.hop, tainted_in, tainted_out, fee: split.fee, coinjoin }));
             self.flow.fees += split.fee;
             let mut shares = split.outputs.drain(..);
             for (o, share) in outs.zip(shares.by_ref()) {
-                // A starting output is tainted whole already.
                 if let Some(share) = share.filter(|s| s.amount > 0.0 && !self.start_set.contains(&o))
                     && let Some(next) = self.follow(o, share, t, p.hop)
                 {
@@ -430,10 +473,42 @@ impl<V: ChainView> Tracer<'_, V> {
         }
     }
 
-    fn source_value(&self, input: InNum) -> u64 {
-        match self.view.source(input) {
-            Source::Output(o) => self.view.value(o),
-            Source::Coinbase | Source::Unresolved => 0,
+    /// The value each input of `t` spends. An input whose prevout is not indexed
+    /// (a chain that starts late) has no known value: what the outputs hold beyond
+    /// the known inputs (`outputs_total`, the fee taken as zero) is shared equally
+    /// among such inputs. Counted as zero, they would let the known inputs' taint
+    /// cover outputs it never paid for; counted so, a backward trace carries their
+    /// share to an `unresolved` endpoint.
+    fn input_values(&self, t: TxNum, outputs_total: u64) -> Vec<u64> {
+        let mut values = Vec::new();
+        let mut unresolved = Vec::new();
+        for (k, i) in self.view.inputs(t).enumerate() {
+            match self.view.source(i) {
+                Source::Output(o) => values.push(self.view.value(o)),
+                Source::Coinbase => values.push(0),
+                Source::Unresolved => {
+                    values.push(0);
+                    unresolved.push(k);
+                }
+            }
+        }
+        if !unresolved.is_empty() {
+            let missing = outputs_total.saturating_sub(values.iter().sum());
+            let n = unresolved.len() as u64;
+            for (j, &k) in unresolved.iter().enumerate() {
+                // The remainder goes to the first ones, so the parts sum to the whole.
+                values[k] = missing / n + u64::from((j as u64) < missing % n);
+            }
+        }
+        values
+    }
+
+    /// Ends every share still waiting at `t` as a limit (the node limit is used
+    /// up): at the output each arrived through, as `output_at` finds it.
+    fn end_waiting(&mut self, t: TxNum, p: Pending, output_at: impl Fn(&V, usize) -> Option<OutNum>) {
+        for (k, taint) in p.parts {
+            let output = output_at(self.view, k);
+            self.end(output, t, taint.amount, EndKind::Limit, p.hop);
         }
     }
 
@@ -470,6 +545,10 @@ impl<V: ChainView> Tracer<'_, V> {
         }
         while let Some(t) = queue.pop() {
             let Some(p) = self.pending.remove(&t) else { continue };
+            if self.flow.visited >= self.options.max_nodes {
+                self.end_waiting(t, p, |view, k| view.outputs(t).at(k));
+                continue;
+            }
             self.step()?;
             self.flow.visited += 1;
             let ins = self.view.inputs(t);
@@ -488,10 +567,11 @@ impl<V: ChainView> Tracer<'_, V> {
                 continue;
             }
             let side = self.pool_side(t);
-            let mut inputs: Vec<u64> = ins.clone().map(|i| self.source_value(i)).collect();
-            inputs.extend(side.out_of.iter().map(|p| p.1));
             let mut values: Vec<u64> = outs.map(|o| self.view.value(o)).collect();
             values.extend(side.into.iter().map(|p| p.1));
+            let paid = values.iter().sum::<u64>().saturating_sub(side.out_of.iter().map(|p| p.1).sum());
+            let mut inputs = self.input_values(t, paid);
+            inputs.extend(side.out_of.iter().map(|p| p.1));
             let mut shares = policy::backward(self.options.policy, &inputs, &values, &p.parts);
             node.tainted_in = shares.iter().flatten().map(|s| s.amount).sum();
             self.flow.nodes.push((t, node));
@@ -510,7 +590,8 @@ impl<V: ChainView> Tracer<'_, V> {
                 let parent = self.view.output_tx(o);
                 self.flow.edges.push((parent, t, share.amount));
                 if self.start_set.contains(&o) {
-                    continue; // tainted whole already, as a start
+                    self.flow.overlap += share.amount; // tainted whole already, as a start
+                    continue;
                 }
                 if self.is_service(o) {
                     self.end(Some(o), t, share.amount, EndKind::Service, p.hop);

@@ -346,14 +346,21 @@ fn measure_against_truth(
     truth: &Path,
     s: &mut String,
 ) -> anyhow::Result<()> {
-    let eval = analysis::eval::evaluate(index, Some(entities), truth)?;
+    let eval = analysis::eval::evaluate(index, Some(entities), truth, analysis::model::ChangeModel::shipped())?;
     if let Some(c) = &eval.clustering {
         let _ = writeln!(
             s,
-            "   against the ground truth: pairwise precision {:.4}, recall {:.4} ({} entities for {} true wallets)",
-            c.pairwise_precision, c.pairwise_recall, c.entities, c.true_wallets
+            "   against the ground truth: pairwise precision {:.4}, recall {:.4} ({} entities for {} true wallets; \
+             the oracle bound, multi-input with perfect change, is {:.4})",
+            c.pairwise_precision, c.pairwise_recall, c.entities, c.true_wallets, eval.oracle.pairwise_recall
         );
     }
+    let m = &eval.change_model.at_default;
+    let _ = writeln!(
+        s,
+        "   change model at its threshold {}: precision {:.4}, recall {:.4}",
+        eval.change_model.default_threshold, m.precision, m.recall
+    );
     let (right, total) =
         eval.coinjoin.confusion.iter().filter(|(truth, _)| *truth != "none").fold((0, 0), |(r, t), (truth, row)| {
             (r + row.get(truth).copied().unwrap_or(0), t + row.values().sum::<u64>())

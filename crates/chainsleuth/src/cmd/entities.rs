@@ -18,7 +18,16 @@ fn open_index(location: &crate::cli::IndexLocation) -> anyhow::Result<Index> {
 pub fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
     let index = open_index(&args.index)?;
     let heuristics: Heuristics = args.heuristics.parse()?;
-    let options = ClusterOptions { heuristics, guard: args.guard };
+    if let Some(t) = args.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
+        bail!("--threshold {t}: a probability, from 0 to 1");
+    }
+    let services = if args.no_service_constraints {
+        Vec::new()
+    } else {
+        let labels = tags::LabelSet::load(&args.index.dir(), &index, None)?;
+        labels.service_addresses().into_iter().map(|(a, s)| (a.0, s as u32)).collect()
+    };
+    let options = ClusterOptions { heuristics, guard: args.guard, threshold: args.threshold, services };
     let bar = if std::io::stderr().is_terminal() { ProgressBar::new(1) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{spinner} clustering [{bar:40}] {pos}/{len} txs eta {eta}")
@@ -44,7 +53,11 @@ pub fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
         return print_json(&report);
     }
     let mut s = String::new();
-    let _ = writeln!(s, "heuristics   {} (collapse guard {})", report.heuristics, report.guard);
+    let _ = writeln!(
+        s,
+        "heuristics   {} (threshold {}, collapse guard {})",
+        report.heuristics, report.threshold, report.guard
+    );
     let _ = writeln!(
         s,
         "processed    {} transactions ({})",
@@ -56,10 +69,13 @@ pub fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
     let _ = writeln!(s, "links        {}", links.join(", "));
     let coinjoins: Vec<String> = report.coinjoins.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let _ = writeln!(s, "coinjoins    {}", if coinjoins.is_empty() { "none".to_owned() } else { coinjoins.join(", ") });
+    let reasons: Vec<String> = report.refused_by.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let _ = writeln!(
         s,
-        "guard        refused {} of {} change links (clusters both of {}+ addresses)",
-        report.refused_count, report.change_links, report.guard
+        "refused      {} of {} change links{}",
+        report.refused_count,
+        report.change_links,
+        if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) }
     );
     let _ = writeln!(s, "elapsed      {:.2} s", report.elapsed_secs);
     let mut table = Table::new(&["largest entities", "addresses"]);
@@ -105,6 +121,38 @@ pub fn entity(args: &EntityArgs) -> anyhow::Result<()> {
     print_text(&s)
 }
 
+/// The change model's section of `eval`: its figures at the default threshold, the
+/// precision-recall curve and the reliability of its probabilities.
+fn write_model_eval(s: &mut String, m: &analysis::eval::ModelEval) {
+    let d = &m.at_default;
+    let _ = writeln!(
+        s,
+        "\nchange model at its threshold {}: precision {:.4}, recall {:.4} ({} of {} transactions with change; {} judged)",
+        m.default_threshold, d.precision, d.recall, d.correct, m.with_change, m.transactions
+    );
+    let mut curve = Table::new(&["threshold", "predictions", "right", "precision", "recall"]);
+    for p in &m.curve {
+        curve.row(vec![
+            p.threshold.to_string(),
+            p.predictions.to_string(),
+            p.correct.to_string(),
+            format!("{:.4}", p.precision),
+            format!("{:.4}", p.recall),
+        ]);
+    }
+    let _ = write!(s, "precision-recall curve\n{}", curve.render());
+    let mut bins = Table::new(&["probability", "predictions", "mean", "observed"]);
+    for b in &m.reliability {
+        bins.row(vec![
+            format!("{:.1}-{:.1}", b.from, b.from + 0.1),
+            b.predictions.to_string(),
+            format!("{:.4}", b.mean_probability),
+            format!("{:.4}", b.observed),
+        ]);
+    }
+    let _ = write!(s, "reliability (expected calibration error {:.4})\n{}\n", m.calibration_error, bins.render());
+}
+
 /// `chainsleuth eval --ground-truth FILE`.
 pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     let network = args.index.network.resolve()?;
@@ -116,7 +164,14 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     }
     let index = open_index(&args.index)?;
     let analysis = Analysis::open(&index)?;
-    let report = analysis::eval::evaluate(&index, analysis.as_ref(), &args.ground_truth)?;
+    let model = match &args.change_model {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            analysis::model::ChangeModel::from_json(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => analysis::model::ChangeModel::shipped().clone(),
+    };
+    let report = analysis::eval::evaluate(&index, analysis.as_ref(), &args.ground_truth, &model)?;
     if args.json {
         return print_json(&report);
     }
@@ -146,7 +201,30 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
             let _ = writeln!(s, "clustering: none saved (run `chainsleuth cluster`)");
         }
     }
-    let mut table = Table::new(&["change heuristic", "predictions", "right", "precision", "recall"]);
+    let o = &report.oracle;
+    let _ = writeln!(
+        s,
+        "oracle bound (multi-input + a perfect change rule): pairwise precision {:.4}, recall {:.4}",
+        o.pairwise_precision, o.pairwise_recall
+    );
+    if let Some(share) = report.recall_of_bound {
+        let _ = writeln!(s, "  the clustering reaches {:.1}% of the bound's recall", share * 100.0);
+    }
+    write_model_eval(&mut s, &report.change_model);
+    for b in &report.services {
+        let _ = writeln!(
+            s,
+            "services by behaviour, {}: {} guesses, precision {:.4}; {} of {} {} wallets found, recall {:.4}",
+            b.behaviour.name(),
+            b.guesses,
+            b.precision,
+            b.found,
+            b.services,
+            b.role,
+            b.recall
+        );
+    }
+    let mut table = Table::new(&["change rule alone", "predictions", "right", "precision", "recall"]);
     for c in &report.change {
         table.row(vec![
             c.heuristic.clone(),

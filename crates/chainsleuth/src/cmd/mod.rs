@@ -10,6 +10,7 @@ mod screen;
 mod serve;
 mod simulate;
 mod trace;
+mod train;
 mod xmr;
 mod zec;
 
@@ -29,6 +30,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Cluster(args) => entities::cluster(&args),
         Command::Entity(args) => entities::entity(&args),
         Command::Eval(args) => entities::eval(&args),
+        Command::TrainChange(args) => train::run(&args),
         Command::Trace(args) => trace::run(&args),
         Command::Tags(command) => screen::tags(command),
         Command::Screen(args) => screen::screen(&args),

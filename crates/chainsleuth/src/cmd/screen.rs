@@ -1,8 +1,8 @@
-//! `chainsleuth tags import|list|remove` and `chainsleuth screen`.
+//! `chainsleuth tags import|infer|list|remove` and `chainsleuth screen`.
 
 use crate::cli::{ScreenArgs, TagsCommand};
 use crate::output::{print_json, print_text, safe};
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use index::Index;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -29,9 +29,53 @@ pub fn tags(command: TagsCommand) -> anyhow::Result<()> {
             let report = tags::import_file(&dir, index.network(), &file, format, &source, &utc_now())?;
             print_import(&report, &file, json)
         }
+        TagsCommand::Infer { index, json } => infer_services(&index.dir(), json),
         TagsCommand::List { index, json } => list_sources(&index.dir(), json),
         TagsCommand::Remove { source, index } => remove_source(&index.dir(), &source),
     }
+}
+
+/// `chainsleuth tags infer`: services by behaviour, saved as the source `behaviour`.
+fn infer_services(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let index = Index::open(dir).with_context(|| format!("cannot open the index at {}", dir.display()))?;
+    let Some(clustering) = analysis::Analysis::open(&index)? else {
+        bail!("no clustering of {}: run `chainsleuth cluster` first", dir.display());
+    };
+    let guesses = analysis::behaviour::infer_services(&index, &clustering);
+    let now = utc_now();
+    let labels = guesses
+        .iter()
+        .map(|g| tags::Label {
+            address: index.address_text(index::AddrId(g.entity.0)),
+            label: format!("{} (entity {}, by behaviour)", g.behaviour.name(), g.entity.0),
+            category: match g.behaviour {
+                analysis::behaviour::Behaviour::Exchange => tags::Category::Exchange,
+                analysis::behaviour::Behaviour::MiningPool => tags::Category::Mining,
+            },
+            source: "behaviour".to_owned(),
+            reference: Some(g.reasons.join("; ")),
+            date: now.get(..10).unwrap_or(&now).to_owned(),
+            confidence: (g.confidence * 100.0).round() as u8,
+            actor: None,
+        })
+        .collect();
+    tags::save_inferred(dir, "behaviour", &now, labels)?;
+    if json {
+        return print_json(&guesses);
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "{} services by behaviour, saved as the source `behaviour`", guesses.len());
+    for g in &guesses {
+        let _ = writeln!(
+            s,
+            "  entity {:<8} {:<12} {:.2}  {}",
+            g.entity.0,
+            g.behaviour.name(),
+            g.confidence,
+            g.reasons.join("; ")
+        );
+    }
+    print_text(&s)
 }
 
 /// The source name a label file gets by default: its name without extension.

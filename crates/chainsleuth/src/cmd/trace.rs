@@ -33,9 +33,10 @@ pub fn run(args: &TraceArgs) -> anyhow::Result<()> {
         policy,
         direction,
         max_hops: args.max_hops,
-        min_value: args.min_value,
+        min_value: args.min_value.unwrap_or_else(|| trace::default_min_value(policy)),
         stop_at_services: args.stop_at_services,
         until_height: args.until_height,
+        max_nodes: args.max_nodes,
     };
     if !(0.0..=1.0).contains(&args.link_min_confidence) {
         return Err(anyhow!("--link-min-confidence {}: between 0 and 1", args.link_min_confidence));
