@@ -189,6 +189,10 @@ pub struct NodeRow {
     pub coinjoin: Option<&'static str>,
 }
 
+/// A box of the SVG drawing: its key (a txid, or `txid|address` for an endpoint),
+/// label, CSS class and value.
+type SvgBox = (String, String, &'static str, u64);
+
 /// An edge of the flow graph, in the money's direction: forward, from a
 /// transaction to the next or to the address (or pool) where a trail ends;
 /// backward, also from the address (or pool) a trail starts at into the
@@ -852,15 +856,10 @@ unspent, by entity                  value    share  outputs"
         }
     }
 
-    /// The flow graph as SVG: a column per hop, transactions as boxes (CoinJoins
-    /// orange), trail ends as rounded boxes after their transaction (services red,
-    /// unspent green, limits grey), edges as curves as wide as their value.
-    fn svg(&self, max_nodes: usize) -> String {
-        const COL: f64 = 230.0;
-        const ROW: f64 = 46.0;
-        const W: f64 = 170.0;
-        const H: f64 = 34.0;
-        // Keep the largest transactions and endpoints.
+    /// The boxes the SVG draws, by column: the `max_nodes` largest transactions at
+    /// their hop, and the largest endpoints one column after their transaction;
+    /// each (key, label, class, value).
+    fn svg_columns(&self, max_nodes: usize) -> BTreeMap<u32, Vec<SvgBox>> {
         let mut txs: Vec<&NodeRow> = self.nodes.iter().collect();
         txs.sort_by_key(|n| std::cmp::Reverse(n.value_out.max(n.value_in)));
         txs.truncate(max_nodes);
@@ -869,7 +868,7 @@ unspent, by entity                  value    share  outputs"
             self.endpoints.iter().filter(|e| e.address.is_some() && hop_of.contains_key(e.txid.as_str())).collect();
         ends.truncate(max_nodes / 2);
         // Place: column = hop (endpoints one column after their transaction), rows by value.
-        let mut columns: BTreeMap<u32, Vec<(String, String, &'static str, u64)>> = BTreeMap::new();
+        let mut columns: BTreeMap<u32, Vec<SvgBox>> = BTreeMap::new();
         for n in &txs {
             let label = format!("{}… h{}", &n.txid[..10], n.height);
             let class = if n.coinjoin.is_some() { "cj" } else { "tx" };
@@ -882,6 +881,18 @@ unspent, by entity                  value    share  outputs"
             let label = format!("{}… {}", &address[..address.len().min(12)], name);
             columns.entry(hop).or_default().push((format!("{}|{address}", e.txid), label, e.kind, e.value));
         }
+        columns
+    }
+
+    /// The flow graph as SVG: a column per hop, transactions as boxes (CoinJoins
+    /// orange), trail ends as rounded boxes after their transaction (services red,
+    /// unspent green, limits grey), edges as curves as wide as their value.
+    fn svg(&self, max_nodes: usize) -> String {
+        const COL: f64 = 230.0;
+        const ROW: f64 = 46.0;
+        const W: f64 = 170.0;
+        const H: f64 = 34.0;
+        let mut columns = self.svg_columns(max_nodes);
         let mut at: BTreeMap<String, (f64, f64)> = BTreeMap::new();
         let mut height = 0.0f64;
         let mut body = String::new();
@@ -932,7 +943,7 @@ unspent, by entity                  value    share  outputs"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{:.0}\" viewBox=\"0 0 {width:.0} {:.0}\">\n<g class=\"edges\">\n{paths}</g>\n{body}</svg>\n<p class=legend><span class=\"k cjl\">CoinJoin</span> <span class=\"k service\">service</span> <span class=\"k unspent\">unspent</span> <span class=\"k limit\">limit</span> (largest {} transactions drawn of {})</p>\n",
             height.max(80.0),
             height.max(80.0),
-            txs.len(),
+            self.nodes.len().min(max_nodes),
             self.nodes.len()
         )
     }

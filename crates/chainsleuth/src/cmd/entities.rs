@@ -121,6 +121,45 @@ pub fn entity(args: &EntityArgs) -> anyhow::Result<()> {
     print_text(&s)
 }
 
+/// The clustering's section of `eval`: its pairwise figures, its largest false
+/// merge, and the oracle bound they are read against.
+fn write_clustering_eval(s: &mut String, report: &analysis::eval::EvalReport, heuristics: &str) {
+    match &report.clustering {
+        Some(c) => {
+            let _ = writeln!(s, "clustering ({heuristics})");
+            let _ = writeln!(s, "  pairwise precision {:.4}, recall {:.4}", c.pairwise_precision, c.pairwise_recall);
+            let _ = writeln!(
+                s,
+                "  {} entities for {} true wallets ({} addresses)",
+                c.entities, c.true_wallets, c.addresses
+            );
+            let _ = writeln!(s, "  {} entities join several owners", c.false_merges);
+            if let Some(m) = &c.largest_false_merge {
+                let owners: Vec<String> = m.owners.iter().take(5).map(|(w, n)| format!("{w} {n}")).collect();
+                let _ = writeln!(
+                    s,
+                    "  largest false merge: entity {} of {} addresses: {}",
+                    m.entity,
+                    m.size,
+                    owners.join(", ")
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(s, "clustering: none saved (run `chainsleuth cluster`)");
+        }
+    }
+    let o = &report.oracle;
+    let _ = writeln!(
+        s,
+        "oracle bound (multi-input + a perfect change rule): pairwise precision {:.4}, recall {:.4}",
+        o.pairwise_precision, o.pairwise_recall
+    );
+    if let Some(share) = report.recall_of_bound {
+        let _ = writeln!(s, "  the clustering reaches {:.1}% of the bound's recall", share * 100.0);
+    }
+}
+
 /// The change model's section of `eval`: its figures at the default threshold, the
 /// precision-recall curve and the reliability of its probabilities.
 fn write_model_eval(s: &mut String, m: &analysis::eval::ModelEval) {
@@ -176,40 +215,8 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         return print_json(&report);
     }
     let mut s = String::new();
-    match &report.clustering {
-        Some(c) => {
-            let _ = writeln!(s, "clustering ({})", analysis.as_ref().map_or("", |a| a.manifest().heuristics.as_str()));
-            let _ = writeln!(s, "  pairwise precision {:.4}, recall {:.4}", c.pairwise_precision, c.pairwise_recall);
-            let _ = writeln!(
-                s,
-                "  {} entities for {} true wallets ({} addresses)",
-                c.entities, c.true_wallets, c.addresses
-            );
-            let _ = writeln!(s, "  {} entities join several owners", c.false_merges);
-            if let Some(m) = &c.largest_false_merge {
-                let owners: Vec<String> = m.owners.iter().take(5).map(|(w, n)| format!("{w} {n}")).collect();
-                let _ = writeln!(
-                    s,
-                    "  largest false merge: entity {} of {} addresses: {}",
-                    m.entity,
-                    m.size,
-                    owners.join(", ")
-                );
-            }
-        }
-        None => {
-            let _ = writeln!(s, "clustering: none saved (run `chainsleuth cluster`)");
-        }
-    }
-    let o = &report.oracle;
-    let _ = writeln!(
-        s,
-        "oracle bound (multi-input + a perfect change rule): pairwise precision {:.4}, recall {:.4}",
-        o.pairwise_precision, o.pairwise_recall
-    );
-    if let Some(share) = report.recall_of_bound {
-        let _ = writeln!(s, "  the clustering reaches {:.1}% of the bound's recall", share * 100.0);
-    }
+    let heuristics = analysis.as_ref().map_or("", |a| a.manifest().heuristics.as_str());
+    write_clustering_eval(&mut s, &report, heuristics);
     write_model_eval(&mut s, &report.change_model);
     for b in &report.services {
         let _ = writeln!(
