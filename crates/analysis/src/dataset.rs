@@ -3,7 +3,6 @@
 //! to the sender. The change model learns from those of simulated chains and is
 //! judged on those of the chain Bitcoin Core's wallets wrote.
 
-use crate::cluster::common_input_partition;
 use crate::coinjoin::classify;
 use crate::facts::{Lookup, TxFacts};
 use crate::features::{Features, Partition, change_features, is_candidate};
@@ -41,10 +40,9 @@ impl Labelled {
 /// The labelled outputs of an index, by its ground truth: transactions the truth
 /// names with exactly one sending wallet that pay at least one other wallet, that
 /// are no coinbase and no CoinJoin (by the truth or the classifiers), whose inputs
-/// are all indexed and which have two or more candidate outputs.
-pub fn labelled(index: &Index, truth: &GroundTruth) -> Labelled {
-    let (root, size, _) = common_input_partition(index);
-    let partition = Partition { root: &root, size: &size };
+/// are all indexed and which have two or more candidate outputs. `partition` is
+/// the index's common-input partition ([`crate::cluster::common_input_partition`]).
+pub fn labelled(index: &Index, truth: &GroundTruth, partition: &Partition<'_>) -> Labelled {
     let mut out = Labelled::default();
     let mut facts = TxFacts::default();
     for (t, tx) in &truth.transactions {

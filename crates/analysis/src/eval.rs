@@ -21,6 +21,7 @@ use crate::cluster::common_input_partition;
 use crate::coinjoin::{Protocol, classify};
 use crate::dataset::{Decision, at_threshold, decisions, labelled};
 use crate::facts::{Lookup, TxFacts};
+use crate::features::Partition;
 use crate::model::ChangeModel;
 use crate::reader::Analysis;
 use crate::train::THRESHOLD_GRID;
@@ -198,7 +199,8 @@ pub fn evaluate(
     let truth = GroundTruth::read(index, truth_path)?;
     let clustering =
         analysis.map(|analysis| evaluate_clustering(|a| analysis.entity_of(index::AddrId(a)).map(|e| e.0), &truth));
-    let oracle = oracle_bound(index, &truth);
+    let (root, size, _) = common_input_partition(index);
+    let oracle = oracle_bound(index, &truth, root.clone());
     let Tally { change, with_change, confusion, found } = tally_transactions(index, &truth);
     let change = change_evals(change, with_change);
     let per_protocol = per_protocol(&confusion);
@@ -209,7 +211,10 @@ pub fn evaluate(
         recall_of_bound: clustering.as_ref().map(|c| ratio_f(c.pairwise_recall, oracle.pairwise_recall)),
         clustering,
         oracle,
-        change_model: evaluate_model(model, &decisions(model, &labelled(index, &truth))),
+        change_model: evaluate_model(
+            model,
+            &decisions(model, &labelled(index, &truth, &Partition { root: &root, size: &size })),
+        ),
         change,
         coinjoin: CoinJoinEval { confusion, per_protocol },
         transactions: found,
@@ -266,8 +271,8 @@ pub fn evaluate_model(model: &ChangeModel, decided: &[Decision]) -> ModelEval {
 
 /// Common-input ownership plus a perfect change rule: every output of a judged
 /// transaction that pays its sender is linked to the sender.
-fn oracle_bound(index: &Index, truth: &GroundTruth) -> OracleBound {
-    let (roots, _, _) = common_input_partition(index);
+/// `roots` is the common-input partition.
+fn oracle_bound(index: &Index, truth: &GroundTruth, roots: Vec<u32>) -> OracleBound {
     let mut uf = UnionFind::from_roots(roots);
     let mut facts = TxFacts::default();
     for (t, tx) in &truth.transactions {

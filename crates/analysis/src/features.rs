@@ -14,7 +14,7 @@
 //! partition's view of each output, which their random forest did not have.
 
 use crate::change::ChangeHeuristic;
-use crate::facts::{TxFacts, fingerprint};
+use crate::facts::TxFacts;
 use chain::script::ScriptClass;
 use index::{Index, OutNum, Spent};
 
@@ -150,7 +150,7 @@ pub fn change_features(index: &Index, facts: &TxFacts, partition: &Partition<'_>
         let spend = spend_facts(index, OutNum(facts.change_output_numbers[k]), facts);
         f.push(flag(spend.is_some()));
         f.push(spend.as_ref().map_or(0.0, |s| ln1p(u64::from(s.delay))));
-        f.push(flag(spend.as_ref().is_some_and(|s| s.fingerprint == fp)));
+        f.push(flag(spend.is_some() && o.spender == Some(fp)));
         f.push(spend.as_ref().map_or(0.0, |s| ln(s.inputs)));
         f.push(flag(spend.as_ref().is_some_and(|s| s.spends_sibling)));
         f.push(level.outputs_ln);
@@ -258,7 +258,6 @@ fn tx_level(index: &Index, facts: &TxFacts) -> TxLevel {
 struct SpendFacts {
     /// Blocks between the output and its spend.
     delay: u32,
-    fingerprint: crate::change::Fingerprint,
     inputs: u64,
     outputs: u64,
     /// True when it also spends another output of the same transaction.
@@ -276,7 +275,6 @@ fn spend_facts(index: &Index, o: OutNum, facts: &TxFacts) -> Option<SpendFacts> 
     let height = index.tx_height(facts.tx).0;
     Some(SpendFacts {
         delay: index.tx_height(spender).0.saturating_sub(height),
-        fingerprint: fingerprint(index, spender),
         inputs: inputs.end - inputs.start,
         outputs: outputs.end - outputs.start,
         spends_sibling,

@@ -61,7 +61,9 @@ fn labelled_chain(spec: &ChainSpec, dir: &Path) -> anyhow::Result<(Labelled, u64
     index::ingest(&blocks, &index_dir, &options, &|_| {}).context("ingest failed")?;
     let index = index::Index::open(&index_dir)?;
     let truth = GroundTruth::read(&index, &summary.ground_truth)?;
-    Ok((labelled(&index, &truth), summary.transactions))
+    let (root, size, _) = analysis::cluster::common_input_partition(&index);
+    let partition = analysis::features::Partition { root: &root, size: &size };
+    Ok((labelled(&index, &truth, &partition), summary.transactions))
 }
 
 /// `chainsleuth train-change`.
