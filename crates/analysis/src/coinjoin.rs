@@ -240,22 +240,35 @@ fn input_values(tx: &TxShape<'_>) -> Option<Vec<u64>> {
     tx.inputs.iter().map(|i| i.value).collect()
 }
 
-/// Whirlpool mix: 5-10 inputs and as many outputs, all of exactly one pool
-/// denomination, all P2WPKH; inputs (when known) are that denomination or a premix
-/// carrying a share of the fee.
+/// Whirlpool mix, by its structure: 5-10 inputs and as many outputs, all of one
+/// value, all P2WPKH to distinct addresses; inputs (when known) are that value or a
+/// premix carrying a share of the fee, and at least one pays it. The coordinator
+/// sets the denomination, so it is not required: one of the known pools raises the
+/// confidence, an unknown one (a new pool, another coordinator) lowers it.
 fn whirlpool_mix(tx: &TxShape<'_>) -> Option<Verdict> {
     let n = tx.outputs.len();
     if !(5..=10).contains(&n) || tx.inputs.len() != n {
         return None;
     }
     let d = tx.outputs[0].value;
-    if !WHIRLPOOL_POOLS.contains(&d) || tx.outputs.iter().any(|o| o.value != d || o.class != ScriptClass::P2wpkh) {
+    if d < MIN_MIX_VALUE || tx.outputs.iter().any(|o| o.value != d || o.class != ScriptClass::P2wpkh) {
+        return None;
+    }
+    let known_pool = WHIRLPOOL_POOLS.contains(&d);
+    // Of an unknown denomination the shape is all there is: ask it of every party.
+    // (A known pool's mix may reuse an address: Whirlpool's own testnet mixes do.)
+    let distinct_parties = distinct(tx.outputs.iter().map(|o| o.address)) == n && max_input_owners(tx) == n;
+    if !known_pool && !distinct_parties {
         return None;
     }
     let mut reasons = vec![
         format!("{n} inputs and {n} outputs"),
-        format!("every output exactly {} BTC, a Whirlpool pool", btc(d)),
-        "all outputs P2WPKH".to_owned(),
+        if known_pool {
+            format!("every output exactly {} BTC, a Whirlpool pool", btc(d))
+        } else {
+            format!("every output exactly {} BTC (no known Whirlpool pool)", btc(d))
+        },
+        if distinct_parties { "all outputs P2WPKH, to distinct addresses" } else { "all outputs P2WPKH" }.to_owned(),
     ];
     let confidence = match input_values(tx) {
         Some(values) => {
@@ -267,22 +280,38 @@ fn whirlpool_mix(tx: &TxShape<'_>) -> Option<Verdict> {
                 return None; // someone must pay the miner fee
             }
             reasons.push(format!("{premixes} premix inputs pay the fee, {} remix", n - premixes));
-            0.99
+            if known_pool { 0.99 } else { 0.9 }
         }
-        None => 0.95,
+        None if known_pool => 0.95,
+        // A lone transaction of an unknown denomination: the shape alone.
+        None => 0.75,
     };
     Some(Verdict { protocol: Protocol::Whirlpool, confidence: rounded(confidence), reasons })
 }
 
 /// Whirlpool Tx0: equal P2WPKH premix outputs a little above one pool denomination,
 /// with the fee payload (an OP_RETURN), a pool fee and change; few other outputs.
+/// Without a known pool the fee payload and two or more equal P2WPKH outputs
+/// still mark one, with less confidence.
 fn whirlpool_tx0(tx: &TxShape<'_>) -> Option<Verdict> {
     let op_returns: Vec<&OutputShape> = tx.outputs.iter().filter(|o| o.class == ScriptClass::NullData).collect();
+    let groups = equal_groups(tx.outputs);
     // The largest group of outputs just above a pool denomination: the premixes.
-    let (pool, value, count) = equal_groups(tx.outputs)
-        .into_iter()
-        .filter_map(|(value, count)| Some((premix_pool(value)?, value, count)))
-        .max_by_key(|&(_, value, count)| (count, value))?;
+    let known = groups
+        .iter()
+        .filter_map(|&(value, count)| Some((premix_pool(value)?, value, count)))
+        .max_by_key(|&(_, value, count)| (count, value));
+    let (pool, value, count) = match known {
+        Some((pool, value, count)) => (Some(pool), value, count),
+        None => {
+            let [payload] = op_returns[..] else { return None };
+            if !TX0_PAYLOAD_SIZES.contains(&payload.data_len) {
+                return None;
+            }
+            let &(value, count) = groups.first().filter(|&&(v, c)| c >= 2 && v >= MIN_MIX_VALUE)?;
+            (None, value, count)
+        }
+    };
     let others = tx.outputs.len() - count - op_returns.len();
     // Premixes are P2WPKH. (Stacks block commits share the rest of the shape: an
     // OP_RETURN and two equal PoX payouts, one of them often P2PKH; see
@@ -301,17 +330,20 @@ fn whirlpool_tx0(tx: &TxShape<'_>) -> Option<Verdict> {
     // few inputs and a pool-fee-sized output, since equal payouts (of mining pools,
     // say) can land near a pool denomination too.
     if payload.is_none() {
+        let pool = pool?; // (an unknown pool needs the payload)
         let fee_like = tx.outputs.iter().any(|o| o.value != value && (pool / 200..=pool / 5).contains(&o.value));
         if tx.inputs.len() > 3 || others > 2 || !fee_like {
             return None;
         }
     }
-    let mut reasons =
-        vec![format!("{count} premix outputs of {} BTC, just above the {} BTC pool", btc(value), btc(pool))];
+    let mut reasons = vec![match pool {
+        Some(pool) => format!("{count} premix outputs of {} BTC, just above the {} BTC pool", btc(value), btc(pool)),
+        None => format!("{count} equal P2WPKH outputs of {} BTC (premixes of no known pool)", btc(value)),
+    }];
     let confidence = match payload {
         Some(len) if fee_payload => {
             reasons.push(format!("OP_RETURN of {len} bytes (the Tx0 fee payload)"));
-            0.98
+            if pool.is_some() { 0.98 } else { 0.85 }
         }
         Some(_) => {
             reasons.push("an OP_RETURN output".to_owned());
@@ -564,5 +596,60 @@ mod tests {
         let tx = TxShape { inputs: &unknown, ..tx };
         let verdict = classify(&tx).unwrap();
         assert_eq!((verdict.protocol, verdict.confidence), (Protocol::Whirlpool, 0.95));
+    }
+
+    #[test]
+    fn a_whirlpool_mix_of_an_unknown_pool_is_recognised_by_its_shape() {
+        // A 0.025 BTC pool no coordinator ran: the structure holds, the pool is not
+        // known, so the verdict stands with less confidence.
+        let d = 2_500_000;
+        let outputs: Vec<OutputShape> = (0..6).map(|i| out(d, ScriptClass::P2wpkh, i)).collect();
+        let mut inputs: Vec<InputShape> =
+            (0..6).map(|i| InputShape { value: Some(d), address: Some(100 + i) }).collect();
+        inputs[0].value = Some(d + 9_000);
+        let tx = TxShape {
+            version: 1,
+            lock_time: 0,
+            height: None,
+            coinbase: false,
+            rbf: false,
+            inputs: &inputs,
+            outputs: &outputs,
+        };
+        let verdict = classify(&tx).unwrap();
+        assert_eq!((verdict.protocol, verdict.confidence), (Protocol::Whirlpool, 0.9), "{verdict:?}");
+        assert!(verdict.reasons.iter().any(|r| r.contains("no known Whirlpool pool")));
+        // The same shape at a known pool is surer.
+        let known: Vec<OutputShape> = (0..6).map(|i| out(1_000_000, ScriptClass::P2wpkh, i)).collect();
+        let known_inputs: Vec<InputShape> =
+            inputs.iter().map(|i| InputShape { value: i.value.map(|v| v - d + 1_000_000), ..*i }).collect();
+        let verdict = classify(&TxShape { inputs: &known_inputs, outputs: &known, ..tx }).unwrap();
+        assert_eq!((verdict.protocol, verdict.confidence), (Protocol::Whirlpool, 0.99));
+        // Two outputs to one address, of no known pool: a split, not a mix.
+        let mut split = outputs.clone();
+        split[1].address = split[0].address;
+        assert_ne!(classify(&TxShape { outputs: &split, ..tx }).map(|v| v.protocol), Some(Protocol::Whirlpool));
+    }
+
+    #[test]
+    fn a_tx0_of_an_unknown_pool_needs_the_fee_payload() {
+        let inputs = [InputShape { value: Some(20_000_000), address: Some(1) }];
+        let mut outputs: Vec<OutputShape> = (0..4).map(|i| out(2_510_000, ScriptClass::P2wpkh, i)).collect();
+        outputs.push(out(50_000, ScriptClass::P2wpkh, 10)); // pool fee
+        outputs.push(out(9_900_000, ScriptClass::P2wpkh, 11)); // change
+        let tx = TxShape {
+            version: 1,
+            lock_time: 0,
+            height: None,
+            coinbase: false,
+            rbf: false,
+            inputs: &inputs,
+            outputs: &outputs,
+        };
+        assert_eq!(classify(&tx), None, "equal outputs alone are no Tx0");
+        let mut with_payload = outputs.clone();
+        with_payload.push(OutputShape { value: 0, class: ScriptClass::NullData, address: 12, data_len: 64 });
+        let verdict = classify(&TxShape { outputs: &with_payload, ..tx }).unwrap();
+        assert_eq!((verdict.protocol, verdict.confidence), (Protocol::WhirlpoolTx0, 0.85), "{verdict:?}");
     }
 }

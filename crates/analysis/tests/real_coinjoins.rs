@@ -1,5 +1,5 @@
 //! Every CoinJoin among the real transactions is named with its protocol, and no
-//! other real transaction is called one; in the real mainnet blocks, the list of
+//! other real transaction is called one; in every real block, the list of
 //! transactions called CoinJoins is pinned with the reasons for each.
 
 use analysis::coinjoin::{InputShape, OutputShape, Protocol, TxShape, classify};
@@ -108,33 +108,73 @@ fn hex(text: &str) -> Vec<u8> {
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
-/// Every transaction of the real mainnet blocks that a classifier calls a CoinJoin,
+/// The raw blocks of a real block file: one block (`.raw`, `.hex`), a blk*.dat run
+/// of framed blocks (`.dat`), or the transactions of a `getblock` verbosity-3
+/// JSON (returned as one pseudo-block of transactions).
+enum RealBlocks {
+    Blocks(Vec<Vec<u8>>),
+    Transactions(Vec<Vec<u8>>),
+}
+
+fn real_blocks(path: &Path) -> Option<RealBlocks> {
+    let name = path.file_name()?.to_str()?;
+    if name.ends_with(".raw") {
+        return Some(RealBlocks::Blocks(vec![std::fs::read(path).unwrap()]));
+    }
+    if name.ends_with(".hex") {
+        return Some(RealBlocks::Blocks(vec![read_hex(path)]));
+    }
+    if name.ends_with(".dat") {
+        // blk*.dat framing: magic, little-endian length, block.
+        let bytes = std::fs::read(path).unwrap();
+        let mut blocks = Vec::new();
+        let mut at = 0;
+        while at + 8 <= bytes.len() {
+            let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+            blocks.push(bytes[at + 8..at + 8 + len].to_vec());
+            at += 8 + len;
+        }
+        return Some(RealBlocks::Blocks(blocks));
+    }
+    if name.ends_with(".json") {
+        let block: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let txs = block["tx"].as_array()?.iter().map(|t| hex(t["hex"].as_str().unwrap())).collect();
+        return Some(RealBlocks::Transactions(txs));
+    }
+    None
+}
+
+/// Every transaction of every real block file (fixtures/real/blocks: mainnet,
+/// testnet3, blocks 1-255, the signet block) that a classifier calls a CoinJoin,
 /// judged from the transaction alone. Each is justified in docs/entities.md.
 #[test]
-fn coinjoins_in_the_real_mainnet_blocks_are_pinned() {
+fn coinjoins_in_the_real_blocks_are_pinned() {
     let dir = fixtures().join("real/blocks");
     let mut found: Vec<String> = Vec::new();
-    let mut names: Vec<String> =
-        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    names.sort();
-    for name in names.iter().filter(|n| n.starts_with("mainnet_") && (n.ends_with(".raw") || n.ends_with(".hex"))) {
-        let path = dir.join(name);
-        let bytes = if name.ends_with(".hex") { read_hex(&path) } else { std::fs::read(&path).unwrap() };
-        struct Offsets(Vec<usize>);
-        impl chain::TxVisitor<'_> for Offsets {
-            fn tx_end(&mut self, _: usize, tx: &chain::TxInfo<'_>) {
-                self.0.push(tx.offset);
-            }
-        }
-        let mut offsets = Offsets(Vec::new());
-        chain::decode_block(&bytes, &mut offsets).unwrap();
-        for (i, &offset) in offsets.0.iter().enumerate() {
-            let tx = Transaction::decode_at(&bytes, offset, i).unwrap();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .chain(std::fs::read_dir(dir.join("rpc_json")).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    let mut judged = 0;
+    for path in &paths {
+        let Some(blocks) = real_blocks(path) else { continue };
+        let name = path.file_name().unwrap().to_string_lossy();
+        // The file's block: its first two fields (`mainnet_413567`, `signet_26808`).
+        let label = name.split('_').take(2).collect::<Vec<_>>().join("_");
+        let txs: Vec<Vec<u8>> = match blocks {
+            RealBlocks::Transactions(txs) => txs,
+            RealBlocks::Blocks(blocks) => blocks.iter().flat_map(|block| block_transactions(block)).collect(),
+        };
+        for bytes in &txs {
+            let tx = Transaction::decode(bytes).unwrap();
+            judged += 1;
             if let Some(v) = classify_lone(&tx) {
                 if std::env::var_os("SHOW_REASONS").is_some() {
                     eprintln!(
-                        "{} {} {} {:.2} {} in {} out: {}",
-                        &name[..14],
+                        "{label} {} {} {:.2} {} in {} out: {}",
                         tx.info.txid,
                         v.protocol.name(),
                         v.confidence,
@@ -143,16 +183,33 @@ fn coinjoins_in_the_real_mainnet_blocks_are_pinned() {
                         v.reasons.join("; ")
                     );
                 }
-                found.push(format!("{} {} {}", &name[..14], tx.info.txid, v.protocol.name()));
+                found.push(format!("{label} {} {}", tx.info.txid, v.protocol.name()));
             }
         }
     }
     let expected: Vec<String> =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mainnet_block_coinjoins.txt"))
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real_block_coinjoins.txt"))
             .unwrap()
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
             .collect();
     assert_eq!(found, expected);
+    eprintln!("{judged} real transactions judged, {} called CoinJoins", found.len());
+    // Every transaction of the six mainnet blocks, blocks 1-255, the testnet3 and the
+    // signet block.
+    assert_eq!(judged, 6_695, "the audit reads every real block");
+}
+
+/// The serialized transactions of a block.
+fn block_transactions(block: &[u8]) -> Vec<Vec<u8>> {
+    struct Txs(Vec<Vec<u8>>);
+    impl chain::TxVisitor<'_> for Txs {
+        fn tx_end(&mut self, _: usize, tx: &chain::TxInfo<'_>) {
+            self.0.push(tx.bytes.to_vec());
+        }
+    }
+    let mut txs = Txs(Vec::new());
+    chain::decode_block(block, &mut txs).unwrap();
+    txs.0
 }
