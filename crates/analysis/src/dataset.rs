@@ -60,7 +60,7 @@ pub fn labelled(index: &Index, truth: &GroundTruth, partition: &Partition<'_>) -
             continue; // a self-transfer: no payment to tell change from
         }
         out.txs.push((*t, out.x.len()));
-        change_features(index, &facts, &partition, &mut out.x);
+        change_features(index, &facts, partition, &mut out.x);
         out.y.extend(owners.iter().map(|o| *o == Some(sender)));
     }
     out
