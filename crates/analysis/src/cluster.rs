@@ -326,7 +326,7 @@ pub fn cluster(
     for link in &kept {
         *links.entry(link_name(link.kind).to_owned()).or_default() += 1;
     }
-    let refusals = apply_change_links(index, &mut uf, &kept, options, &coinjoins);
+    let (refusals, holding) = apply_change_links(index, &mut uf, &kept, options, &coinjoins);
     let (entity, size) = uf.flatten();
     let (entities, largest) = entity_summary(entity, size);
     let manifest = AnalysisManifest {
@@ -343,7 +343,7 @@ pub fn cluster(
         entities,
         change_links: kept.len() as u64,
     };
-    let tx_change = change_column(n.txs, &kept);
+    let tx_change = change_column(n.txs, &holding);
     save(index, &state, manifest, entity, &coinjoin_codes, &tx_change, phase_one_file)?;
     Ok(ClusterReport {
         heuristics,
@@ -565,14 +565,15 @@ impl Refusals {
 
 /// Phase 2: judges every change link by the collapse guard against the common-input
 /// clusters, then unites the kept ones, most probable first, each unless a
-/// must-not-link constraint forbids it.
+/// must-not-link constraint forbids it. Returns the refusals and the links that
+/// hold (united, or joining what was already one).
 fn apply_change_links(
     index: &Index,
     uf: &mut UnionFind,
     links: &[Link],
     options: &ClusterOptions,
     coinjoins: &[Vec<u32>],
-) -> Refusals {
+) -> (Refusals, Vec<Link>) {
     let mut refusals = Refusals { count: 0, by_reason: BTreeMap::new(), listed: Vec::new() };
     let mut kept = Vec::with_capacity(links.len());
     for link in links {
@@ -588,23 +589,24 @@ fn apply_change_links(
     // links were found in.
     kept.sort_by(|x, y| y.p.total_cmp(&x.p).then(x.tx.cmp(&y.tx)).then(x.kind.cmp(&y.kind)));
     let mut rules = MustNotLink::new(&options.services, coinjoins, uf);
-    for link in &kept {
+    let mut holding = Vec::with_capacity(kept.len());
+    for link in kept {
         let (ra, rb) = (uf.find(link.a), uf.find(link.b));
-        if ra == rb {
-            continue;
+        if ra != rb {
+            if let Some(conflict) = rules.conflict(ra, rb) {
+                let sizes = (uf.size_of(ra), uf.size_of(rb));
+                refusals.record(index, &link, conflict.name(), (ra, rb), sizes);
+                continue;
+            }
+            uf.union(ra, rb);
+            rules.joined(ra.min(rb), ra.max(rb));
         }
-        if let Some(conflict) = rules.conflict(ra, rb) {
-            let sizes = (uf.size_of(ra), uf.size_of(rb));
-            refusals.record(index, link, conflict.name(), (ra, rb), sizes);
-            continue;
-        }
-        uf.union(ra, rb);
-        rules.joined(ra.min(rb), ra.max(rb));
+        holding.push(link);
     }
-    refusals
+    (refusals, holding)
 }
 
-/// Per transaction, its most probable applied change output: 0 for none, else
+/// Per transaction, its most probable holding change output: 0 for none, else
 /// (vout + 1) << 32 with the link's probability (as `f32` bits) below.
 fn change_column(txs: u64, links: &[Link]) -> Vec<u64> {
     let mut column = vec![0u64; txs as usize];

@@ -1,5 +1,5 @@
 //! The saved clustering, opened for queries: the entity of an address, an entity's
-//! members, the CoinJoin verdict stored for a transaction.
+//! members, the CoinJoin verdict and the change link stored for a transaction.
 
 use crate::AnalysisError;
 use crate::cluster::AnalysisManifest;
@@ -13,6 +13,7 @@ pub struct Analysis {
     manifest: AnalysisManifest,
     entity: Column<u32>,
     tx_coinjoin: Column<u16>,
+    tx_change: Column<u64>,
     members: Column<u32>,
     member_start: Column<u32>,
 }
@@ -44,6 +45,7 @@ impl Analysis {
         Ok(Some(Self {
             entity: open(&dir, "entity.col", manifest.addresses)?,
             tx_coinjoin: open(&dir, "tx_coinjoin.col", manifest.txs)?,
+            tx_change: open(&dir, "tx_change.col", manifest.txs)?,
             members: open(&dir, "members.col", manifest.addresses)?,
             member_start: open(&dir, "member_start.col", manifest.addresses)?,
             manifest,
@@ -89,6 +91,15 @@ impl Analysis {
     pub fn coinjoin(&self, tx: TxNum) -> Option<(Protocol, f64)> {
         let code = (tx.0 < self.tx_coinjoin.len()).then(|| self.tx_coinjoin.get(tx.0))?;
         Protocol::from_code((code >> 8) as u8).map(|p| (p, f64::from(code & 0xff) / 100.0))
+    }
+
+    /// The change link the clustering applied for a transaction: the output it
+    /// took for the sender's change and the change model's probability. `None`
+    /// when no change link of this transaction was kept (none above the threshold,
+    /// refused by a constraint, a CoinJoin, or a clustering without change rules).
+    pub fn change(&self, tx: TxNum) -> Option<(u32, f64)> {
+        let code = (tx.0 < self.tx_change.len()).then(|| self.tx_change.get(tx.0)).filter(|&c| c != 0)?;
+        Some(((code >> 32) as u32 - 1, f64::from(f32::from_bits(code as u32))))
     }
 
     /// Number of entities.

@@ -119,6 +119,22 @@ fn the_change_model_finds_most_change_of_bitcoin_cores_wallets() {
     at_least("multi-input,change:model: precision", c.pairwise_precision, 0.9983);
     at_least("multi-input,change:model: recall", c.pairwise_recall, 0.2149);
     at_least("share of the bound", report.recall_of_bound.unwrap(), 0.5409);
+
+    // The change link stored per transaction (what `tx` shows) is the sender's, at
+    // the model's threshold or above.
+    let analysis = Analysis::open(&index).unwrap().unwrap();
+    let truth = analysis::truth::GroundTruth::read(&index, &truth()).unwrap();
+    let (mut stored, mut right) = (0u32, 0u32);
+    for (t, tx) in &truth.transactions {
+        let Some((vout, p)) = analysis.change(*t) else { continue };
+        assert!(p >= m.default_threshold - 1e-6, "tx {t:?}: {p}");
+        let output = index::OutNum(index.tx_outputs(*t).start + u64::from(vout));
+        stored += 1;
+        right +=
+            u32::from(truth.sender(tx).is_some() && truth.owner_of(index.output_address(output).0) == truth.sender(tx));
+    }
+    assert!(stored > 500, "{stored} change links stored");
+    at_least("stored change links: precision", f64::from(right) / f64::from(stored), 0.9982);
 }
 
 #[test]
@@ -190,6 +206,7 @@ fn incremental_clustering_equals_one_full_run() {
     }
     for t in 0..n.txs {
         assert_eq!(a.coinjoin(TxNum(t)), b.coinjoin(TxNum(t)), "tx {t}");
+        assert_eq!(a.change(TxNum(t)), b.change(TxNum(t)), "change of tx {t}");
     }
     for e in (0..n.addresses as u32).filter_map(|e| b.entity(e)) {
         assert!(a.members(e).eq(b.members(e)), "members of entity {e}");

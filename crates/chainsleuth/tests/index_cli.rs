@@ -216,6 +216,7 @@ fn cluster_entity_and_eval_answer_with_the_contract_fields() {
     let output = &tx["outputs"][1];
     let id = output["entity"].as_u64().unwrap();
     assert_eq!(tx["coinjoin"], Value::Null);
+    assert!(tx.get("change").is_some(), "the change link field is always there");
     assert!(tx["inputs"][0]["entity"].is_u64());
     let by_address = query(data.path(), &["entity", output["address"].as_str().unwrap(), "--limit", "1000"]);
     let by_id = query(data.path(), &["entity", &id.to_string(), "--limit", "1000"]);

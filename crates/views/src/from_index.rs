@@ -1,8 +1,8 @@
 //! Building the views from the index and the clustering.
 
 use crate::{
-    AddressView, CoinJoinMark, CoinJoinTouched, EntityView, HistoryRow, InputStatus, Page, PeelMark, PoolCrossing,
-    SeenAt, Spender, TxInput, TxOutput, TxView, Unspent, ViewError,
+    AddressView, ChangeMark, CoinJoinMark, CoinJoinTouched, EntityView, HistoryRow, InputStatus, Page, PeelMark,
+    PoolCrossing, SeenAt, Spender, TxInput, TxOutput, TxView, Unspent, ViewError,
 };
 use analysis::Analysis;
 use chain::Txid;
@@ -72,6 +72,9 @@ pub fn tx(index: &Index, analysis: Option<&Analysis>, txid: &str) -> Result<TxVi
         value_out: outputs.iter().map(|o| o.value).sum(),
         coinjoin,
         peel_chain: analysis::peel::peel_chain(index, t).map(|p| PeelMark { position: p.position, length: p.length }),
+        change: analysis
+            .and_then(|a| a.change(t))
+            .map(|(vout, probability)| ChangeMark { vout, probability: (probability * 1e4).round() / 1e4 }),
         inputs: tx_inputs(index, t, &entity),
         outputs,
         pool_crossings: index

@@ -73,6 +73,8 @@ pub struct TxView {
     pub coinjoin: Option<CoinJoinMark>,
     /// Where it sits on a peel chain, if on one.
     pub peel_chain: Option<PeelMark>,
+    /// The output the clustering took for the sender's change, if it linked one.
+    pub change: Option<ChangeMark>,
     /// Its inputs.
     pub inputs: Vec<TxInput>,
     /// Its outputs.
@@ -90,6 +92,16 @@ pub struct CoinJoinMark {
     pub confidence: f64,
     /// The checks that held.
     pub reasons: Vec<String>,
+}
+
+/// The change output the clustering linked to a transaction's sender.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
+pub struct ChangeMark {
+    /// The output's position.
+    pub vout: u32,
+    /// The change model's probability that it pays the sender (for rule-based
+    /// heuristics, 1).
+    pub probability: f64,
 }
 
 /// A transaction's place on a peel chain.

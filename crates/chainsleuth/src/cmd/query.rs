@@ -41,6 +41,9 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
     if let Some(p) = view.peel_chain {
         let _ = writeln!(s, "peel chain  hop {} of {}", p.position, p.length);
     }
+    if let Some(c) = view.change {
+        let _ = writeln!(s, "change      output {} (probability {:.4})", c.vout, c.probability);
+    }
     for c in &view.pool_crossings {
         for (value, way) in [(c.into_pool, "into"), (c.out_of_pool, "out of")] {
             if value > 0 {
