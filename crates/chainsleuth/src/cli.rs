@@ -279,6 +279,11 @@ pub struct TraceArgs {
     /// Rows of the table (and nodes of the HTML drawing) to show.
     #[arg(long, default_value_t = 30)]
     pub rows: usize,
+    /// Most endpoint, transaction and edge rows the report holds (the largest
+    /// endpoints, the nearest transactions; `omitted` counts the rest, the totals
+    /// count everything); 0 for all.
+    #[arg(long, default_value_t = trace::DEFAULT_MAX_ROWS)]
+    pub max_rows: usize,
     /// Zcash: stop where value enters a shielded pool instead of following the
     /// round-trip links out of it.
     #[arg(long)]

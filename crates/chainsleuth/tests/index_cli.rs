@@ -289,6 +289,14 @@ fn trace_answers_in_every_format_with_the_contract_fields() {
         endpoints.iter().map(|e| e["value"].as_u64().unwrap()).sum::<u64>() + json["summary"]["fees"].as_u64().unwrap();
     assert!(total.abs_diff(6_924_881_904) < 100, "haircut loses value: {total}");
     assert_eq!(json, serde_json::from_str::<Value>(&with(&["--json"])).unwrap());
+    // --max-rows keeps the largest endpoints and counts the rest; the totals stay.
+    let limited: Value = serde_json::from_str(&with(&["--json", "--max-rows", "1"])).unwrap();
+    assert_eq!(limited["endpoints"].as_array().unwrap().len(), 1);
+    assert_eq!(limited["endpoints"][0], endpoints[0]);
+    assert_eq!(limited["omitted"]["endpoints"].as_u64().unwrap() as usize, endpoints.len() - 1);
+    assert!(limited["edges"].as_array().unwrap().len() <= 1);
+    assert_eq!(limited["summary"], json["summary"]);
+    assert!(with(&["--max-rows", "1"]).contains("omitted     "));
 
     let csv = with(&["--format", "csv"]);
     assert!(csv.starts_with("address,entity,kind,service,category,value_sats,share,txid,height,outputs\n"));

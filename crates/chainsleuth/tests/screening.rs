@@ -537,6 +537,30 @@ fn no_request_can_take_unbounded_work_or_memory() {
     let server = start(&d, &[]);
     let (status, _, body) = http(&server.addr, "POST", "/v1/trace", k, Some(trace));
     assert_eq!(status, 200, "{body}");
+    let full = json(&body);
+    assert_eq!(full["omitted"]["endpoints"], 0, "{body}");
+    // The trace's own bounds: transactions split, rows answered.
+    let capped = |extra: &str| trace.replace("\"max_hops\": 5", &format!("\"max_hops\": 5, {extra}"));
+    for (extra, field) in [("\"max_nodes\": 100001", "max_nodes"), ("\"max_rows\": 0", "max_rows")] {
+        let (status, _, body) = http(&server.addr, "POST", "/v1/trace", k, Some(&capped(extra)));
+        assert_eq!((status, json(&body)["error"]["field"].as_str()), (400, Some(field)), "{body}");
+    }
+    let (status, _, body) = http(&server.addr, "POST", "/v1/trace", k, Some(&capped("\"max_nodes\": 1")));
+    assert_eq!(status, 200, "{body}");
+    let one = json(&body);
+    assert!(one["summary"]["limit"].as_u64().unwrap() > 0, "{body}");
+    assert_eq!(one["traced_value"], full["traced_value"]);
+    let (status, _, body) = http(&server.addr, "POST", "/v1/trace", k, Some(&capped("\"max_rows\": 1")));
+    assert_eq!(status, 200, "{body}");
+    let rows = json(&body);
+    let endpoints = full["endpoints"].as_array().unwrap();
+    assert!(endpoints.len() > 1, "the trace must end at several places for this check");
+    assert_eq!(rows["endpoints"].as_array().unwrap().len(), 1);
+    assert_eq!(rows["endpoints"][0], endpoints[0], "the largest endpoint is kept");
+    assert_eq!(rows["omitted"]["endpoints"].as_u64().unwrap() as usize, endpoints.len() - 1);
+    let rest: u64 = endpoints[1..].iter().map(|e| e["value"].as_u64().unwrap()).sum();
+    assert_eq!(rows["omitted"]["endpoint_value"], rest);
+    assert_eq!(rows["summary"], full["summary"], "the totals still count everything");
 }
 
 #[test]

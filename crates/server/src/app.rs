@@ -59,6 +59,12 @@ pub struct Limits {
     pub max_response: usize,
     /// Most entries in a trace's `from`.
     pub max_trace_from: usize,
+    /// Most transactions a trace's `max_nodes` may ask to split (also its
+    /// default); taint still waiting then ends as a `limit`.
+    pub max_trace_nodes: u64,
+    /// Most endpoint, node and edge rows a trace's `max_rows` may ask for (also
+    /// its default); the answer's `omitted` counts the rest.
+    pub max_trace_rows: usize,
     /// How often to look for a newly committed index, clustering or labels.
     pub reload_interval: Duration,
     /// Size at which the audit log is rotated.
@@ -96,6 +102,8 @@ impl Default for Limits {
             max_records: 200_000,
             max_response: 16 << 20,
             max_trace_from: 100,
+            max_trace_nodes: trace::DEFAULT_MAX_NODES,
+            max_trace_rows: trace::DEFAULT_MAX_ROWS,
             reload_interval: Duration::from_millis(500),
             audit_max_bytes: 256 << 20,
             audit_fail_open: false,
@@ -754,6 +762,23 @@ struct TraceRequest {
     stop_at_services: bool,
     #[serde(default)]
     until_height: Option<u32>,
+    #[serde(default)]
+    max_nodes: Option<u64>,
+    #[serde(default)]
+    max_rows: Option<usize>,
+}
+
+/// `value`, or `limit` when absent; a 400 naming `field` outside 1..=`limit`.
+fn bounded<T: PartialOrd + From<u8> + Copy + std::fmt::Display>(
+    field: &str,
+    value: Option<T>,
+    limit: T,
+) -> Result<T, ApiError> {
+    let value = value.unwrap_or(limit);
+    if value < T::from(1) || value > limit {
+        return Err(ApiError::bad(field, format!("{field} must be 1 to {limit}")));
+    }
+    Ok(value)
 }
 
 async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Response, ApiError> {
@@ -779,14 +804,16 @@ async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Respons
         policy,
         direction,
         max_hops,
-        min_value: request.min_value.unwrap_or(1),
+        min_value: request.min_value.unwrap_or_else(|| trace::default_min_value(policy)),
         stop_at_services: request.stop_at_services,
         until_height: request.until_height,
-        // The request budget bounds the work; the node limit stays the tracer's.
-        max_nodes: trace::DEFAULT_MAX_NODES,
+        // Within it, the request budget still bounds the work.
+        max_nodes: bounded("max_nodes", request.max_nodes, state.limits.max_trace_nodes)?,
     };
+    let max_rows = bounded("max_rows", request.max_rows, state.limits.max_trace_rows)?;
     let note = json!({"from": request.from, "direction": direction, "policy": policy.name(), "max_hops": max_hops,
-        "min_value": options.min_value, "stop_at_services": options.stop_at_services, "until_height": options.until_height});
+        "min_value": options.min_value, "stop_at_services": options.stop_at_services, "until_height": options.until_height,
+        "max_nodes": options.max_nodes, "max_rows": max_rows});
     answer(&state, note, no_summary, move |s, budget| {
         let mut starts = Vec::new();
         for from in &request.from {
@@ -795,7 +822,8 @@ async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Respons
         let stops = tags::ServiceStops { labels: &s.labels, analysis: s.analysis.as_ref() };
         let view = trace::IndexView::new(&s.index, s.analysis.as_ref()).with_pool_links(&s.pool_links);
         let flow = trace::trace(&view, &stops, &starts, options, budget)?;
-        let report = trace::Report::build(&flow, &s.index, s.analysis.as_ref(), &stops);
+        let mut report = trace::Report::build(&flow, &s.index, s.analysis.as_ref(), &stops);
+        report.limit_rows(max_rows);
         serde_json::to_value(&report).map_err(ApiError::internal)
     })
     .await

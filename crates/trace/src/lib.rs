@@ -26,7 +26,7 @@ pub mod view;
 pub use budget::{Budget, CancelOnDrop, Exceeded};
 pub use policy::{Policy, Taint};
 pub use pools::PoolLinks;
-pub use report::Report;
+pub use report::{DEFAULT_MAX_ROWS, Omitted, Report};
 pub use services::{NoServices, Service, Services};
 pub use tracer::{DEFAULT_MAX_NODES, Direction, EndKind, Flow, HAIRCUT_DUST, TraceOptions, default_min_value, trace};
 pub use view::{ChainView, IndexView, Source};

@@ -45,10 +45,30 @@ pub struct Report {
     pub edges: Vec<EdgeRow>,
     /// Zcash: round-trip links the trace followed across a shielded pool.
     pub pool_links: Vec<PoolLinkRow>,
+    /// Rows [`Report::limit_rows`] left out of `endpoints`, `nodes` and `edges`
+    /// (the summary still counts them).
+    pub omitted: Omitted,
     /// The coin amounts are shown in (BTC or ZEC).
     #[serde(skip)]
     pub unit: &'static str,
 }
+
+/// Rows left out of a report limited to its largest endpoints and nearest
+/// transactions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct Omitted {
+    /// Endpoint rows left out (the smallest).
+    pub endpoints: u64,
+    /// Their tainted satoshis.
+    pub endpoint_value: u64,
+    /// Transactions left out (the farthest hops).
+    pub nodes: u64,
+    /// Edges left out: those touching a transaction left out, then the smallest.
+    pub edges: u64,
+}
+
+/// The default of [`Report::limit_rows`] for the CLI and the API.
+pub const DEFAULT_MAX_ROWS: usize = 10_000;
 
 /// How many entities [`Report::unspent_by_entity`] lists.
 pub const ENTITIES_LISTED: usize = 20;
@@ -512,8 +532,39 @@ impl Report {
             nodes,
             edges,
             pool_links,
+            omitted: Omitted::default(),
             unit: index.network().unit(),
         }
+    }
+
+    /// Keeps at most `max` rows each of `endpoints` (the largest), `nodes` (the
+    /// nearest hops) and `edges` (between kept transactions, the largest), and
+    /// counts what it leaves out in `omitted`: a trace of half a million
+    /// transactions still answers with what an investigator reads first, while the
+    /// summary, services and entity totals keep counting everything.
+    pub fn limit_rows(&mut self, max: usize) {
+        if self.endpoints.len() > max {
+            let rest = self.endpoints.split_off(max);
+            self.omitted.endpoints += rest.len() as u64;
+            self.omitted.endpoint_value += rest.iter().map(|e| e.value).sum::<u64>();
+        }
+        if self.nodes.len() > max {
+            self.omitted.nodes += (self.nodes.len() - max) as u64;
+            self.nodes.truncate(max);
+        }
+        let kept: std::collections::HashSet<&str> = self.nodes.iter().map(|n| n.txid.as_str()).collect();
+        let before = self.edges.len();
+        let listed = |id: &str, kind: &str| kind != "tx" || kept.contains(id);
+        let mut edges: Vec<EdgeRow> = std::mem::take(&mut self.edges)
+            .into_iter()
+            .filter(|e| listed(&e.from, e.from_type) && listed(&e.to, e.to_type))
+            .collect();
+        if edges.len() > max {
+            edges.sort_by(|a, b| b.value.cmp(&a.value));
+            edges.truncate(max);
+        }
+        self.omitted.edges += (before - edges.len()) as u64;
+        self.edges = edges;
     }
 
     /// A text report for people.
@@ -548,6 +599,17 @@ impl Report {
             if value > 0 {
                 let _ = writeln!(s, "  {label:<10} {:>20} {:>7}", coins(self.unit, value), self.percent(value));
             }
+        }
+        let o = &self.omitted;
+        if o.endpoints + o.nodes + o.edges > 0 {
+            let _ = writeln!(
+                s,
+                "omitted     {} endpoint rows ({}), {} transactions, {} edges (--max-rows)",
+                o.endpoints,
+                coins(self.unit, o.endpoint_value),
+                o.nodes,
+                o.edges
+            );
         }
     }
 

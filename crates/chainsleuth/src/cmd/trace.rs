@@ -53,23 +53,35 @@ pub fn run(args: &TraceArgs) -> anyhow::Result<()> {
         view = view.with_pool_links(links);
     }
     let flow = trace::trace(&view, services, &starts, options, &trace::Budget::unlimited())?;
-    let report = Report::build(&flow, &index, analysis.as_ref(), services);
+    let mut report = Report::build(&flow, &index, analysis.as_ref(), services);
+    drop(flow);
+    if args.max_rows > 0 {
+        report.limit_rows(args.max_rows);
+    }
     let format = if args.json { "json" } else { args.format.as_str() };
-    let text = match format {
-        "json" => serde_json::to_string_pretty(&report)? + "\n",
-        "csv" => report.to_csv(),
-        "dot" => report.to_dot(),
-        "html" => report.to_html(args.rows.max(40)),
-        _ => report.to_table(args.rows),
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write to standard output"),
-            }
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => {
+            Box::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?)
         }
+        None => Box::new(std::io::stdout().lock()),
+    };
+    // JSON is written as it is serialized, never held whole in memory.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    let written = match format {
+        "json" => {
+            serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from).and_then(|()| writeln!(out))
+        }
+        "csv" => out.write_all(report.to_csv().as_bytes()),
+        "dot" => out.write_all(report.to_dot().as_bytes()),
+        "html" => out.write_all(report.to_html(args.rows.max(40)).as_bytes()),
+        _ => out.write_all(report.to_table(args.rows).as_bytes()),
+    }
+    .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.with_context(|| match &args.output {
+            Some(path) => format!("cannot write {}", path.display()),
+            None => "cannot write to standard output".to_owned(),
+        }),
     }
 }
