@@ -31,3 +31,24 @@ import sys
 rows = [tuple(map(float, l.split())) for l in sys.stdin]
 print(rows[len(rows) // 2][0], rows[0][0], int(max(r[1] for r in rows)))'
 }
+
+# bench_index INDEX_DIR: ingests the ten-million-transaction chain into INDEX_DIR
+# unless it holds an index already.
+bench_index() {
+  if [ ! -f "$1/manifest.json" ]; then
+    "$bin" ingest --blocks-dir "$(blocks_dir "")" --network regtest --data-dir "$1" > /dev/null
+  fi
+}
+
+# theft_starts GROUND_TRUTH: the first theft's stolen outputs as `txid:vout ...`.
+# The truth file is gigabytes: grep it once and keep the answer (reading it again
+# would push the index out of the page cache).
+theft_starts() {
+  local starts=$work/theft_outpoints.txt
+  [ -s "$starts" ] || grep -o -m1 '"stolen_outputs": *\[[^]]*\]' "$1" | python3 -c '
+import json, sys
+text = sys.stdin.read()
+outputs = json.loads(text[text.index("["):])
+print(" ".join("%s:%d" % (o["txid"], o["vout"]) for o in outputs))' > "$starts"
+  cat "$starts"
+}

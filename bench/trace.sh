@@ -9,16 +9,6 @@ cd "$(dirname "$0")/.."
 source bench/common.sh
 index_dir=${1:-$work/index-bench}
 truth=${2:-$work/sim10m/ground_truth.json}
-if [ ! -f "$index_dir/manifest.json" ]; then
-  "$bin" ingest --blocks-dir "$(blocks_dir "")" --network regtest --data-dir "$index_dir" > /dev/null
-fi
-# The truth file is gigabytes: take the first theft's stolen outputs with grep,
-# once (reading it again would push the index out of the page cache).
-starts=$work/theft_outpoints.txt
-[ -s "$starts" ] || grep -o -m1 '"stolen_outputs": *\[[^]]*\]' "$truth" | python3 -c '
-import json, sys
-text = sys.stdin.read()
-outputs = json.loads(text[text.index("["):])
-print(" ".join("%s:%d" % (o["txid"], o["vout"]) for o in outputs))' > "$starts"
-from=$(cat "$starts")
+bench_index "$index_dir"
+from=$(theft_starts "$truth")
 CHAINSLEUTH_BENCH_INDEX=$index_dir CHAINSLEUTH_BENCH_FROM=$from cargo bench -q -p chainsleuth-trace --bench trace 2>/dev/null

@@ -560,7 +560,7 @@ impl Report {
             .filter(|e| listed(&e.from, e.from_type) && listed(&e.to, e.to_type))
             .collect();
         if edges.len() > max {
-            edges.sort_by(|a, b| b.value.cmp(&a.value));
+            edges.sort_by_key(|e| std::cmp::Reverse(e.value));
             edges.truncate(max);
         }
         self.omitted.edges += (before - edges.len()) as u64;
