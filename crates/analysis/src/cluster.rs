@@ -38,7 +38,7 @@ use std::str::FromStr;
 use std::time::Instant;
 
 /// The analysis files' format.
-pub const ANALYSIS_FORMAT: u32 = 2;
+pub const ANALYSIS_FORMAT: u32 = 3;
 /// Version of the classification and clustering rules: a saved clustering made
 /// with other rules is redone from scratch.
 pub const RULES_VERSION: u32 = 2;
@@ -606,18 +606,43 @@ fn apply_change_links(
     (refusals, holding)
 }
 
-/// Per transaction, its most probable holding change output: 0 for none, else
-/// (vout + 1) << 32 with the link's probability (as `f32` bits) below.
+/// Per transaction, its most probable holding change link: 0 for none, else the
+/// link's kind in the top byte, vout + 1 in the next three, and its probability
+/// (as `f32` bits) below ([`StoredChange::decode`] reads it).
 fn change_column(txs: u64, links: &[Link]) -> Vec<u64> {
     let mut column = vec![0u64; txs as usize];
     for link in links {
         let slot = &mut column[link.tx as usize];
         let previous = f32::from_bits(*slot as u32);
-        if *slot == 0 || link.p > previous {
-            *slot = (u64::from(link.vout) + 1) << 32 | u64::from(link.p.to_bits());
+        // A transaction has fewer than 2^24 outputs (a block holds about 110,000).
+        if (*slot == 0 || link.p > previous) && link.vout < (1 << 24) - 1 {
+            *slot = u64::from(link.kind) << 56 | (u64::from(link.vout) + 1) << 32 | u64::from(link.p.to_bits());
         }
     }
     column
+}
+
+/// The change link stored for a transaction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoredChange {
+    /// The change output's position.
+    pub vout: u32,
+    /// The change model's probability (1 for a rule).
+    pub probability: f64,
+    /// The heuristic that made the link (`change:model`, `change:one-time`, ...).
+    pub heuristic: &'static str,
+}
+
+impl StoredChange {
+    /// Reads a stored code (0: no link).
+    pub(crate) fn decode(code: u64) -> Option<Self> {
+        let vout = ((code >> 32) & 0xff_ffff) as u32;
+        let kind = (code >> 56) as u8;
+        if vout == 0 || kind == MULTI_INPUT || kind > MODEL {
+            return None;
+        }
+        Some(Self { vout: vout - 1, probability: f64::from(f32::from_bits(code as u32)), heuristic: link_name(kind) })
+    }
 }
 
 /// The number of entities and the ten largest (entity id, size), largest first.
@@ -811,5 +836,19 @@ mod tests {
         assert_eq!(Heuristics::default().to_string(), "multi-input,change:model");
         let h: Heuristics = "change:model,multi-input".parse().unwrap();
         assert!(h.model && h.multi_input && h.change.is_empty());
+    }
+
+    #[test]
+    fn the_stored_change_link_reads_back_as_written() {
+        let link = |kind, tx, vout, p| Link { a: 1, b: 2, kind, tx, vout, p };
+        // Two links of transaction 1: the more probable is stored.
+        let links = [link(MODEL, 1, 70_000, 0.990_5), link(MODEL, 1, 2, 0.6), link(1, 2, 0, 1.0)];
+        let column = change_column(3, &links);
+        assert_eq!(StoredChange::decode(column[0]), None);
+        let model = StoredChange::decode(column[1]).unwrap();
+        assert_eq!((model.vout, model.heuristic), (70_000, MODEL_NAME));
+        assert!((model.probability - 0.9905).abs() < 1e-6);
+        let rule = StoredChange::decode(column[2]).unwrap();
+        assert_eq!((rule.vout, rule.probability, rule.heuristic), (0, 1.0, ChangeHeuristic::ALL[0].name()));
     }
 }

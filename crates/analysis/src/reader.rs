@@ -2,7 +2,7 @@
 //! members, the CoinJoin verdict and the change link stored for a transaction.
 
 use crate::AnalysisError;
-use crate::cluster::AnalysisManifest;
+use crate::cluster::{AnalysisManifest, StoredChange};
 use crate::coinjoin::Protocol;
 use index::column::Column;
 use index::{AddrId, EntityId, Index, TxNum};
@@ -94,12 +94,11 @@ impl Analysis {
     }
 
     /// The change link the clustering applied for a transaction: the output it
-    /// took for the sender's change and the change model's probability. `None`
-    /// when no change link of this transaction was kept (none above the threshold,
+    /// took for the sender's change, the probability and the heuristic. `None`
+    /// when no change link of this transaction holds (none above the threshold,
     /// refused by a constraint, a CoinJoin, or a clustering without change rules).
-    pub fn change(&self, tx: TxNum) -> Option<(u32, f64)> {
-        let code = (tx.0 < self.tx_change.len()).then(|| self.tx_change.get(tx.0)).filter(|&c| c != 0)?;
-        Some(((code >> 32) as u32 - 1, f64::from(f32::from_bits(code as u32))))
+    pub fn change(&self, tx: TxNum) -> Option<StoredChange> {
+        StoredChange::decode((tx.0 < self.tx_change.len()).then(|| self.tx_change.get(tx.0))?)
     }
 
     /// Number of entities.

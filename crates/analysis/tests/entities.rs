@@ -126,9 +126,10 @@ fn the_change_model_finds_most_change_of_bitcoin_cores_wallets() {
     let truth = analysis::truth::GroundTruth::read(&index, &truth()).unwrap();
     let (mut stored, mut right) = (0u32, 0u32);
     for (t, tx) in &truth.transactions {
-        let Some((vout, p)) = analysis.change(*t) else { continue };
-        assert!(p >= m.default_threshold - 1e-6, "tx {t:?}: {p}");
-        let output = index::OutNum(index.tx_outputs(*t).start + u64::from(vout));
+        let Some(c) = analysis.change(*t) else { continue };
+        assert!(c.probability >= m.default_threshold - 1e-6, "tx {t:?}: {c:?}");
+        assert_eq!(c.heuristic, "change:model");
+        let output = index::OutNum(index.tx_outputs(*t).start + u64::from(c.vout));
         stored += 1;
         right +=
             u32::from(truth.sender(tx).is_some() && truth.owner_of(index.output_address(output).0) == truth.sender(tx));

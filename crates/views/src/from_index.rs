@@ -72,9 +72,11 @@ pub fn tx(index: &Index, analysis: Option<&Analysis>, txid: &str) -> Result<TxVi
         value_out: outputs.iter().map(|o| o.value).sum(),
         coinjoin,
         peel_chain: analysis::peel::peel_chain(index, t).map(|p| PeelMark { position: p.position, length: p.length }),
-        change: analysis
-            .and_then(|a| a.change(t))
-            .map(|(vout, probability)| ChangeMark { vout, probability: (probability * 1e4).round() / 1e4 }),
+        change: analysis.and_then(|a| a.change(t)).map(|c| ChangeMark {
+            vout: c.vout,
+            probability: (c.probability * 1e4).round() / 1e4,
+            heuristic: c.heuristic.to_owned(),
+        }),
         inputs: tx_inputs(index, t, &entity),
         outputs,
         pool_crossings: index

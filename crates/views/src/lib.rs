@@ -95,13 +95,15 @@ pub struct CoinJoinMark {
 }
 
 /// The change output the clustering linked to a transaction's sender.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ChangeMark {
     /// The output's position.
     pub vout: u32,
     /// The change model's probability that it pays the sender (for rule-based
     /// heuristics, 1).
     pub probability: f64,
+    /// The heuristic that chose it (`change:model`, `change:one-time`, ...).
+    pub heuristic: String,
 }
 
 /// A transaction's place on a peel chain.

@@ -41,8 +41,8 @@ pub fn tx(args: &TxArgs) -> anyhow::Result<()> {
     if let Some(p) = view.peel_chain {
         let _ = writeln!(s, "peel chain  hop {} of {}", p.position, p.length);
     }
-    if let Some(c) = view.change {
-        let _ = writeln!(s, "change      output {} (probability {:.4})", c.vout, c.probability);
+    if let Some(c) = &view.change {
+        let _ = writeln!(s, "change      output {} ({}, probability {:.4})", c.vout, c.heuristic, c.probability);
     }
     for c in &view.pool_crossings {
         for (value, way) in [(c.into_pool, "into"), (c.out_of_pool, "out of")] {
