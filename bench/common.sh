@@ -52,3 +52,13 @@ outputs = json.loads(text[text.index("["):])
 print(" ".join("%s:%d" % (o["txid"], o["vout"]) for o in outputs))' > "$starts"
   cat "$starts"
 }
+
+# trace_setup [INDEX_DIR] [GROUND_TRUTH]: sets index_dir and truth (default: the
+# ten-million-transaction chain's index and truth, built if missing) and from (the
+# first theft's stolen outputs).
+trace_setup() {
+  index_dir=${1:-$work/index-bench}
+  truth=${2:-$work/sim10m/ground_truth.json}
+  bench_index "$index_dir"
+  from=$(theft_starts "$truth")
+}

@@ -7,8 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-index_dir=${1:-$work/index-bench}
-truth=${2:-$work/sim10m/ground_truth.json}
-bench_index "$index_dir"
-from=$(theft_starts "$truth")
+trace_setup "$@"
 CHAINSLEUTH_BENCH_INDEX=$index_dir CHAINSLEUTH_BENCH_FROM=$from cargo bench -q -p chainsleuth-trace --bench trace 2>/dev/null

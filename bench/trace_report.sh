@@ -10,10 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-index_dir=${1:-$work/index-bench}
-truth=${2:-$work/sim10m/ground_truth.json}
-bench_index "$index_dir"
-read -r -a from < <(theft_starts "$truth")
+trace_setup "$@"
+read -r -a from <<< "$from"
 run() { # NAME FLAGS...: prints "NAME seconds rss_kb bytes transactions"
   local name=$1; shift
   local out=$work/trace-$name.json

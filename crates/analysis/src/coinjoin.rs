@@ -543,6 +543,11 @@ mod tests {
         OutputShape { value, class, address, data_len: 0 }
     }
 
+    /// A version 1 transaction without lock time or RBF.
+    fn plain<'a>(inputs: &'a [InputShape], outputs: &'a [OutputShape]) -> TxShape<'a> {
+        TxShape { version: 1, lock_time: 0, height: None, coinbase: false, rbf: false, inputs, outputs }
+    }
+
     #[test]
     fn denominations_match_the_protocol() {
         let set = wabisabi_denominations();
@@ -561,15 +566,7 @@ mod tests {
             InputShape { value: Some(50_000), address: Some(2) },
         ];
         let outputs = [out(120_000, ScriptClass::P2wpkh, 3), out(29_000, ScriptClass::P2wpkh, 4)];
-        let tx = TxShape {
-            version: 2,
-            lock_time: 0,
-            height: None,
-            coinbase: false,
-            rbf: false,
-            inputs: &inputs,
-            outputs: &outputs,
-        };
+        let tx = TxShape { version: 2, ..plain(&inputs, &outputs) };
         assert_eq!(classify(&tx), None);
     }
 
@@ -577,15 +574,7 @@ mod tests {
     fn whirlpool_needs_a_fee_paying_premix_when_values_are_known() {
         let outputs: Vec<OutputShape> = (0..5).map(|i| out(1_000_000, ScriptClass::P2wpkh, i)).collect();
         let remixes = [InputShape { value: Some(1_000_000), address: None }; 5];
-        let tx = TxShape {
-            version: 1,
-            lock_time: 0,
-            height: None,
-            coinbase: false,
-            rbf: false,
-            inputs: &remixes,
-            outputs: &outputs,
-        };
+        let tx = plain(&remixes, &outputs);
         // Nobody pays the fee: not a Whirlpool mix.
         assert_ne!(classify(&tx).map(|v| v.protocol), Some(Protocol::Whirlpool));
         let mut inputs = remixes;
@@ -607,15 +596,7 @@ mod tests {
         let mut inputs: Vec<InputShape> =
             (0..6).map(|i| InputShape { value: Some(d), address: Some(100 + i) }).collect();
         inputs[0].value = Some(d + 9_000);
-        let tx = TxShape {
-            version: 1,
-            lock_time: 0,
-            height: None,
-            coinbase: false,
-            rbf: false,
-            inputs: &inputs,
-            outputs: &outputs,
-        };
+        let tx = plain(&inputs, &outputs);
         let verdict = classify(&tx).unwrap();
         assert_eq!((verdict.protocol, verdict.confidence), (Protocol::Whirlpool, 0.9), "{verdict:?}");
         assert!(verdict.reasons.iter().any(|r| r.contains("no known Whirlpool pool")));
@@ -637,15 +618,7 @@ mod tests {
         let mut outputs: Vec<OutputShape> = (0..4).map(|i| out(2_510_000, ScriptClass::P2wpkh, i)).collect();
         outputs.push(out(50_000, ScriptClass::P2wpkh, 10)); // pool fee
         outputs.push(out(9_900_000, ScriptClass::P2wpkh, 11)); // change
-        let tx = TxShape {
-            version: 1,
-            lock_time: 0,
-            height: None,
-            coinbase: false,
-            rbf: false,
-            inputs: &inputs,
-            outputs: &outputs,
-        };
+        let tx = plain(&inputs, &outputs);
         assert_eq!(classify(&tx), None, "equal outputs alone are no Tx0");
         let mut with_payload = outputs.clone();
         with_payload.push(OutputShape { value: 0, class: ScriptClass::NullData, address: 12, data_len: 64 });
