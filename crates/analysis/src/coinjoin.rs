@@ -308,6 +308,10 @@ fn whirlpool_tx0(tx: &TxShape<'_>) -> Option<Verdict> {
             if !TX0_PAYLOAD_SIZES.contains(&payload.data_len) {
                 return None;
             }
+            // One premix of an unknown pool cannot be told from the pool fee and the
+            // change by value, and a lone OP_RETURN of 64 bytes over three P2WPKH
+            // outputs is a common shape (block 839,999 holds one that is no Tx0):
+            // ask for two premixes at least.
             let &(value, count) = groups.first().filter(|&&(v, c)| c >= 2 && v >= MIN_MIX_VALUE)?;
             (None, value, count)
         }
@@ -624,5 +628,8 @@ mod tests {
         with_payload.push(OutputShape { value: 0, class: ScriptClass::NullData, address: 12, data_len: 64 });
         let verdict = classify(&TxShape { outputs: &with_payload, ..tx }).unwrap();
         assert_eq!((verdict.protocol, verdict.confidence), (Protocol::WhirlpoolTx0, 0.85), "{verdict:?}");
+        // One premix of an unknown pool is not told from other payload carriers.
+        let single = [outputs[0], outputs[4], outputs[5], with_payload[6]];
+        assert_eq!(classify(&TxShape { outputs: &single, ..tx }), None);
     }
 }

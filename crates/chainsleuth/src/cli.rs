@@ -564,6 +564,10 @@ pub struct SimulateArgs {
     /// for some of its outputs, for instance sanctioned ones.
     #[arg(long)]
     pub thief_addresses: Option<PathBuf>,
+    /// A Whirlpool pool denomination in satoshis beyond the four Samourai ran (a
+    /// new coordinator's pool); repeat for several.
+    #[arg(long = "whirlpool-pool")]
+    pub whirlpool_pools: Vec<u64>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -119,7 +119,7 @@ pub struct CoinJoins {
 
 impl CoinJoins {
     /// Creates the coordinators and picks the users who mix.
-    pub fn new(world: &mut World, economy: &Economy) -> Self {
+    pub fn new(world: &mut World, economy: &Economy, extra_pools: &[u64]) -> Self {
         let coordinator = |world: &mut World, name: &str| {
             world.add_wallet(|id| {
                 Wallet::new(id, name.to_owned(), Role::Coordinator, AddrType::Bech32, Software::Legacy)
@@ -146,10 +146,11 @@ impl CoinJoins {
             w.change_type = AddrType::Bech32;
             w.reuses_addresses = false;
         }
-        let pools = [(100_000, 5_000), (1_000_000, 50_000), (5_000_000, 175_000), (50_000_000, 1_750_000)];
+        let known = [(100_000, 5_000), (1_000_000, 50_000), (5_000_000, 175_000), (50_000_000, 1_750_000)];
+        // Other pools charge the larger pools' 3.5% fee.
+        let pools = known.into_iter().chain(extra_pools.iter().map(|&d| (d, d * 35 / 1_000)));
         Self {
             whirlpool: pools
-                .into_iter()
                 .map(|(denomination, pool_fee)| WhirlpoolPool {
                     denomination,
                     pool_fee,

@@ -62,6 +62,9 @@ pub struct SimConfig {
     /// Output scripts the thief uses for some of its addresses (for instance the
     /// scripts of sanctioned addresses).
     pub thief_scripts: Vec<Vec<u8>>,
+    /// Whirlpool pool denominations beyond the four Samourai's coordinator ran (a
+    /// new coordinator's pools, which classifiers cannot know); none by default.
+    pub whirlpool_pools: Vec<u64>,
 }
 
 /// Progress after each block.
@@ -210,7 +213,7 @@ impl Simulation {
 
         let profile = config.profile;
         let economy = Economy::populate(&mut world, profile);
-        let coinjoins = CoinJoins::new(&mut world, &economy);
+        let coinjoins = CoinJoins::new(&mut world, &economy, &config.whirlpool_pools);
         let planned_blocks = match config.length {
             Length::Default => profile.default_blocks,
             Length::Blocks(n) => n,

@@ -20,6 +20,7 @@ fn run(dir: &Path, seed: u64, xor: bool, thief_scripts: Vec<Vec<u8>>) -> Value {
         length: Length::Blocks(300),
         xor,
         thief_scripts,
+        whirlpool_pools: Vec::new(),
     };
     simulate(&config, &|_| {}).unwrap();
     serde_json::from_slice(&std::fs::read(dir.join("ground_truth.json")).unwrap()).unwrap()

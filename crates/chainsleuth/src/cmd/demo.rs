@@ -285,6 +285,7 @@ fn simulated_chain(args: &DemoArgs, s: &mut String) -> anyhow::Result<Chain> {
         length: Length::Default,
         xor: true,
         thief_scripts: scripts,
+        whirlpool_pools: Vec::new(),
     };
     let summary = simulate(&config, &|_| {}).context("simulation failed")?;
     let truth = read_truth(&summary.ground_truth)?;

@@ -47,6 +47,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         length,
         xor: args.xor,
         thief_scripts,
+        whirlpool_pools: args.whirlpool_pools.clone(),
     };
     let bar = if std::io::stderr().is_terminal() { ProgressBar::new(1000) } else { ProgressBar::hidden() };
     bar.set_style(

@@ -53,6 +53,7 @@ fn labelled_chain(spec: &ChainSpec, dir: &Path) -> anyhow::Result<(Labelled, u64
         length: spec.length,
         xor: false,
         thief_scripts: Vec::new(),
+        whirlpool_pools: Vec::new(),
     };
     let summary = simulate(&config, &|_| {}).with_context(|| format!("simulating into {}", dir.display()))?;
     let blocks = BlocksDir::open(&summary.blocks_dir, Network::Regtest)?;
