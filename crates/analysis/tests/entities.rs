@@ -34,6 +34,21 @@ fn measure(index: &Index, heuristics: &str) -> EvalReport {
     evaluate(index, Some(&analysis), &truth(), ChangeModel::shipped()).unwrap()
 }
 
+/// A simulated chain of the small profile in `dir`, with `whirlpool_pools` beyond
+/// the known four.
+fn simulated_small(dir: &Path, seed: u64, whirlpool_pools: Vec<u64>) -> sim::SimSummary {
+    let config = sim::SimConfig {
+        out_dir: dir.to_owned(),
+        seed,
+        profile: sim::Profile::SMALL,
+        length: sim::Length::Default,
+        xor: false,
+        thief_scripts: Vec::new(),
+        whirlpool_pools,
+    };
+    sim::simulate(&config, &|_| {}).unwrap()
+}
+
 /// Pinned figures: measured (docs/entities.md), truncated to four decimals, and
 /// asserted as floors.
 fn at_least(what: &str, got: f64, floor: f64) {
@@ -370,16 +385,7 @@ fn services_are_recognised_by_their_behaviour() {
     at_least("regtest pools: recall", pools.recall, 1.0);
 
     let sim = tempfile::tempdir().unwrap();
-    let config = sim::SimConfig {
-        out_dir: sim.path().to_owned(),
-        seed: 5,
-        profile: sim::Profile::SMALL,
-        length: sim::Length::Default,
-        xor: false,
-        thief_scripts: Vec::new(),
-        whirlpool_pools: Vec::new(),
-    };
-    let summary = sim::simulate(&config, &|_| {}).unwrap();
+    let summary = simulated_small(sim.path(), 5, Vec::new());
     let index = ingested(&summary.blocks_dir, &sim.path().join("index"));
     cluster(&index, &ClusterOptions::default(), &|_, _| {}).unwrap();
     let analysis = Analysis::open(&index).unwrap().unwrap();
@@ -399,16 +405,7 @@ fn services_are_recognised_by_their_behaviour() {
 #[test]
 fn whirlpool_mixes_of_unknown_pools_are_named_by_their_structure() {
     let sim = tempfile::tempdir().unwrap();
-    let config = sim::SimConfig {
-        out_dir: sim.path().to_owned(),
-        seed: 7,
-        profile: sim::Profile::SMALL,
-        length: sim::Length::Default,
-        xor: false,
-        thief_scripts: Vec::new(),
-        whirlpool_pools: vec![2_500_000, 20_000_000],
-    };
-    let summary = sim::simulate(&config, &|_| {}).unwrap();
+    let summary = simulated_small(sim.path(), 7, vec![2_500_000, 20_000_000]);
     let index = ingested(&summary.blocks_dir, &sim.path().join("index"));
     cluster(&index, &ClusterOptions::default(), &|_, _| {}).unwrap();
     let analysis = Analysis::open(&index).unwrap().unwrap();
