@@ -657,10 +657,7 @@ async fn entity(
 }
 
 fn screen_options(state: &AppState, hops: Option<u64>, direction: Option<&str>) -> Result<ScreenOptions, ApiError> {
-    let hops = hops.unwrap_or(3);
-    if hops == 0 || hops > u64::from(state.limits.max_screen_hops) {
-        return Err(ApiError::bad("hops", format!("hops must be 1 to {}", state.limits.max_screen_hops)));
-    }
+    let hops = bounded("hops", hops, 3, u64::from(state.limits.max_screen_hops))?;
     let directions = match direction.unwrap_or("both") {
         "received" => Directions::Received,
         "sent" => Directions::Sent,
@@ -768,13 +765,14 @@ struct TraceRequest {
     max_rows: Option<usize>,
 }
 
-/// `value`, or `limit` when absent; a 400 naming `field` outside 1..=`limit`.
+/// `value`, or `default` when absent; a 400 naming `field` outside 1..=`limit`.
 fn bounded<T: PartialOrd + From<u8> + Copy + std::fmt::Display>(
     field: &str,
     value: Option<T>,
+    default: T,
     limit: T,
 ) -> Result<T, ApiError> {
-    let value = value.unwrap_or(limit);
+    let value = value.unwrap_or(default);
     if value < T::from(1) || value > limit {
         return Err(ApiError::bad(field, format!("{field} must be 1 to {limit}")));
     }
@@ -790,10 +788,7 @@ async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Respons
         "backward" => trace::Direction::Backward,
         other => return Err(ApiError::bad("direction", format!("direction {other:?} is not forward or backward"))),
     };
-    let max_hops = request.max_hops.unwrap_or(10);
-    if max_hops == 0 || max_hops > state.limits.max_trace_hops {
-        return Err(ApiError::bad("max_hops", format!("max_hops must be 1 to {}", state.limits.max_trace_hops)));
-    }
+    let max_hops = bounded("max_hops", request.max_hops, 10, state.limits.max_trace_hops)?;
     if request.from.is_empty() || request.from.len() > state.limits.max_trace_from {
         return Err(ApiError::bad(
             "from",
@@ -808,9 +803,9 @@ async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Respons
         stop_at_services: request.stop_at_services,
         until_height: request.until_height,
         // Within it, the request budget still bounds the work.
-        max_nodes: bounded("max_nodes", request.max_nodes, state.limits.max_trace_nodes)?,
+        max_nodes: bounded("max_nodes", request.max_nodes, state.limits.max_trace_nodes, state.limits.max_trace_nodes)?,
     };
-    let max_rows = bounded("max_rows", request.max_rows, state.limits.max_trace_rows)?;
+    let max_rows = bounded("max_rows", request.max_rows, state.limits.max_trace_rows, state.limits.max_trace_rows)?;
     let note = json!({"from": request.from, "direction": direction, "policy": policy.name(), "max_hops": max_hops,
         "min_value": options.min_value, "stop_at_services": options.stop_at_services, "until_height": options.until_height,
         "max_nodes": options.max_nodes, "max_rows": max_rows});
