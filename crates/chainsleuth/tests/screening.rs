@@ -2,58 +2,14 @@
 //! `screen`, `apikey`, and the real server on a random loopback port, called over
 //! HTTP.
 
+mod common;
+
+use common::{fixtures, http, json, keyed, ok, prepared, run, start, with_index};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chainsleuth")).args(args).output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn with_index<'a>(args: &[&'a str], dir: &'a str) -> Vec<&'a str> {
-    let mut all = args.to_vec();
-    all.extend(["--network", "regtest", "--data-dir", dir]);
-    all
-}
-
-/// The regtest chain indexed and clustered, with labels: the thief's stolen outputs
-/// as a theft, exchange_b's deposit addresses as an exchange.
-fn prepared() -> (tempfile::TempDir, String) {
-    let data = tempfile::tempdir().unwrap();
-    let d = data.path().to_str().unwrap().to_owned();
-    let blocks = fixtures().join("regtest/small/blocks");
-    ok(run(&with_index(&["ingest", "--blocks-dir", blocks.to_str().unwrap()], &d)));
-    ok(run(&with_index(&["cluster"], &d)));
-    let truth: Value =
-        serde_json::from_slice(&std::fs::read(fixtures().join("regtest/small/ground_truth.json")).unwrap()).unwrap();
-    let mut csv = String::from("address,label,category,source\n");
-    for o in truth["thefts"][0]["stolen_outputs"].as_array().unwrap() {
-        csv.push_str(&format!("{},exchange_a hack,theft,ground truth\n", o["address"].as_str().unwrap()));
-    }
-    for c in truth["cashouts"].as_array().unwrap() {
-        csv.push_str(&format!("{},exchange_b,exchange,ground truth\n", c["deposit_address"].as_str().unwrap()));
-    }
-    csv.push_str("not-an-address,bad,theft\n");
-    let labels = data.path().join("investigation.csv");
-    std::fs::write(&labels, csv).unwrap();
-    let out = ok(run(&with_index(&["tags", "import", labels.to_str().unwrap(), "--json"], &d)));
-    let report: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(report["source"], "investigation");
-    assert_eq!(report["rejected"].as_array().unwrap().len(), 1);
-    assert!(report["rejected"][0]["line"].as_u64().unwrap() > 20);
-    (data, d)
-}
+use std::path::Path;
+use std::process::Command;
 
 #[test]
 fn tags_import_replace_list_and_remove() {
@@ -167,63 +123,6 @@ fn labels_cannot_forge_lines_on_the_terminal() {
     }
     let text = ok(run(&with_index(&["screen", address, "--hops", "1"], &d)));
     assert!(text.contains("x\\u{1b}[2K\\u{1b}[0Grisk"), "{text}");
-}
-
-/// A running `chainsleuth serve`, killed on drop.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(dir: &str, extra: &[&str]) -> Server {
-    let mut args = with_index(&["serve", "--bind", "127.0.0.1:0", "--threads", "2"], dir);
-    args.extend(extra);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chainsleuth"))
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line}")).to_owned();
-    Server { child, addr }
-}
-
-/// [`prepared`], with an API key.
-fn keyed() -> (tempfile::TempDir, String, String) {
-    let (data, d) = prepared();
-    let created: Value = serde_json::from_str(&ok(run(&with_index(&["apikey", "create", "--json"], &d)))).unwrap();
-    (data, d, created["key"].as_str().unwrap().to_owned())
-}
-
-/// One HTTP/1.1 request; the status and the body.
-fn http(addr: &str, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
-    let body = body.unwrap_or("");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, head.to_owned(), body.to_owned())
-}
-
-fn json(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
 #[test]

@@ -121,8 +121,18 @@ pub struct AppState {
     pub limits: Limits,
     /// The audit log.
     pub audit: AuditLog,
+    /// The index directory (cases and investigators' labels are kept in it).
+    pub dir: std::path::PathBuf,
+    /// The browsers' sessions.
+    pub sessions: crate::ui::Sessions,
+    /// Investigation cases.
+    pub cases: crate::cases::CaseStore,
     keys: KeyCache,
     limiter: RateLimiter,
+    /// Logins, as one bucket: a guessed key costs the guesser time.
+    logins: RateLimiter,
+    /// Changes to investigators' labels, one at a time (a read, change, rewrite).
+    pub(crate) label_writes: std::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -139,7 +149,19 @@ impl AppState {
             .map_err(|cause| crate::ServerError::Io { path: path.clone(), cause })?;
         let keys = KeyCache::load(dir)?;
         let limiter = RateLimiter::new(limits.rate_per_second, limits.rate_burst);
-        Ok(Self { live, config, limits, audit, keys, limiter })
+        Ok(Self {
+            live,
+            config,
+            limits,
+            audit,
+            dir: dir.to_owned(),
+            sessions: crate::ui::Sessions::default(),
+            cases: crate::cases::CaseStore::new(dir),
+            keys,
+            limiter,
+            logins: RateLimiter::new(LOGINS_PER_SECOND, LOGIN_BURST),
+            label_writes: std::sync::Mutex::new(()),
+        })
     }
 
     fn screener<'a>(&'a self, s: &'a Snapshot) -> Screener<'a> {
@@ -182,21 +204,27 @@ impl KeyCache {
         Ok(())
     }
 
-    /// The id of a valid key.
-    fn id_of(&self, key: &str) -> Option<String> {
+    /// The id of the valid key whose SHA-256 (hex) is `sha256`.
+    fn id_of_hash(&self, sha256: &str) -> Option<String> {
         let stale = self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner).0 != self.modified();
         if stale && let Err(e) = self.refresh() {
             log::warn!("cannot reload API keys: {e}");
         }
-        self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner).1.get(&keys::hash(key)).cloned()
+        self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner).1.get(sha256).cloned()
     }
 }
 
-type Shared = Arc<AppState>;
+/// Logins per second, on average, over all clients.
+const LOGINS_PER_SECOND: f64 = 5.0;
+
+/// Logins at once.
+const LOGIN_BURST: f64 = 20.0;
+
+pub(crate) type Shared = Arc<AppState>;
 
 /// The key a request came with (its id).
 #[derive(Debug, Clone)]
-struct KeyId(String);
+pub(crate) struct KeyId(pub(crate) String);
 
 /// The body of every error answer.
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
@@ -222,14 +250,14 @@ pub struct ErrorDetail {
 /// An error answer, with its status: its body is an [`ErrorBody`].
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    field: Option<String>,
+    pub(crate) status: StatusCode,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) field: Option<String>,
 }
 
 impl ApiError {
-    fn bad(field: &str, message: impl ToString) -> Self {
+    pub(crate) fn bad(field: &str, message: impl ToString) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             code: "bad_request",
@@ -238,7 +266,7 @@ impl ApiError {
         }
     }
 
-    fn internal(message: impl ToString) -> Self {
+    pub(crate) fn internal(message: impl ToString) -> Self {
         Self { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: message.to_string(), field: None }
     }
 
@@ -311,11 +339,18 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/screen/{subject}", get(screen_one))
         .route("/v1/screen", post(screen_batch))
         .route("/v1/trace", post(trace_flow))
+        .merge(crate::investigation::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         .route_layer(middleware::from_fn_with_state(state.clone(), audit));
+    let login =
+        Router::new().route("/ui/login", post(login)).route_layer(middleware::from_fn_with_state(state.clone(), audit));
     Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
+        .route("/", get(|| async { ui_asset_response("index.html") }))
+        .route("/assets/{name}", get(|Path(name): Path<String>| async move { ui_asset_response(&name) }))
+        .route("/ui/logout", post(logout))
+        .merge(login)
         .merge(api)
         .fallback(|| async {
             ApiError {
@@ -407,22 +442,46 @@ async fn json_errors(request: Request, next: Next) -> Response {
     out
 }
 
-async fn authorize(State(state): State<Shared>, mut request: Request, next: Next) -> Response {
-    let key = request
-        .headers()
+/// The id of the key a request is authorized as: its `Authorization: Bearer`
+/// key, or else the key its UI session was opened with (which needs the
+/// [`crate::ui::UI_HEADER`] too, so another site's page cannot use the cookie).
+fn key_of_request(state: &AppState, headers: &axum::http::HeaderMap) -> Result<String, ApiError> {
+    let unauthorized = |message: &str, field: &str| ApiError {
+        status: StatusCode::UNAUTHORIZED,
+        code: "unauthorized",
+        message: message.into(),
+        field: Some(field.into()),
+    };
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, key)| key.trim());
-    let Some(id) = key.and_then(|k| state.keys.id_of(k)) else {
-        return ApiError {
-            status: StatusCode::UNAUTHORIZED,
-            code: "unauthorized",
-            message: "a valid API key is required: Authorization: Bearer KEY".into(),
-            field: Some("Authorization".into()),
+    if let Some(key) = bearer {
+        return state
+            .keys
+            .id_of_hash(&keys::hash(key))
+            .ok_or_else(|| unauthorized("a valid API key is required: Authorization: Bearer KEY", "Authorization"));
+    }
+    if let Some(token) = crate::ui::token_of(headers) {
+        if !headers.contains_key(crate::ui::UI_HEADER) {
+            let message = format!("a session cookie is taken only with the {} header", crate::ui::UI_HEADER);
+            return Err(unauthorized(&message, crate::ui::UI_HEADER));
         }
-        .into_response();
+        return state
+            .sessions
+            .key_of(token)
+            .and_then(|sha256| state.keys.id_of_hash(&sha256))
+            .ok_or_else(|| unauthorized("the session has ended (or its key was revoked): log in again", "Cookie"));
+    }
+    Err(unauthorized("a valid API key is required: Authorization: Bearer KEY", "Authorization"))
+}
+
+async fn authorize(State(state): State<Shared>, mut request: Request, next: Next) -> Response {
+    let id = match key_of_request(&state, request.headers()) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
     };
     if let Err(wait) = state.limiter.take(&id) {
         let mut response = ApiError {
@@ -501,6 +560,107 @@ fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// An embedded file of the UI, with headers that keep the page to this
+/// server's own scripts and out of other sites' frames.
+fn ui_asset_response(name: &str) -> Response {
+    let Some(asset) = crate::ui::asset(name) else {
+        return ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: format!("no asset {name:?}"),
+            field: None,
+        }
+        .into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, asset.content_type),
+            (header::CONTENT_SECURITY_POLICY, crate::ui::CONTENT_SECURITY_POLICY),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        asset.bytes,
+    )
+        .into_response()
+}
+
+/// A login's answer (the session itself is the cookie).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Login")]
+pub struct LoginAnswer {
+    /// The id of the key logged in with.
+    pub key_id: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    key: String,
+}
+
+/// `POST /ui/login`: an API key in, a session cookie out (the key is neither
+/// logged nor kept; the audit log records the key id of a login that succeeds).
+async fn login(State(state): State<Shared>, headers: axum::http::HeaderMap, bytes: Bytes) -> Response {
+    if state.logins.take("login").is_err() {
+        let message = format!("at most {LOGINS_PER_SECOND} logins per second; retry shortly");
+        let mut response =
+            ApiError { status: StatusCode::TOO_MANY_REQUESTS, code: "rate_limited", message, field: None }
+                .into_response();
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    }
+    let request: LoginRequest = match body(&bytes) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let sha256 = keys::hash(request.key.trim());
+    let Some(id) = state.keys.id_of_hash(&sha256) else {
+        return ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: "no such API key, or it was revoked".into(),
+            field: Some("key".into()),
+        }
+        .into_response();
+    };
+    let token = match state.sessions.open(&sha256) {
+        Ok(token) => token,
+        Err(crate::ui::SessionError::Full) => {
+            return ApiError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "too_many_sessions",
+                message: format!("{} sessions are open; retry later", crate::ui::MAX_SESSIONS),
+                field: None,
+            }
+            .into_response();
+        }
+        Err(crate::ui::SessionError::NoRandomness) => {
+            return ApiError::internal("the system has no randomness to make a session").into_response();
+        }
+    };
+    let secure = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let mut response = Json(LoginAnswer { key_id: id.clone() }).into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&crate::ui::cookie(&token, secure)) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response.extensions_mut().insert(KeyId(id));
+    response
+}
+
+/// `POST /ui/logout`: ends the request's session, if any.
+async fn logout(State(state): State<Shared>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(token) = crate::ui::token_of(&headers) {
+        state.sessions.close(token);
+    }
+    let mut response = Json(json!({"logged_out": true})).into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&crate::ui::expired_cookie()) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
 async fn health(State(state): State<Shared>) -> Json<Value> {
     let s = state.live.current();
     Json(json!({
@@ -526,7 +686,7 @@ struct AuditNote {
 type Summarize = fn(&Value) -> Value;
 
 /// No summary: the digest names the answer.
-fn no_summary(_: &Value) -> Value {
+pub(crate) fn no_summary(_: &Value) -> Value {
     Value::Null
 }
 
@@ -538,7 +698,7 @@ fn no_summary(_: &Value) -> Value {
 /// checks its budget. An answer read while a rollback was committed is computed
 /// again on the new state; every answer says which state it is of (`as_of`),
 /// and carries an [`AuditNote`] of `request` and its `summarize`d self.
-async fn answer(
+pub(crate) async fn answer(
     state: &Shared,
     request: Value,
     summarize: Summarize,
@@ -611,7 +771,7 @@ fn batch_summary(answer: &Value) -> Value {
     )
 }
 
-fn page(query: &HashMap<String, String>) -> Result<Page, ApiError> {
+pub(crate) fn page(query: &HashMap<String, String>) -> Result<Page, ApiError> {
     let number = |name: &str, default: usize| -> Result<usize, ApiError> {
         query
             .get(name)
@@ -621,7 +781,7 @@ fn page(query: &HashMap<String, String>) -> Result<Page, ApiError> {
 }
 
 /// A view as the JSON answered.
-fn to_json(view: &impl serde::Serialize) -> Result<Value, ApiError> {
+pub(crate) fn to_json(view: &impl serde::Serialize) -> Result<Value, ApiError> {
     serde_json::to_value(view).map_err(ApiError::internal)
 }
 
@@ -699,7 +859,7 @@ async fn screen_one(
 }
 
 /// Parses a JSON body, naming the field at fault in errors.
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+pub(crate) fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         let message = e.to_string();
         let field = message.split('`').nth(1).unwrap_or("body").to_owned();

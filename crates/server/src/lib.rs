@@ -9,13 +9,21 @@
 //! - [`audit`]: the audit log.
 //! - [`live`]: the committed state answers come from, picked up anew as it changes.
 //! - [`openapi`]: the OpenAPI document, its schemas generated from the answer types.
+//! - [`ui`]: the embedded investigation UI and its browser sessions.
+//! - [`search`]: what a search box's text names.
+//! - [`cases`]: investigation cases, kept per API key.
+//! - [`investigation`]: the endpoints the UI adds (search, blocks, cases, labels).
 
 pub mod app;
 pub mod audit;
+pub mod cases;
+pub mod investigation;
 pub mod keys;
 pub mod limits;
 pub mod live;
 pub mod openapi;
+pub mod search;
+pub mod ui;
 
 pub use app::{AppState, Limits, router};
 

@@ -19,5 +19,13 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
     generator.subschema_for::<tags::ScreenReport>();
     generator.subschema_for::<trace::Report>();
     generator.subschema_for::<ErrorBody>();
+    generator.subschema_for::<views::BlockView>();
+    generator.subschema_for::<crate::search::SearchAnswer>();
+    generator.subschema_for::<crate::cases::Case>();
+    generator.subschema_for::<crate::investigation::CaseList>();
+    generator.subschema_for::<crate::investigation::CaseDeleted>();
+    generator.subschema_for::<crate::investigation::SessionAnswer>();
+    generator.subschema_for::<crate::investigation::InvestigatorLabels>();
+    generator.subschema_for::<crate::app::LoginAnswer>();
     generator.take_definitions(true)
 }

@@ -45,6 +45,16 @@ fn each_endpoint_answers_its_schema_with_the_state_it_is_of() {
         ("/v1/entities/{id}", "get", "Entity"),
         ("/v1/screen/{subject}", "get", "Screening"),
         ("/v1/trace", "post", "Trace"),
+        ("/v1/session", "get", "Session"),
+        ("/v1/search", "get", "Search"),
+        ("/v1/blocks/{block}", "get", "Block"),
+        ("/v1/cases", "get", "CaseList"),
+        ("/v1/cases/{id}", "get", "Case"),
+        ("/v1/cases/{id}", "put", "CaseSummary"),
+        ("/v1/cases/{id}", "delete", "CaseDeleted"),
+        ("/v1/labels", "get", "InvestigatorLabels"),
+        ("/v1/labels", "post", "InvestigatorLabels"),
+        ("/v1/labels/{address}", "delete", "InvestigatorLabels"),
     ] {
         let answer = &doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"];
         let parts =

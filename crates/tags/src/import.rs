@@ -42,6 +42,8 @@ pub enum Format {
     Csv,
     /// Not read from a file: inferred from the chain (`tags infer`).
     Inferred,
+    /// Not read from a file: added one by one by an investigator (the web UI).
+    Investigator,
 }
 
 impl Format {
@@ -56,6 +58,7 @@ impl Format {
             Self::Tagpack => "tagpack",
             Self::Csv => "csv",
             Self::Inferred => "inferred",
+            Self::Investigator => "investigator",
         }
     }
 
@@ -201,6 +204,10 @@ pub fn parse(format: Format, text: &str, source: &str, today: &str) -> Result<Pa
         Format::Inferred => {
             Err(FormatError { format, reason: "inferred labels are made by `tags infer`, not read from a file".into() })
         }
+        Format::Investigator => Err(FormatError {
+            format,
+            reason: "an investigator's labels are added in the web UI, not read from a file".into(),
+        }),
     }
 }
 

@@ -89,6 +89,10 @@ pub enum ImportError {
     /// The label store cannot be written.
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    /// An investigator's label that cannot be stored (an address of another
+    /// network, a source that is not an investigator's).
+    #[error("{0}")]
+    Investigator(String),
 }
 
 /// Reads a label file's text, bzip2-compressed or not (OFAC's SDN XML is often
@@ -226,6 +230,80 @@ pub fn save_inferred(
 ) -> Result<ImportReport, ImportError> {
     let parsed = Parsed { lines: vec![0; labels.len()], labels, rejected: Vec::new() };
     save_parsed(index_dir, std::path::Path::new("(inferred from the chain)"), Format::Inferred, source, now, parsed)
+}
+
+/// Adds (or, for an address it labels already, replaces) one investigator's
+/// label in the source `source`, which holds only labels added this way; the
+/// label's address must be one of `network`. Returns the source's labels.
+/// Callers serialize changes to one source (a read, change and atomic rewrite).
+///
+/// # Errors
+/// An address of another network, a source that was imported from a file, or
+/// I/O errors.
+pub fn put_investigator_label(
+    index_dir: &std::path::Path,
+    network: chain::Network,
+    source: &str,
+    now: &str,
+    label: Label,
+) -> Result<Vec<Label>, ImportError> {
+    if chain::address::to_script(&label.address, network).is_err() {
+        return Err(ImportError::Investigator(format!("{} is not a {network} address", label.address)));
+    }
+    let mut labels = investigator_labels(index_dir, source)?;
+    labels.retain(|l| l.address != label.address);
+    labels.push(label);
+    save_investigator(index_dir, source, now, labels)
+}
+
+/// Removes an investigator's label of `address` from `source`; returns the
+/// source's labels.
+///
+/// # Errors
+/// A source imported from a file, or I/O errors.
+pub fn remove_investigator_label(
+    index_dir: &std::path::Path,
+    source: &str,
+    now: &str,
+    address: &str,
+) -> Result<Vec<Label>, ImportError> {
+    let mut labels = investigator_labels(index_dir, source)?;
+    labels.retain(|l| l.address != address);
+    save_investigator(index_dir, source, now, labels)
+}
+
+/// The labels of an investigator's source (none when it does not exist yet).
+///
+/// # Errors
+/// A source of that name imported from a file, or I/O errors.
+pub fn investigator_labels(index_dir: &std::path::Path, source: &str) -> Result<Vec<Label>, ImportError> {
+    let existing = store::sources(index_dir)?.into_iter().find(|f| f.source == source);
+    match existing {
+        None => Ok(Vec::new()),
+        Some(file) if file.format == Format::Investigator => Ok(file.labels),
+        Some(file) => Err(ImportError::Investigator(format!(
+            "source {source:?} was imported from {} and is not an investigator's",
+            file.file
+        ))),
+    }
+}
+
+fn save_investigator(
+    index_dir: &std::path::Path,
+    source: &str,
+    now: &str,
+    labels: Vec<Label>,
+) -> Result<Vec<Label>, ImportError> {
+    let file = SourceFile {
+        source: source.to_owned(),
+        format: Format::Investigator,
+        file: "(added by an investigator)".to_owned(),
+        imported_at: now.to_owned(),
+        rejected: 0,
+        labels,
+    };
+    store::save(index_dir, &file)?;
+    Ok(file.labels)
 }
 
 fn save_parsed(

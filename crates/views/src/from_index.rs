@@ -1,8 +1,8 @@
 //! Building the views from the index and the clustering.
 
 use crate::{
-    AddressView, ChangeMark, CoinJoinMark, CoinJoinTouched, EntityView, HistoryRow, InputStatus, Page, PeelMark,
-    PoolCrossing, SeenAt, Spender, TxInput, TxOutput, TxView, Unspent, ViewError,
+    AddressView, BlockTx, BlockView, ChangeMark, CoinJoinMark, CoinJoinTouched, EntityView, HistoryRow, InputStatus,
+    Page, PeelMark, PoolCrossing, SeenAt, Spender, TxInput, TxOutput, TxView, Unspent, ViewError,
 };
 use analysis::Analysis;
 use chain::Txid;
@@ -61,6 +61,7 @@ pub fn tx(index: &Index, analysis: Option<&Analysis>, txid: &str) -> Result<TxVi
         txid: txid.to_string(),
         block_height: row.height.0,
         block_hash: index.block(row.height).map(|b| b.header.hash.to_string()),
+        block_time: index.block(row.height).map_or(0, |b| b.header.time),
         position: row.position,
         coinbase: row.is_coinbase(index),
         fee: row.fee,
@@ -255,6 +256,55 @@ pub fn entity(
         addresses: members.iter().skip(offset).take(limit).map(|&a| index.address_text(a)).collect(),
         limit,
         offset,
+    })
+}
+
+/// A block, by height or hash, and a page of its transactions.
+///
+/// # Errors
+/// Neither a height nor a block hash, or a block the index does not hold.
+pub fn block(index: &Index, analysis: Option<&Analysis>, text: &str, page: Page) -> Result<BlockView, ViewError> {
+    let text = text.trim();
+    let height = if let Ok(h) = text.parse::<u32>() {
+        index::Height(h)
+    } else {
+        let hash: chain::BlockHash =
+            text.parse().map_err(|_| bad("block", format!("{text:?} is neither a block height nor a block hash")))?;
+        index.block_by_hash(&hash).ok_or_else(|| ViewError::NotFound(format!("block {hash} is not in the index")))?
+    };
+    let row = index
+        .block(height)
+        .ok_or_else(|| ViewError::NotFound(format!("no block at height {} in the index", height.0)))?;
+    let txs = row
+        .txs
+        .clone()
+        .skip(page.offset)
+        .take(page.limit)
+        .map(|t| {
+            let t = TxNum(t);
+            let tx = index.tx(t);
+            BlockTx {
+                txid: tx.txid.to_string(),
+                inputs: tx.inputs.end - tx.inputs.start,
+                outputs: tx.outputs.end - tx.outputs.start,
+                value_out: tx.outputs.clone().map(|o| index.value(OutNum(o))).sum(),
+                fee: if tx.is_coinbase(index) { None } else { tx.fee },
+                coinjoin: analysis.and_then(|a| a.coinjoin(t)).map(|(p, _)| p.name().to_owned()),
+            }
+        })
+        .collect();
+    Ok(BlockView {
+        height: height.0,
+        hash: row.header.hash.to_string(),
+        prev_hash: row.header.prev_hash.to_string(),
+        time: row.header.time,
+        size: row.size,
+        tx_count: row.txs.end - row.txs.start,
+        fees: row.fees,
+        next_hash: index.block(index::Height(height.0.saturating_add(1))).map(|b| b.header.hash.to_string()),
+        txs,
+        limit: page.limit,
+        offset: page.offset,
     })
 }
 

@@ -6,7 +6,7 @@
 
 mod from_index;
 
-pub use from_index::{address, entity, tx};
+pub use from_index::{address, block, entity, tx};
 
 use index::{AddrId, EntityId};
 use schemars::JsonSchema;
@@ -51,6 +51,8 @@ pub struct TxView {
     pub block_height: u32,
     /// Hash of its block.
     pub block_hash: Option<String>,
+    /// Its block's time (Unix seconds, as the header gives it).
+    pub block_time: u32,
     /// Its position in the block, from 0.
     pub position: u64,
     /// True for a coinbase.
@@ -305,6 +307,51 @@ pub struct EntityView {
     pub limit: usize,
     /// Addresses skipped.
     pub offset: usize,
+}
+
+/// A block and a page of its transactions.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "Block")]
+pub struct BlockView {
+    /// Its height.
+    pub height: u32,
+    /// Its hash.
+    pub hash: String,
+    /// The previous block's hash.
+    pub prev_hash: String,
+    /// Its time (Unix seconds, as the header gives it).
+    pub time: u32,
+    /// Serialized size in bytes.
+    pub size: u32,
+    /// Transactions in it.
+    pub tx_count: u64,
+    /// Sum of its fees; null where an input is unresolved.
+    pub fees: Option<u64>,
+    /// The next block's hash, when the index holds it.
+    pub next_hash: Option<String>,
+    /// A page of its transactions, in block order.
+    pub txs: Vec<BlockTx>,
+    /// Most rows per list.
+    pub limit: usize,
+    /// Transactions skipped.
+    pub offset: usize,
+}
+
+/// A transaction as a block lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct BlockTx {
+    /// Its txid.
+    pub txid: String,
+    /// Inputs.
+    pub inputs: u64,
+    /// Outputs.
+    pub outputs: u64,
+    /// Value of its outputs.
+    pub value_out: u64,
+    /// Its fee; null for a coinbase or where an input is unresolved.
+    pub fee: Option<u64>,
+    /// The CoinJoin protocol the clustering named, if any.
+    pub coinjoin: Option<String>,
 }
 
 /// A CoinJoin an entity took part in.

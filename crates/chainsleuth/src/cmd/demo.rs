@@ -449,7 +449,13 @@ fn write_next_steps(network: Network, index_dir: &Path, s: &mut String) {
     let _ = writeln!(s, "     chainsleuth entity <address> {at}");
     let _ = writeln!(s, "     chainsleuth trace --from <txid:vout> --format html -o trace.html {at}");
     let _ = writeln!(s, "     chainsleuth screen <address|txid|txid:vout> {at}");
-    let _ = writeln!(s, "     chainsleuth apikey create {at} && chainsleuth serve {at}");
+    let _ = writeln!(
+        s,
+        "\nOpen the investigation UI on this index: make a key, serve, and log in with the key at the URL:"
+    );
+    let _ = writeln!(s, "     chainsleuth apikey create {at}");
+    let _ = writeln!(s, "     chainsleuth serve {at}");
+    let _ = writeln!(s, "     then open http://127.0.0.1:8080/ in a browser");
 }
 
 /// A bundled fixture: the path as given if it exists (relative to the working

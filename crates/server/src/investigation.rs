@@ -1,0 +1,284 @@
+//! The endpoints the investigation UI adds to the API (behind the same keys,
+//! limits and audit log as the rest of `/v1`): who is logged in, search,
+//! blocks, cases kept per key, and an investigator's own labels (a tag source
+//! of its own per key, so screening and tracing see them once committed).
+
+use crate::app::{ApiError, KeyId, Shared, answer, body, no_summary, page, to_json};
+use crate::cases::{Case, CaseError};
+use crate::search::SearchError;
+use axum::Extension;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// The routes (authorized and audited by the caller's layers).
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/session", get(session))
+        .route("/v1/search", get(search))
+        .route("/v1/blocks/{block}", get(block))
+        .route("/v1/cases", get(list_cases))
+        .route("/v1/cases/{id}", get(get_case).put(put_case).delete(delete_case))
+        .route("/v1/labels", get(list_labels).post(put_label))
+        .route("/v1/labels/{address}", axum::routing::delete(delete_label))
+}
+
+/// Who a request is authorized as.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Session")]
+pub struct SessionAnswer {
+    /// The API key's id.
+    pub key_id: String,
+    /// The index's network.
+    pub network: String,
+    /// The tag source the key's own labels go to.
+    pub label_source: String,
+}
+
+/// A key's cases.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "CaseList")]
+pub struct CaseList {
+    /// Most recently saved first.
+    pub cases: Vec<crate::cases::CaseSummary>,
+}
+
+/// A deleted case.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "CaseDeleted")]
+pub struct CaseDeleted {
+    /// Its id.
+    pub deleted: String,
+}
+
+/// A key's own labels.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "InvestigatorLabels")]
+pub struct InvestigatorLabels {
+    /// Their tag source (`investigator-<key id>`).
+    pub source: String,
+    /// The labels.
+    pub labels: Vec<tags::Label>,
+}
+
+/// The tag source of a key's own labels.
+pub fn investigator_source(key_id: &str) -> String {
+    format!("investigator-{key_id}")
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+async fn session(State(state): State<Shared>, Extension(key): Extension<KeyId>) -> Result<Response, ApiError> {
+    let request = json!({});
+    answer(&state, request, no_summary, move |s, _| {
+        let label_source = investigator_source(&key.0);
+        to_json(&SessionAnswer { key_id: key.0.clone(), network: s.index.network().to_string(), label_source })
+    })
+    .await
+}
+
+async fn search(
+    State(state): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let q = query.get("q").cloned().unwrap_or_default();
+    let request = json!({"q": q});
+    answer(&state, request, no_summary, move |s, _| {
+        let found = crate::search::search(s, &q).map_err(|e| match e {
+            SearchError::Malformed(message) => ApiError::bad("q", message),
+            SearchError::NotFound(message) => {
+                ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message, field: Some("q".into()) }
+            }
+        })?;
+        to_json(&found)
+    })
+    .await
+}
+
+async fn block(
+    State(state): State<Shared>,
+    Path(block): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let page = page(&query)?;
+    let request = json!({"block": block, "limit": page.limit, "offset": page.offset});
+    answer(&state, request, no_summary, move |s, _| {
+        to_json(&views::block(&s.index, s.analysis.as_ref(), &block, page)?)
+    })
+    .await
+}
+
+fn case_error(e: CaseError) -> ApiError {
+    match e {
+        CaseError::Bad { field, message } => ApiError::bad(field, message),
+        CaseError::NotFound(_) => {
+            ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: e.to_string(), field: None }
+        }
+        CaseError::Full => {
+            ApiError { status: StatusCode::CONFLICT, code: "too_many_cases", message: e.to_string(), field: None }
+        }
+        CaseError::Io { .. } => {
+            log::error!("{e}");
+            ApiError::internal("the case store cannot be read or written (see the server's log)")
+        }
+    }
+}
+
+async fn list_cases(State(state): State<Shared>, Extension(key): Extension<KeyId>) -> Result<Response, ApiError> {
+    let shared = state.clone();
+    answer(&state, json!({}), no_summary, move |_, _| {
+        to_json(&CaseList { cases: shared.cases.list(&key.0).map_err(case_error)? })
+    })
+    .await
+}
+
+async fn get_case(
+    State(state): State<Shared>,
+    Extension(key): Extension<KeyId>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let shared = state.clone();
+    let request = json!({"id": id});
+    answer(&state, request, no_summary, move |_, _| to_json(&shared.cases.get(&key.0, &id).map_err(case_error)?)).await
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseRequest {
+    name: String,
+    state: Value,
+}
+
+async fn put_case(
+    State(state): State<Shared>,
+    Extension(key): Extension<KeyId>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let request: CaseRequest = body(&bytes)?;
+    if !request.state.is_object() {
+        return Err(ApiError::bad("state", "a case's state is a JSON object"));
+    }
+    let case = Case { id: id.clone(), name: request.name, updated: now(), state: request.state };
+    let shared = state.clone();
+    // The audit log keeps which case was saved and how large, not its content.
+    let note = json!({"id": id, "name": case.name, "bytes": bytes.len()});
+    answer(&state, note, no_summary, move |_, _| to_json(&shared.cases.put(&key.0, &case).map_err(case_error)?)).await
+}
+
+async fn delete_case(
+    State(state): State<Shared>,
+    Extension(key): Extension<KeyId>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let shared = state.clone();
+    let request = json!({"id": id});
+    answer(&state, request, no_summary, move |_, _| {
+        shared.cases.delete(&key.0, &id).map_err(case_error)?;
+        to_json(&CaseDeleted { deleted: id.clone() })
+    })
+    .await
+}
+
+fn label_error(e: tags::ImportError) -> ApiError {
+    match e {
+        tags::ImportError::Investigator(message) => ApiError::bad("address", message),
+        other => {
+            log::error!("{other}");
+            ApiError::internal("the label store cannot be read or written (see the server's log)")
+        }
+    }
+}
+
+/// A key's own labels as answered.
+fn labels_answer(source: &str, labels: Vec<tags::Label>) -> Result<Value, ApiError> {
+    to_json(&InvestigatorLabels { source: source.to_owned(), labels })
+}
+
+async fn list_labels(State(state): State<Shared>, Extension(key): Extension<KeyId>) -> Result<Response, ApiError> {
+    let shared = state.clone();
+    answer(&state, json!({}), no_summary, move |_, _| {
+        let source = investigator_source(&key.0);
+        labels_answer(&source, tags::investigator_labels(&shared.dir, &source).map_err(label_error)?)
+    })
+    .await
+}
+
+/// Longest label text, in bytes.
+const MAX_LABEL: usize = 200;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabelRequest {
+    address: String,
+    label: String,
+    category: String,
+    #[serde(default)]
+    confidence: Option<u8>,
+    #[serde(default)]
+    actor: Option<String>,
+}
+
+async fn put_label(
+    State(state): State<Shared>,
+    Extension(key): Extension<KeyId>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let request: LabelRequest = body(&bytes)?;
+    let printable = |t: &str| !t.trim().is_empty() && t.len() <= MAX_LABEL && !t.chars().any(char::is_control);
+    if !printable(&request.label) {
+        return Err(ApiError::bad("label", format!("a label is 1 to {MAX_LABEL} bytes of printable text")));
+    }
+    if request.actor.as_deref().is_some_and(|a| !printable(a)) {
+        return Err(ApiError::bad("actor", format!("an actor is 1 to {MAX_LABEL} bytes of printable text")));
+    }
+    let category: tags::Category = request.category.parse().map_err(|e| ApiError::bad("category", e))?;
+    let confidence = request.confidence.unwrap_or(50);
+    if confidence > 100 {
+        return Err(ApiError::bad("confidence", "confidence is 0 to 100"));
+    }
+    let source = investigator_source(&key.0);
+    let stamp = now();
+    let label = tags::Label {
+        address: request.address.trim().to_owned(),
+        label: request.label.trim().to_owned(),
+        category,
+        source: source.clone(),
+        reference: Some(format!("added in the web UI with key {}", key.0)),
+        date: stamp.get(..10).unwrap_or(&stamp).to_owned(),
+        confidence,
+        actor: request.actor.map(|a| a.trim().to_owned()),
+    };
+    let note = serde_json::to_value(&label).map_err(ApiError::internal)?;
+    let shared = state.clone();
+    answer(&state, note, no_summary, move |s, _| {
+        let _one_writer = shared.label_writes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let labels = tags::put_investigator_label(&shared.dir, s.index.network(), &source, &stamp, label.clone())
+            .map_err(label_error)?;
+        labels_answer(&source, labels)
+    })
+    .await
+}
+
+async fn delete_label(
+    State(state): State<Shared>,
+    Extension(key): Extension<KeyId>,
+    Path(address): Path<String>,
+) -> Result<Response, ApiError> {
+    let shared = state.clone();
+    let request = json!({"address": address});
+    answer(&state, request, no_summary, move |_, _| {
+        let _one_writer = shared.label_writes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let source = investigator_source(&key.0);
+        let labels = tags::remove_investigator_label(&shared.dir, &source, &now(), &address).map_err(label_error)?;
+        labels_answer(&source, labels)
+    })
+    .await
+}
