@@ -11,12 +11,13 @@ import { short } from './dom.js';
 export const MAX_FANOUT = 30;
 
 const COLUMN = 180;
-const MIN_COLUMN = 50;
+const SUB_COLUMN = 110;
+const MAX_ROWS = 24;
 const ROW = 64;
 
 /** An empty model. */
 export function emptyModel() {
-  return { txs: {}, addresses: [], flows: [], endpoints: [], colors: {}, notes: {}, labels: {}, mode: 'tx' };
+  return { txs: {}, addresses: [], flows: [], endpoints: [], colors: {}, notes: {}, labels: {}, mode: 'tx', layout: 'time' };
 }
 
 /** A transaction as the model keeps it (the answer's fields the canvas needs). */
@@ -154,9 +155,11 @@ export function elements(model, filters) {
   ];
 }
 
-/** Positions left to right by height: one column per height, holders between. */
-export function layout(elements) {
+/** Positions left to right by height: one column per height, holders between
+ * (an address after the transaction that paid it), each column centred. */
+export function layout(elements, by = 'time') {
   const nodes = elements.filter((e) => e.group === 'nodes').map((e) => e.data);
+  if (by === 'hop') return wrapColumns(nodes, layers(nodes, elements.filter((e) => e.group === 'edges').map((e) => e.data)));
   const heights = [...new Set(nodes.filter((n) => n.kind === 'tx' && n.height !== null).map((n) => n.height))].sort((a, b) => a - b);
   const column = new Map(heights.map((height, i) => [height, i]));
   const columnOf = (height) => {
@@ -172,30 +175,65 @@ export function layout(elements) {
     if (e.data.source.startsWith('t:') && !producers.has(e.data.target)) producers.set(e.data.target, e.data.source);
   }
   const byTx = new Map(nodes.filter((n) => n.kind === 'tx').map((n) => [n.id, n]));
+  const slot = new Map();
+  for (const n of nodes) {
+    if (n.kind === 'tx') slot.set(n.id, columnOf(n.height));
+    else if (producers.has(n.id)) slot.set(n.id, columnOf(byTx.get(producers.get(n.id))?.height) + 0.5);
+    else slot.set(n.id, columnOf(n.height) + 0.5);
+  }
+  return wrapColumns(nodes, slot);
+}
+
+/** Each node's layer: the longest path of money reaching it from a node nothing pays. */
+function layers(nodes, edges) {
+  const incoming = new Map(nodes.map((n) => [n.id, 0]));
+  const next = new Map(nodes.map((n) => [n.id, []]));
+  for (const e of edges) {
+    incoming.set(e.target, incoming.get(e.target) + 1);
+    next.get(e.source).push(e.target);
+  }
+  const layer = new Map(nodes.map((n) => [n.id, 0]));
+  const ready = nodes.filter((n) => incoming.get(n.id) === 0).map((n) => n.id);
+  while (ready.length) {
+    const id = ready.pop();
+    for (const to of next.get(id)) {
+      layer.set(to, Math.max(layer.get(to), layer.get(id) + 1));
+      incoming.set(to, incoming.get(to) - 1);
+      if (incoming.get(to) === 0) ready.push(to);
+    }
+  }
+  // Nodes on a cycle (entities paying themselves) keep the layer reached so far.
+  return layer;
+}
+
+/** Positions of nodes by their column (`slot`), in column order, each centred. */
+function wrapColumns(nodes, slot) {
   const slots = new Map();
   const positions = {};
   for (const n of nodes) {
-    let x;
-    if (n.kind === 'tx') x = columnOf(n.height);
-    else if (producers.has(n.id)) x = columnOf(byTx.get(producers.get(n.id))?.height) + 0.5;
-    else x = columnOf(n.height) + 0.5;
+    const x = slot.get(n.id);
     const row = slots.get(x) ?? 0;
     slots.set(x, row + 1);
     positions[n.id] = { x, y: row };
   }
-  // Columns narrow as they grow many, so a long trail keeps a shape a screen can fit.
-  const tallest = Math.max(1, ...slots.values());
-  const width = Math.max(MIN_COLUMN, Math.min(COLUMN, (tallest * ROW * 1.5) / Math.max(1, slots.size)));
+  // A column taller than MAX_ROWS wraps into sub-columns, so a fan-out keeps a
+  // shape a screen can fit; columns stay in order, left to right.
+  let left = 0;
+  const start = new Map();
+  for (const x of [...slots.keys()].sort((a, b) => a - b)) {
+    start.set(x, left);
+    left += Math.ceil(slots.get(x) / MAX_ROWS) * SUB_COLUMN + COLUMN - SUB_COLUMN;
+  }
   for (const n of nodes) {
-    const p = positions[n.id];
-    const count = slots.get(p.x);
-    positions[n.id] = { x: p.x * width, y: (p.y - (count - 1) / 2) * ROW };
+    const { x, y: row } = positions[n.id];
+    const count = Math.min(MAX_ROWS, slots.get(x));
+    positions[n.id] = { x: start.get(x) + Math.floor(row / MAX_ROWS) * SUB_COLUMN, y: ((row % MAX_ROWS) - (count - 1) / 2) * ROW };
   }
   return positions;
 }
 
 const STYLE = [
-  { selector: 'node', style: { label: 'data(label)', 'font-size': 10, 'text-wrap': 'wrap', 'text-valign': 'bottom', 'text-margin-y': 4, color: '#1d2733', 'background-color': '#8a98a8', width: 22, height: 22 } },
+  { selector: 'node', style: { label: 'data(label)', 'font-size': 10, 'min-zoomed-font-size': 7, 'text-wrap': 'wrap', 'text-valign': 'bottom', 'text-margin-y': 4, color: '#1d2733', 'background-color': '#8a98a8', width: 22, height: 22 } },
   { selector: 'node[kind="tx"]', style: { shape: 'round-rectangle', 'background-color': '#2f6fb3', width: 34, height: 22 } },
   { selector: 'node[?coinjoin]', style: { 'background-color': '#7b4bb7' } },
   { selector: 'node[kind="entity"]', style: { shape: 'hexagon', 'background-color': '#3a8f6b', width: 30, height: 28 } },
@@ -217,7 +255,7 @@ export function createCanvas(container) {
   return cytoscape({
     container,
     style: STYLE,
-    minZoom: 0.05,
+    minZoom: 0.01,
     maxZoom: 4,
     wheelSensitivity: 0.3,
     textureOnViewport: true,
@@ -229,7 +267,7 @@ export function createCanvas(container) {
 /** Redraws `cy` from the model, keeping the view when `keepView`. */
 export function draw(cy, model, filters, keepView) {
   const els = elements(model, filters);
-  const positions = layout(els);
+  const positions = layout(els, model.layout);
   const view = { zoom: cy.zoom(), pan: { ...cy.pan() } };
   cy.batch(() => {
     cy.elements().remove();

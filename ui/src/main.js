@@ -114,7 +114,8 @@ function toolbar() {
     h('button', { id: 'undo', onclick: undo, title: 'Undo [Ctrl+Z]' }, '↶'),
     h('button', { id: 'redo', onclick: redo, title: 'Redo [Ctrl+Y]' }, '↷'),
     h('button', { id: 'fit', onclick: () => app.cy.fit(undefined, 40), title: 'Fit [f]' }, 'Fit'),
-    h('select', { id: 'mode', onchange: (e) => change(() => (app.model.mode = e.target.value)) }, h('option', { value: 'tx' }, 'Addresses'), h('option', { value: 'entity' }, 'Entities')),
+    h('select', { id: 'mode', title: 'Draw addresses, or the entities they belong to', onchange: (e) => change(() => (app.model.mode = e.target.value)) }, h('option', { value: 'tx' }, 'Addresses'), h('option', { value: 'entity' }, 'Entities')),
+    h('select', { id: 'layout', title: 'Columns by block height, or by hops of money', onchange: (e) => change(() => (app.model.layout = e.target.value), false) }, h('option', { value: 'time' }, 'By time'), h('option', { value: 'hop' }, 'By hop')),
     h('button', { id: 'trace-open', onclick: () => toggleTrace(), title: 'Trace [t]' }, 'Trace…'),
     h('button', { id: 'path', onclick: showPath, title: 'Shortest money path between the two selected nodes (shift-click) [p]' }, 'Path'),
     h('span', { class: 'sep' }, 'Filter:'),
@@ -530,6 +531,7 @@ async function openCase(id) {
   fill(document.getElementById('case-name'), `Case: ${saved.name}`);
   document.getElementById('case-title').value = saved.name;
   document.getElementById('mode').value = app.model.mode;
+  document.getElementById('layout').value = app.model.layout ?? 'time';
   redraw(false);
   const view = saved.state.view;
   if (view?.zoom) {

@@ -150,7 +150,15 @@ export async function addressPage(address, ctx) {
 export async function entityPage(id, ctx) {
   const view = await get(`/v1/entities/${encodeURIComponent(id)}?limit=1000`, 'entity');
   const screen = view.addresses.length ? await screening(view.addresses[0]) : null;
-  const rows = view.addresses.map((address) => ({ address }));
+  const rows = view.members;
+  const why = (m) =>
+    m.link === 'alone'
+      ? 'the only address'
+      : [
+          { 'common-input': 'co-spent with a member in ', change: 'change of a member’s payment ', 'paid-change': 'its payment’s change went to a member: ' }[m.link],
+          link('tx', m.txid),
+          m.heuristic ? ` (${m.heuristic}, p ${m.probability})` : '',
+        ];
   return {
     title: `Entity ${view.entity}`,
     node: `e:${view.entity}`,
@@ -166,10 +174,13 @@ export async function entityPage(id, ctx) {
         ['Active', view.first_seen !== null ? `blocks ${view.first_seen} to ${view.last_seen}` : '—'],
         ['CoinJoins touched', String(view.coinjoins_touched)],
       ]),
-      h('p', { class: 'muted' }, 'Its addresses are joined by spending together (common-input ownership) and by the change links the model holds at its threshold; CoinJoins and labelled services are never merged.'),
+      h('p', { class: 'muted' }, 'Addresses join by spending together (common-input ownership, never in a CoinJoin) and by the change links the change model holds at its threshold; two labelled services or CoinJoin co-participants are never merged.'),
       risk(screen),
       h('h3', {}, `Addresses (${view.size})`),
-      table(`entity-${view.entity}-addresses`, [{ title: 'Address', key: 'address', cell: (r) => link('address', r.address) }], rows, ctx.filters, { total: view.size }),
+      table(`entity-${view.entity}-addresses`, [
+        { title: 'Address', key: 'address', cell: (r) => link('address', r.address) },
+        { title: 'Why it is in the entity', key: 'link', class: 'wrap', csv: (r) => [r.link, r.txid ?? '', r.heuristic ?? '', r.probability ?? ''].join(' ').trim(), cell: why },
+      ], rows, ctx.filters, { total: view.size }),
       view.coinjoins.length
         ? [h('h3', {}, 'CoinJoins'), table(`entity-${view.entity}-coinjoins`, [
             { title: 'Transaction', key: 'txid', cell: (r) => link('tx', r.txid) },

@@ -67,6 +67,8 @@ test('an investigator follows the theft to the exchanges and keeps the case', as
   const exchangeRow = page.locator('[data-name="trace-endpoints"] tbody tr', { hasText: 'exchange' }).first();
   await exchangeRow.locator('a.link-entity').click();
   await expect(page.locator('#panel h2').first()).toContainText('Entity');
+  // Each address says why it is in the entity, naming the linking transaction.
+  await expect(page.locator('[data-name$="-addresses"] tbody tr').first()).toContainText(/co-spent|change/);
   await shot(page, '04-entity');
 
   // Tag an address of it, colour it and write a note.

@@ -223,6 +223,18 @@ fn cluster_entity_and_eval_answer_with_the_contract_fields() {
     assert_eq!(by_address, by_id);
     assert_eq!(by_id["entity"], id);
     assert!(by_id["addresses"].as_array().unwrap().contains(&output["address"]));
+    // Each member says which of its transactions links it to the others, and how.
+    let members = by_id["members"].as_array().unwrap();
+    assert_eq!(members.len(), by_id["addresses"].as_array().unwrap().len());
+    assert!(by_id["size"].as_u64().unwrap() > 1);
+    for m in members {
+        let link = m["link"].as_str().unwrap();
+        assert!(["common-input", "change", "paid-change"].contains(&link), "{m}");
+        let history = query(data.path(), &["address", m["address"].as_str().unwrap(), "--limit", "1000"]);
+        let txids: Vec<&Value> = history["history"].as_array().unwrap().iter().map(|r| &r["txid"]).collect();
+        assert!(txids.contains(&&m["txid"]), "{m}: its link is one of its own transactions");
+        assert_eq!(m["heuristic"].is_string(), link != "common-input", "{m}");
+    }
     let exported = rows.iter().filter(|r| u64::from(r.1) == id).count();
     assert_eq!(by_id["size"].as_u64().unwrap() as usize, exported);
     assert_eq!(query(data.path(), &["address", output["address"].as_str().unwrap()])["entity"], id);

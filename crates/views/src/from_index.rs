@@ -2,7 +2,7 @@
 
 use crate::{
     AddressView, BlockTx, BlockView, ChangeMark, CoinJoinMark, CoinJoinTouched, EntityView, HistoryRow, InputStatus,
-    Page, PeelMark, PoolCrossing, SeenAt, Spender, TxInput, TxOutput, TxView, Unspent, ViewError,
+    Membership, Page, PeelMark, PoolCrossing, SeenAt, Spender, TxInput, TxOutput, TxView, Unspent, ViewError,
 };
 use analysis::Analysis;
 use chain::Txid;
@@ -254,6 +254,12 @@ pub fn entity(
             })
             .collect(),
         addresses: members.iter().skip(offset).take(limit).map(|&a| index.address_text(a)).collect(),
+        members: members
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|&a| membership(index, analysis, entity, a, members.len() == 1, budget))
+            .collect::<Result<_, _>>()?,
         limit,
         offset,
     })
@@ -306,6 +312,65 @@ pub fn block(index: &Index, analysis: Option<&Analysis>, text: &str, page: Page)
         limit: page.limit,
         offset: page.offset,
     })
+}
+
+/// Why address `a` is in `entity`: the first of its transactions that links it
+/// to another member (its outputs in order; for each, the transaction spending
+/// it, then the one paying it). Each output costs a step of `budget`.
+fn membership(
+    index: &Index,
+    analysis: &Analysis,
+    entity: EntityId,
+    a: AddrId,
+    alone: bool,
+    budget: &Budget,
+) -> Result<Membership, ViewError> {
+    let address = index.address_text(a);
+    let mut row = Membership { address, link: "alone", txid: None, heuristic: None, probability: None };
+    if alone {
+        return Ok(row);
+    }
+    let member = |other: AddrId| other != a && analysis.entity_of(other) == Some(entity);
+    let change_to = |t: TxNum| {
+        let change = analysis.change(t)?;
+        let o = OutNum(index.tx_outputs(t).start + u64::from(change.vout));
+        Some((change, index.output(o).address))
+    };
+    let outputs = index.address_outputs(a);
+    for &o in &outputs {
+        budget.charge(1)?;
+        let out = index.output(o);
+        if let Some(i) = out.spent_by {
+            let t = index.input_tx(i);
+            let mut link = None;
+            if analysis.coinjoin(t).is_none()
+                && index.resolved_inputs(t).any(|(_, spent)| spent.is_some_and(|s| member(s.address)))
+            {
+                link = Some(("common-input", None));
+            } else if let Some((change, _)) = change_to(t).filter(|&(_, to)| member(to)) {
+                link = Some(("paid-change", Some(change)));
+            }
+            if let Some((kind, change)) = link {
+                row.link = kind;
+                row.txid = Some(index.txid(t).to_string());
+                row.heuristic = change.map(|c| c.heuristic.to_owned());
+                row.probability = change.map(|c| (c.probability * 1e4).round() / 1e4);
+                return Ok(row);
+            }
+        }
+        let t = index.output_tx(o);
+        if let Some((change, to)) = change_to(t)
+            && to == a
+            && index.resolved_inputs(t).any(|(_, spent)| spent.is_some_and(|s| member(s.address)))
+        {
+            row.link = "change";
+            row.txid = Some(index.txid(t).to_string());
+            row.heuristic = Some(change.heuristic.to_owned());
+            row.probability = Some((change.probability * 1e4).round() / 1e4);
+            return Ok(row);
+        }
+    }
+    Ok(row)
 }
 
 /// The entity `text` names: an entity id, an address id, or an address.

@@ -303,6 +303,8 @@ pub struct EntityView {
     pub coinjoins: Vec<CoinJoinTouched>,
     /// A page of its addresses, ascending by id.
     pub addresses: Vec<String>,
+    /// Why each address of the page is in the entity, in the same order.
+    pub members: Vec<Membership>,
     /// Most rows per list.
     pub limit: usize,
     /// Addresses skipped.
@@ -352,6 +354,27 @@ pub struct BlockTx {
     pub fee: Option<u64>,
     /// The CoinJoin protocol the clustering named, if any.
     pub coinjoin: Option<String>,
+}
+
+/// Why an address is in its entity: the first transaction of its own that links
+/// it to another member, and by which rule.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Membership {
+    /// The address.
+    pub address: String,
+    /// `common-input` (spent together with another member's coins, in a transaction
+    /// that is no CoinJoin), `change` (it received the change of a member's payment),
+    /// `paid-change` (its coins paid a transaction whose change went to another
+    /// member), or `alone` (an entity of one address).
+    #[schemars(extend("enum" = ["common-input", "change", "paid-change", "alone"]))]
+    pub link: &'static str,
+    /// The transaction that links it.
+    pub txid: Option<String>,
+    /// For a change link, the heuristic that chose the change (`model` for the
+    /// calibrated change model).
+    pub heuristic: Option<String>,
+    /// For a change link, its probability.
+    pub probability: Option<f64>,
 }
 
 /// A CoinJoin an entity took part in.

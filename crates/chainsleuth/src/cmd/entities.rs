@@ -110,9 +110,19 @@ pub fn entity(args: &EntityArgs) -> anyhow::Result<()> {
     for c in &view.coinjoins {
         let _ = writeln!(s, "  {} {}", c.txid, c.protocol);
     }
-    let _ = writeln!(s, "addresses");
-    for a in &view.addresses {
-        let _ = writeln!(s, "  {a}");
+    let _ = writeln!(s, "addresses   (and the transaction that links each to the others)");
+    for m in &view.members {
+        let by = match (&m.heuristic, m.probability) {
+            (Some(h), Some(p)) => format!(" ({h}, p {p})"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "  {}  {}{}{by}",
+            m.address,
+            m.link,
+            m.txid.as_ref().map(|t| format!(" {t}")).unwrap_or_default()
+        );
     }
     let shown = args.page.offset + view.addresses.len();
     if view.size > shown {
