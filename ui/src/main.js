@@ -308,20 +308,21 @@ function change(mutate, keepView = true) {
   markDirty(true);
 }
 
-function undo() {
-  if (!app.undo.length) return;
-  app.redo.push(JSON.stringify(app.model));
-  app.model = JSON.parse(app.undo.pop());
+/** Moves the model one step along its history: back (undo) or forward (redo). */
+function travel(from, to) {
+  if (!from.length) return;
+  to.push(JSON.stringify(app.model));
+  app.model = JSON.parse(from.pop());
   redraw(true);
   markDirty(true);
 }
 
+function undo() {
+  travel(app.undo, app.redo);
+}
+
 function redo() {
-  if (!app.redo.length) return;
-  app.undo.push(JSON.stringify(app.model));
-  app.model = JSON.parse(app.redo.pop());
-  redraw(true);
-  markDirty(true);
+  travel(app.redo, app.undo);
 }
 
 function markDirty(modelChanged) {
