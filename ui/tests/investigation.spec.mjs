@@ -49,6 +49,11 @@ test('an investigator follows the theft to the exchanges and keeps the case', as
   await expect(page.locator('#status')).toContainText('spending transactions added');
   const drawn = Number(await page.locator('#cy').getAttribute('data-nodes'));
   expect(drawn).toBeGreaterThan(3);
+  // Undo takes the expansion back, redo brings it again.
+  await page.locator('#undo').click();
+  expect(Number(await page.locator('#cy').getAttribute('data-nodes'))).toBeLessThan(drawn);
+  await page.locator('#redo').click();
+  await expect(page.locator('#cy')).toHaveAttribute('data-nodes', String(drawn));
   await shot(page, '02-transaction-expanded');
 
   // A haircut trace to the exchanges.
