@@ -57,11 +57,13 @@ pub fn tx(index: &Index, analysis: Option<&Analysis>, txid: &str) -> Result<TxVi
             }
         })
         .collect();
+    // One block lookup (it sums the block's fees) for both its hash and its time.
+    let header = index.block(row.height).map(|b| b.header);
     Ok(TxView {
         txid: txid.to_string(),
         block_height: row.height.0,
-        block_hash: index.block(row.height).map(|b| b.header.hash.to_string()),
-        block_time: index.block(row.height).map_or(0, |b| b.header.time),
+        block_hash: header.map(|h| h.hash.to_string()),
+        block_time: header.map_or(0, |h| h.time),
         position: row.position,
         coinbase: row.is_coinbase(index),
         fee: row.fee,
