@@ -286,10 +286,11 @@ export function draw(cy, model, filters, keepView) {
   }
 }
 
-/** The shortest path along the money's direction between two drawn nodes, or null. */
+/** The shortest path along the money's direction between two drawn nodes, or null (also when one is not drawn). */
 export function moneyPath(cy, fromId, toId) {
   const root = cy.getElementById(fromId);
   const goal = cy.getElementById(toId);
+  if (root.empty() || goal.empty()) return null;
   for (const [a, b] of [[root, goal], [goal, root]]) {
     const found = cy.elements().aStar({ root: a, goal: b, directed: true });
     if (found.found) return found.path;

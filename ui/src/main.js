@@ -9,6 +9,8 @@ import { toPng, toSvg, toTagpack, toReport } from './export.js';
 const COLOURS = ['#c62828', '#e07b00', '#f5c400', '#3a8f6b', '#2f6fb3', '#7b4bb7'];
 const CATEGORIES = ['exchange', 'theft', 'sanctioned', 'scam', 'ransomware', 'darknet', 'mixer', 'gambling', 'mining', 'service', 'other'];
 const MAX_UNDO = 50;
+/** Most transactions a money path searched by the server may go through. */
+const PATH_HOPS = 20;
 
 /** Everything the page holds. */
 const app = {
@@ -21,6 +23,7 @@ const app = {
   redo: [],
   page: null,
   selected: [],
+  pathFrom: null,
   cy: null,
   dirty: false,
   autosave: null,
@@ -108,6 +111,8 @@ function showApp() {
 function toolbar() {
   const number = (id, placeholder, key) =>
     h('input', { id, type: 'number', min: 0, placeholder, class: 'filter', onchange: (e) => ((app.filters[key] = e.target.value === '' ? null : Number(e.target.value)), redraw(true), rerenderPage()) });
+  const bound = (id, placeholder, key, side) =>
+    h('input', { id, type: 'text', size: 11, placeholder, class: 'filter', title: 'A block height, or a date (YYYY-MM-DD, its whole UTC day) or time', onchange: (e) => setBound(e.target, key, side) });
   return h(
     'div',
     { class: 'toolbar' },
@@ -119,8 +124,8 @@ function toolbar() {
     h('button', { id: 'trace-open', onclick: () => toggleTrace(), title: 'Trace [t]' }, 'Trace…'),
     h('button', { id: 'path', onclick: showPath, title: 'Shortest money path between the two selected nodes (shift-click) [p]' }, 'Path'),
     h('span', { class: 'sep' }, 'Filter:'),
-    number('filter-from', 'from height', 'fromHeight'),
-    number('filter-to', 'to height', 'toHeight'),
+    bound('filter-from', 'from height or date', 'fromHeight', 'since'),
+    bound('filter-to', 'to height or date', 'toHeight', 'until'),
     number('filter-min', 'min sats', 'minValue'),
     number('filter-max', 'max sats', 'maxValue'),
     h('select', { id: 'filter-direction', onchange: (e) => ((app.filters.direction = e.target.value), redraw(true), rerenderPage()) }, h('option', { value: 'both' }, 'in and out'), h('option', { value: 'in' }, 'in'), h('option', { value: 'out' }, 'out')),
@@ -130,6 +135,30 @@ function toolbar() {
     h('button', { id: 'export-tagpack', onclick: () => download(`${caseSlug()}.tagpack.yaml`, toTagpack(caseTitle(), Object.values(app.model.labels), app.session.key_id), 'text/yaml') }, 'TagPack'),
     h('button', { id: 'export-report', onclick: exportReport }, 'Report'),
   );
+}
+
+/** A height, or the height a date or time stands for on `side` ('since' or 'until') of a window; null for none. */
+async function heightOf(text, side) {
+  if (text === '') return null;
+  if (/^\d{1,9}$/.test(text)) return Number(text);
+  const window = await get(`/v1/time-window?${side}=${encodeURIComponent(text)}`, 'date');
+  return side === 'since' ? window.from_height : window.to_height;
+}
+
+/** Sets a height filter from its field (a height or a date), saying which height a date became. */
+async function setBound(input, key, side) {
+  const text = input.value.trim();
+  try {
+    app.filters[key] = await heightOf(text, side);
+  } catch (e) {
+    input.classList.add('invalid');
+    return status(e.message, 'error');
+  }
+  input.classList.remove('invalid');
+  input.title = app.filters[key] === null || /^\d{1,9}$/.test(text) ? 'A block height, or a date (YYYY-MM-DD) or time' : `${text}: height ${app.filters[key]}`;
+  redraw(true);
+  await rerenderPage();
+  if (app.filters[key] !== null && !/^\d{1,9}$/.test(text)) status(`${side === 'since' ? 'From' : 'To'} ${text}: block height ${app.filters[key]}.`);
 }
 
 function traceForm() {
@@ -143,7 +172,7 @@ function traceForm() {
     field('Direction', h('select', { id: 'trace-direction' }, h('option', { value: 'forward' }, 'forward'), h('option', { value: 'backward' }, 'backward'))),
     field('Hops', h('input', { id: 'trace-hops', type: 'number', min: 1, max: 50, value: 10 })),
     field('Min value (sats)', h('input', { id: 'trace-min', type: 'number', min: 0, placeholder: 'policy default' })),
-    field('Until height', h('input', { id: 'trace-until', type: 'number', min: 0 })),
+    field('Until', h('input', { id: 'trace-until', type: 'text', size: 11, placeholder: 'height or date', title: 'Forward: spends after it are ignored. Backward: coins made before it are not followed. A height, or a date (YYYY-MM-DD) or time.' })),
     field('Stop at services', h('input', { id: 'trace-stop', type: 'checkbox', checked: true })),
     h('button', { type: 'submit', id: 'trace-run' }, 'Run trace'),
     h('button', { type: 'button', onclick: () => toggleTrace(false) }, 'Close'),
@@ -238,17 +267,28 @@ function actions(subject) {
       h('button', { id: 'expand-inputs', onclick: () => expandInputs(subject.tx) }, 'Expand inputs'),
       h('button', { id: 'expand-outputs', onclick: () => expandOutputs(subject.tx) }, 'Expand outputs'),
       h('button', { id: 'trace-here', onclick: () => toggleTrace(true, subject.txid) }, 'Trace from here'),
+      ...pathButtons(`t:${subject.txid}`, subject.txid),
     );
   } else if (subject.kind === 'address') {
     buttons.push(
       h('button', { id: 'add-address', onclick: () => addAddress(subject.view) }, 'Add to graph'),
       h('button', { id: 'expand-address', onclick: () => expandAddress(subject.address) }, `Add its transactions (up to ${MAX_FANOUT})`),
       h('button', { id: 'trace-here', onclick: () => toggleTrace(true, subject.address) }, 'Trace from here'),
+      ...pathButtons(`a:${subject.address}`, subject.address),
     );
   } else if (subject.kind === 'entity') {
     buttons.push(h('button', { id: 'entity-level', onclick: () => change(() => (app.model.mode = 'entity')) }, 'Show the canvas by entity'));
   }
   return h('div', { class: 'actions' }, buttons);
+}
+
+/** Mark this place as a money path's start; once one is marked, find the path from it to here. */
+function pathButtons(node, subject) {
+  const buttons = [h('button', { id: 'path-from', onclick: () => ((app.pathFrom = { node, subject }), status(`Path start: ${short(subject)}. Open the other end and choose “Money path to here”.`), rerenderPage()) }, 'Path from here')];
+  if (app.pathFrom && app.pathFrom.subject !== subject) {
+    buttons.push(h('button', { id: 'path-to', onclick: () => findPath(app.pathFrom, { node, subject }) }, `Money path from ${short(app.pathFrom.subject)} to here`));
+  }
+  return buttons;
 }
 
 /** Colour, note and (for an address) label of a node. */
@@ -399,12 +439,39 @@ function highlight(nodeId) {
   if (node.nonempty()) node.select();
 }
 
+/** The two selected nodes' money path (either way round). */
 function showPath() {
-  app.cy.elements().removeClass('path');
   if (app.selected.length < 2) return status('Select two nodes (click one, shift-click the other) to find the money path between them.', 'error');
-  const path = moneyPath(app.cy, app.selected[0], app.selected[1]);
-  if (!path) return status('No money path between them among the drawn nodes: expand or trace further.', 'error');
+  const end = (id) => {
+    const d = app.cy.getElementById(id).data() ?? {};
+    return { node: id, subject: d.kind === 'tx' ? d.txid : d.kind === 'address' ? d.address : null };
+  };
+  return findPath(end(app.selected[0]), end(app.selected[1]));
+}
+
+/**
+ * The shortest money path between two places: among the drawn nodes if it is
+ * there, else searched by the server (fewest transactions, either way round in
+ * time), whose transactions are then drawn. Ends are `{ node, subject }`.
+ */
+async function findPath(from, to) {
+  app.cy.elements().removeClass('path');
+  let path = moneyPath(app.cy, from.node, to.node);
+  if (!path) {
+    if (!from.subject || !to.subject) return status('No money path among the drawn nodes; the server searches between transactions and addresses, not entities.', 'error');
+    try {
+      let found = await api('POST', '/v1/path', { from: from.subject, to: to.subject, max_hops: PATH_HOPS }, 'money path');
+      if (!found.found) found = await api('POST', '/v1/path', { from: to.subject, to: from.subject, max_hops: PATH_HOPS }, 'money path');
+      if (!found.found) return status(`No money path of up to ${PATH_HOPS} transactions between ${short(from.subject)} and ${short(to.subject)}.`, 'error');
+      await fetchTxs(found.txs.map((t) => t.txid));
+    } catch (e) {
+      return status(e.message, 'error');
+    }
+    path = moneyPath(app.cy, from.node, to.node);
+    if (!path) return status('The server found a money path, but the filters or the entity view hide part of it.', 'error');
+  }
   path.addClass('path');
+  app.cy.fit(path, 60);
   const value = Math.min(...path.edges().map((e) => e.data('value')));
   status(`Money path of ${path.edges().length} edges; its narrowest edge carries ${btc(value)}.`);
 }
@@ -429,7 +496,9 @@ async function runTrace() {
     max_rows: 2000,
   };
   if (value('trace-min') !== '') request.min_value = Number(value('trace-min'));
-  if (value('trace-until') !== '') request.until_height = Number(value('trace-until'));
+  const until = value('trace-until');
+  if (/^\d{1,9}$/.test(until)) request.until_height = Number(until);
+  else if (until !== '') request.until_date = until;
   try {
     const report = await api('POST', '/v1/trace', request, 'trace');
     const heights = Object.fromEntries(report.nodes.map((n) => [n.txid, n.height]));
@@ -527,6 +596,10 @@ async function openCase(id) {
   app.model = { ...emptyModel(), ...saved.state.model };
   app.trace = saved.state.trace ?? null;
   app.filters = { ...app.filters, ...saved.state.filters };
+  for (const [id, key] of [['filter-from', 'fromHeight'], ['filter-to', 'toHeight'], ['filter-min', 'minValue'], ['filter-max', 'maxValue']]) {
+    document.getElementById(id).value = app.filters[key] ?? '';
+  }
+  document.getElementById('filter-direction').value = app.filters.direction;
   app.undo = [];
   app.redo = [];
   fill(document.getElementById('case-name'), `Case: ${saved.name}`);

@@ -137,3 +137,50 @@ test('a session cookie alone cannot call the API from another page', async ({ pa
   const after = await page.request.get(`${url()}/v1/session`, { headers: { 'X-Chainsleuth-UI': '1' } });
   expect(after.status()).toBe(401);
 });
+
+test('a money path is searched by the server and a date bounds the canvas', async ({ page }) => {
+  const problems = [];
+  page.on('console', (m) => m.type() === 'error' && !/status of (401|404)/.test(m.text()) && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await login(page);
+  const headers = { 'X-Chainsleuth-UI': '1' };
+  const theft = process.env.CHAINSLEUTH_THEFT;
+  // Where the theft cashed out, as a trace names it.
+  const trace = await page.request.post(`${url()}/v1/trace`, { headers, data: { from: [theft], max_hops: 20, stop_at_services: true } });
+  const exchange = (await trace.json()).endpoints.find((e) => e.kind === 'service' && e.address).address;
+
+  // From the theft to the exchange's deposit, with nothing drawn between them.
+  await page.locator('#search').fill(theft);
+  await page.locator('#search').press('Enter');
+  await expect(page.locator('#panel')).toContainText(theft);
+  await page.locator('#path-from').click();
+  await expect(page.locator('#status')).toContainText('Path start');
+  await page.locator('#search').fill(exchange);
+  await page.locator('#search').press('Enter');
+  await expect(page.locator('#panel h2').first()).toHaveText('Address');
+  await page.locator('#add-address').click();
+  const before = Number(await page.locator('#cy').getAttribute('data-nodes'));
+  await page.locator('#path-to').click();
+  await expect(page.locator('#status')).toContainText(/Money path of \d+ edges/);
+  const drawn = Number(await page.locator('#cy').getAttribute('data-nodes'));
+  expect(drawn).toBeGreaterThan(before);
+  await shot(page, '06-money-path');
+
+  // A time window ending at the theft's block hides what came after it.
+  const tx = await (await page.request.get(`${url()}/v1/transactions/${theft}`, { headers })).json();
+  const at = new Date(tx.block_time * 1000).toISOString().replace('.000Z', 'Z');
+  await page.locator('#filter-to').fill('2001-01-01');
+  await page.locator('#filter-to').press('Enter');
+  await expect(page.locator('#status')).toContainText('no block of the index is stamped at or before');
+  await expect(page.locator('#filter-to')).toHaveClass(/invalid/);
+  await page.locator('#filter-to').fill(at);
+  await page.locator('#filter-to').press('Enter');
+  await expect(page.locator('#status')).toContainText(`To ${at}: block height`);
+  await expect(page.locator('#filter-to')).not.toHaveClass(/invalid/);
+  const windowed = Number(await page.locator('#cy').getAttribute('data-nodes'));
+  expect(windowed).toBeLessThan(drawn);
+  await page.locator('#filter-to').fill('');
+  await page.locator('#filter-to').press('Enter');
+  await expect(page.locator('#cy')).toHaveAttribute('data-nodes', String(drawn));
+  expect(problems).toEqual([]);
+});

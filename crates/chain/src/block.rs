@@ -10,6 +10,9 @@ use bitcoin::pow::{CompactTarget, Target, Work};
 /// Size of a serialized block header.
 pub const HEADER_SIZE: usize = 80;
 
+/// Where the block time (four little-endian bytes) sits in the header.
+pub const HEADER_TIME_OFFSET: usize = 68;
+
 /// Smallest serialized transaction: version, two empty counts, lock time.
 const MIN_TX_SIZE: usize = 10;
 
@@ -46,7 +49,7 @@ impl Header {
             version: u32_at(0),
             prev_hash: BlockHash(hash_at(4)),
             merkle_root: MerkleRoot(hash_at(36)),
-            time: u32_at(68),
+            time: u32_at(HEADER_TIME_OFFSET),
             bits: u32_at(72),
             nonce: u32_at(76),
         }

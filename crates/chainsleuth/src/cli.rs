@@ -267,6 +267,11 @@ pub struct TraceArgs {
     /// Forward: ignore spends above this height. Backward: stop below it.
     #[arg(long)]
     pub until_height: Option<u32>,
+    /// The same bound as a date (YYYY-MM-DD, an RFC 3339 time or Unix seconds):
+    /// forward, spends in blocks stamped after it are ignored; backward, coins
+    /// made in blocks stamped before it are not followed.
+    #[arg(long, conflicts_with = "until_height")]
+    pub until_date: Option<String>,
     /// table, json, csv (the endpoints), dot (Graphviz) or html (a self-contained report).
     #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "dot", "html"])]
     pub format: String,

@@ -322,6 +322,15 @@ fn trace_answers_in_every_format_with_the_contract_fields() {
     assert!(table.contains("services reached") && table.contains("exchange_b"), "{table}");
     let backward = with(&["--direction", "backward", "--format", "json"]);
     assert_eq!(serde_json::from_str::<Value>(&backward).unwrap()["direction"], "backward");
+    // A date bound: after the tip it bounds nothing; before genesis nothing is stamped.
+    assert_eq!(json, serde_json::from_str::<Value>(&with(&["--json", "--until-date", "2100-01-01"])).unwrap());
+    let mut early = base.to_vec();
+    early.extend(["--until-date", "2001-01-01"]);
+    let out = run(&early);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--until-date: no block of the index is stamped at or before 2001-01-01"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 
     for (from, needle) in [("nonsense", "is not an outpoint"), (&*"00".repeat(32), "not in the index")] {
         let out = run(&["trace", "--from", from, "--network", "regtest", "--data-dir", d]);

@@ -1,6 +1,6 @@
 //! The web UI's side of the server, called over HTTP as the browser calls it:
 //! the embedded page and its security headers, login by session cookie, search,
-//! blocks, cases kept per key, an investigator's own labels; and every answer of
+//! blocks, dates as heights, the shortest money path, cases kept per key, an investigator's own labels; and every answer of
 //! every endpoint checked against docs/openapi.json.
 
 mod common;
@@ -338,6 +338,9 @@ fn every_endpoint_answers_as_the_document_says() {
     let deposit = tx["outputs"][0]["address"].as_str().unwrap().to_owned();
     let trace = r#"{"from": ["4669175e0ef695c38d861e3fcff30af5869925c8156fe505a5111a267e38bfbb:1"], "max_hops": 5}"#;
     let batch = format!(r#"{{"subjects": ["{cashout}:0", "{deposit}", "nonsense"]}}"#);
+    let path_request = format!(
+        r#"{{"from": "4669175e0ef695c38d861e3fcff30af5869925c8156fe505a5111a267e38bfbb:1", "to": "{cashout}"}}"#
+    );
     for (method, route, path, body) in [
         ("GET", "/v1/transactions/{txid}", format!("/v1/transactions/{cashout}"), None),
         ("GET", "/v1/transactions/{txid}", "/v1/transactions/xyz".to_owned(), None),
@@ -349,6 +352,9 @@ fn every_endpoint_answers_as_the_document_says() {
         ("POST", "/v1/trace", "/v1/trace".to_owned(), Some(trace)),
         ("POST", "/v1/trace", "/v1/trace".to_owned(), Some(r#"{"from": ["nonsense"]}"#)),
         ("GET", "/v1/blocks/{block}", "/v1/blocks/0".to_owned(), None),
+        ("GET", "/v1/time-window", "/v1/time-window?since=2023-11-15&until=2023-11-16".to_owned(), None),
+        ("GET", "/v1/time-window", "/v1/time-window?until=2001-01-01".to_owned(), None),
+        ("POST", "/v1/path", "/v1/path".to_owned(), Some(path_request.as_str())),
         ("GET", "/v1/session", "/v1/session".to_owned(), None),
         ("GET", "/v1/labels", "/v1/labels".to_owned(), None),
         ("GET", "/v1/cases", "/v1/cases".to_owned(), None),
@@ -359,4 +365,114 @@ fn every_endpoint_answers_as_the_document_says() {
         assert_eq!(status, 401);
         answers_as_documented(&doc, method, route, status, &answer);
     }
+}
+
+/// A date is the heights of the blocks stamped within it, found in chain order;
+/// a trace bounded by a date is the trace bounded by that height.
+#[test]
+fn dates_become_the_heights_of_their_blocks() {
+    let (_data, d, key) = keyed();
+    let server = start(&d, &[]);
+    let a = server.addr.as_str();
+    let k = Some(key.as_str());
+    let time_of = |h: u64| json(&http(a, "GET", &format!("/v1/blocks/{h}"), k, None).2)["time"].as_u64().unwrap();
+    let tip = json(&http(a, "GET", "/v1/session", k, None).2)["as_of"]["tip"]["height"].as_u64().unwrap();
+    let times: Vec<u64> = (0..=tip).map(time_of).collect();
+    let middle = times[120];
+    let window = json(&http(a, "GET", &format!("/v1/time-window?since={middle}&until={middle}"), k, None).2);
+    let from = window["from_height"].as_u64().unwrap() as usize;
+    let to = window["to_height"].as_u64().unwrap() as usize;
+    assert!(times[from] >= middle && times[..from].iter().all(|&t| t < middle), "{window}");
+    assert!(times[to] <= middle && times[to + 1..].iter().all(|&t| t > middle), "{window}");
+    assert!(from <= 120 && 120 <= to, "{window}");
+    // A day: from its first second to its last.
+    let day = humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(times[1]))
+        .to_string()[..10]
+        .to_owned();
+    let window = json(&http(a, "GET", &format!("/v1/time-window?since={day}&until={day}"), k, None).2);
+    let first_second = times[1] - times[1] % 86_400;
+    let last = window["to_height"].as_u64().unwrap() as usize;
+    assert_eq!(window["from_height"].as_u64(), times.iter().position(|&t| t >= first_second).map(|p| p as u64));
+    assert!(times[last] < first_second + 86_400 && times[last + 1..].iter().all(|&t| t >= first_second + 86_400));
+    // Outside the chain, and malformed.
+    let (status, _, body) = http(a, "GET", "/v1/time-window?until=2001-01-01", k, None);
+    assert_eq!((status, json(&body)["error"]["field"].as_str()), (404, Some("until")), "{body}");
+    let (status, _, body) = http(a, "GET", "/v1/time-window?since=last%20week", k, None);
+    assert_eq!((status, json(&body)["error"]["field"].as_str()), (400, Some("since")), "{body}");
+    // A trace until a date is the trace until that date's last height.
+    let start = "4669175e0ef695c38d861e3fcff30af5869925c8156fe505a5111a267e38bfbb:1";
+    let trace = |bound: String| {
+        let (status, _, body) = http(a, "POST", "/v1/trace", k, Some(&format!(r#"{{"from": ["{start}"], {bound}}}"#)));
+        assert_eq!(status, 200, "{body}");
+        let mut report = json(&body);
+        report.as_object_mut().unwrap().remove("as_of");
+        report
+    };
+    let theft_height = json(&http(a, "GET", &format!("/v1/transactions/{}", &start[..64]), k, None).2)["block_height"]
+        .as_u64()
+        .unwrap() as usize;
+    let until = times[theft_height + 3];
+    let bounded = trace(format!(r#""until_date": "{until}""#));
+    let height = times.iter().rposition(|&t| t <= until).unwrap();
+    assert_eq!(bounded, trace(format!(r#""until_height": {height}"#)));
+    assert_ne!(bounded, trace(r#""max_hops": 10"#.to_owned()), "the date bound cuts the trace");
+    let (status, _, body) = http(
+        a,
+        "POST",
+        "/v1/trace",
+        k,
+        Some(&format!(r#"{{"from": ["{start}"], "until_date": "2", "until_height": 3}}"#)),
+    );
+    assert_eq!((status, json(&body)["error"]["field"].as_str()), (400, Some("until_date")), "{body}");
+}
+
+/// The shortest money path from the theft to a cash-out: every step is an
+/// output the next transaction spends, and no shorter path exists.
+#[test]
+fn the_money_path_from_the_theft_to_a_cashout_is_linked_and_shortest() {
+    let (_data, d, key) = keyed();
+    let server = start(&d, &[]);
+    let a = server.addr.as_str();
+    let k = Some(key.as_str());
+    let start = "4669175e0ef695c38d861e3fcff30af5869925c8156fe505a5111a267e38bfbb:1";
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(common::fixtures().join("regtest/small/ground_truth.json")).unwrap())
+            .unwrap();
+    let peel = truth["cashouts"].as_array().unwrap().iter().find(|c| c["source"] == "peel").unwrap();
+    let deposit = peel["deposit_address"].as_str().unwrap();
+    let path = |to: &str, hops: u64| {
+        let body = format!(r#"{{"from": "{start}", "to": "{to}", "max_hops": {hops}}}"#);
+        let (status, _, answer) = http(a, "POST", "/v1/path", k, Some(&body));
+        assert_eq!(status, 200, "{answer}");
+        json(&answer)
+    };
+    let found = path(deposit, 20);
+    assert_eq!(found["found"], true, "{found}");
+    let outputs = found["outputs"].as_array().unwrap();
+    let txs = found["txs"].as_array().unwrap();
+    assert_eq!(outputs[0]["outpoint"], start);
+    assert_eq!(outputs.last().unwrap()["address"], deposit);
+    assert_eq!(txs.len(), outputs.len() - 1);
+    assert!(txs.len() >= 2, "the peel chain runs through several transactions: {found}");
+    for (step, tx) in txs.iter().enumerate() {
+        let view = json(&http(a, "GET", &format!("/v1/transactions/{}", tx["txid"].as_str().unwrap()), k, None).2);
+        let spent = outputs[step]["outpoint"].as_str().unwrap();
+        assert!(view["inputs"].as_array().unwrap().iter().any(|i| i["prevout"] == spent), "{tx} spends {spent}");
+        let paid = outputs[step + 1]["outpoint"].as_str().unwrap();
+        assert_eq!(paid.split(':').next(), tx["txid"].as_str(), "{tx} pays {paid}");
+        assert_eq!(view["block_height"], tx["height"]);
+    }
+    let shorter = path(deposit, txs.len() as u64 - 1);
+    assert_eq!(shorter["found"], false, "{shorter}");
+    // To a transaction: the path ends with it; backward in time there is none.
+    let cashout = peel["txid"].as_str().unwrap();
+    let to_tx = path(cashout, 20);
+    assert_eq!(to_tx["txs"].as_array().unwrap().last().unwrap()["txid"], cashout, "{to_tx}");
+    let back = http(a, "POST", "/v1/path", k, Some(&format!(r#"{{"from": "{cashout}", "to": "{start}"}}"#))).2;
+    assert_eq!(json(&back)["found"], false, "{back}");
+    let (status, _, body) = http(a, "POST", "/v1/path", k, Some(&format!(r#"{{"from": "{start}", "to": "nowhere"}}"#)));
+    assert_eq!((status, json(&body)["error"]["field"].as_str()), (400, Some("to")), "{body}");
+    let (status, _, body) =
+        http(a, "POST", "/v1/path", k, Some(&format!(r#"{{"from": "{start}", "to": "{deposit}", "max_hops": 0}}"#)));
+    assert_eq!((status, json(&body)["error"]["field"].as_str()), (400, Some("max_hops")), "{body}");
 }

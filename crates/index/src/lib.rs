@@ -23,6 +23,7 @@ mod source;
 mod spends;
 pub mod subject;
 pub mod table;
+mod time_window;
 mod usage;
 pub mod writer;
 
@@ -33,6 +34,7 @@ pub use ingest::{IngestOptions, IngestProgress, IngestReport, ingest};
 pub use manifest::{Counts, FORMAT_VERSION, Manifest};
 pub use reader::{AddressSummary, BlockRow, CrossingRow, Index, InputRow, OutputRow, Spent, TxRow, VerifyReport};
 pub use subject::{Subject, SubjectError, SubjectKind};
+pub use time_window::TimeSpan;
 pub use usage::{DiskUsage, disk_usage};
 
 /// Replaces the file at `path` with `bytes` so that a crash leaves the old or the new

@@ -334,16 +334,19 @@ impl Index {
 
     /// The block at a height.
     pub fn block(&self, height: Height) -> Option<BlockRow> {
-        let row = u64::from(height.0.checked_sub(self.manifest.start_height)?);
-        if row >= self.counts().blocks {
-            return None;
-        }
+        let row = self.block_row(height)?;
         let header = Header::decode(&self.columns.block_header.get(row));
         let first = self.columns.block_first_tx.get(row);
         let end =
             if row + 1 < self.counts().blocks { self.columns.block_first_tx.get(row + 1) } else { self.counts().txs };
         let fees = self.columns.tx_fee.range(first..end).try_fold(0u64, |sum, f| (f != UNKNOWN_FEE).then(|| sum + f));
         Some(BlockRow { height, header, txs: first..end, fees, size: self.columns.block_size.get(row) })
+    }
+
+    /// The row of the block at `height` in the block columns, if the index holds it.
+    pub(crate) fn block_row(&self, height: Height) -> Option<u64> {
+        let row = u64::from(height.0.checked_sub(self.manifest.start_height)?);
+        (row < self.counts().blocks).then_some(row)
     }
 
     /// The height of the block holding a transaction.
@@ -477,6 +480,11 @@ impl Index {
     /// An output's position among its transaction's outputs.
     pub fn vout(&self, o: OutNum) -> u32 {
         (o.0 - self.columns.tx_first_output.get(self.output_tx(o).0)) as u32
+    }
+
+    /// An output as `txid:vout`.
+    pub fn outpoint_text(&self, o: OutNum) -> String {
+        format!("{}:{}", self.txid(self.output_tx(o)), self.vout(o))
     }
 
     /// The committed input that spends an output, if any.

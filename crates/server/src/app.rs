@@ -266,6 +266,16 @@ impl ApiError {
         }
     }
 
+    /// A 404: what the request names is not there (`field`, when one names it).
+    pub(crate) fn not_found(message: impl ToString, field: Option<&str>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: message.to_string(),
+            field: field.map(str::to_owned),
+        }
+    }
+
     pub(crate) fn internal(message: impl ToString) -> Self {
         Self { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: message.to_string(), field: None }
     }
@@ -295,9 +305,7 @@ impl From<ViewError> for ApiError {
     fn from(e: ViewError) -> Self {
         match e {
             ViewError::BadInput { field, message } => Self::bad(field, message),
-            ViewError::NotFound(message) => {
-                Self { status: StatusCode::NOT_FOUND, code: "not_found", message, field: None }
-            }
+            ViewError::NotFound(message) => Self::not_found(message, None),
             ViewError::Exceeded(e) => e.into(),
         }
     }
@@ -352,14 +360,7 @@ pub fn router(state: Shared) -> Router {
         .route("/ui/logout", post(logout))
         .merge(login)
         .merge(api)
-        .fallback(|| async {
-            ApiError {
-                status: StatusCode::NOT_FOUND,
-                code: "not_found",
-                message: "no such endpoint (see /openapi.json)".into(),
-                field: None,
-            }
-        })
+        .fallback(|| async { ApiError::not_found("no such endpoint (see /openapi.json)", None) })
         .layer(DefaultBodyLimit::max(limits.max_body))
         // A backstop: the work of /v1 answers has its own deadline (see `answer`),
         // answered and audited before this one fires.
@@ -564,13 +565,7 @@ fn hex_sha256(bytes: &[u8]) -> String {
 /// server's own scripts and out of other sites' frames.
 fn ui_asset_response(name: &str) -> Response {
     let Some(asset) = crate::ui::asset(name) else {
-        return ApiError {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            message: format!("no asset {name:?}"),
-            field: None,
-        }
-        .into_response();
+        return ApiError::not_found(format!("no asset {name:?}"), None).into_response();
     };
     (
         [
@@ -831,9 +826,7 @@ fn screen_options(state: &AppState, hops: Option<u64>, direction: Option<&str>) 
 /// exceeded a 413 (or the timeout's 503), anything else the subject's fault.
 fn screen_error(e: tags::screen::ScreenError) -> ApiError {
     match e {
-        tags::screen::ScreenError::UnknownTx(_) => {
-            ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: e.to_string(), field: None }
-        }
+        tags::screen::ScreenError::UnknownTx(_) => ApiError::not_found(e, None),
         tags::screen::ScreenError::Exceeded(e) => e.into(),
         _ => ApiError::bad("subject", e),
     }
@@ -920,6 +913,8 @@ struct TraceRequest {
     #[serde(default)]
     until_height: Option<u32>,
     #[serde(default)]
+    until_date: Option<String>,
+    #[serde(default)]
     max_nodes: Option<u64>,
     #[serde(default)]
     max_rows: Option<usize>,
@@ -955,6 +950,12 @@ async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Respons
             format!("from must name 1 to {} outpoints, txids or addresses", state.limits.max_trace_from),
         ));
     }
+    if request.until_height.is_some() && request.until_date.is_some() {
+        return Err(ApiError::bad("until_date", "give until_height or until_date, not both"));
+    }
+    if let Some(date) = &request.until_date {
+        date.parse::<index::TimeSpan>().map_err(|e| ApiError::bad("until_date", e))?;
+    }
     let options = trace::TraceOptions {
         policy,
         direction,
@@ -968,8 +969,19 @@ async fn trace_flow(State(state): State<Shared>, bytes: Bytes) -> Result<Respons
     let max_rows = bounded("max_rows", request.max_rows, state.limits.max_trace_rows, state.limits.max_trace_rows)?;
     let note = json!({"from": request.from, "direction": direction, "policy": policy.name(), "max_hops": max_hops,
         "min_value": options.min_value, "stop_at_services": options.stop_at_services, "until_height": options.until_height,
+        "until_date": request.until_date,
         "max_nodes": options.max_nodes, "max_rows": max_rows});
     answer(&state, note, no_summary, move |s, budget| {
+        let options = match &request.until_date {
+            Some(date) => trace::TraceOptions {
+                until_height: Some(
+                    trace::until_height_of_date(&s.index, direction, date)
+                        .map_err(|e| ApiError::not_found(e, Some("until_date")))?,
+                ),
+                ..options
+            },
+            None => options,
+        };
         let mut starts = Vec::new();
         for from in &request.from {
             starts.extend(trace::start_outputs(&s.index, from).map_err(|e| ApiError::bad("from", e))?);

@@ -1,6 +1,6 @@
 //! The endpoints the investigation UI adds to the API (behind the same keys,
 //! limits and audit log as the rest of `/v1`): who is logged in, search,
-//! blocks, cases kept per key, and an investigator's own labels (a tag source
+//! blocks, dates as heights, the shortest money path, cases kept per key, and an investigator's own labels (a tag source
 //! of its own per key, so screening and tracing see them once committed).
 
 use crate::app::{ApiError, KeyId, Shared, answer, body, no_summary, page, to_json};
@@ -22,6 +22,8 @@ pub fn routes() -> Router<Shared> {
         .route("/v1/session", get(session))
         .route("/v1/search", get(search))
         .route("/v1/blocks/{block}", get(block))
+        .route("/v1/time-window", get(time_window))
+        .route("/v1/path", axum::routing::post(money_path))
         .route("/v1/cases", get(list_cases))
         .route("/v1/cases/{id}", get(get_case).put(put_case).delete(delete_case))
         .route("/v1/labels", get(list_labels).post(put_label))
@@ -93,9 +95,7 @@ async fn search(
     answer(&state, request, no_summary, move |s, _| {
         let found = crate::search::search(s, &q).map_err(|e| match e {
             SearchError::Malformed(message) => ApiError::bad("q", message),
-            SearchError::NotFound(message) => {
-                ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message, field: Some("q".into()) }
-            }
+            SearchError::NotFound(message) => ApiError::not_found(message, Some("q")),
         })?;
         to_json(&found)
     })
@@ -115,12 +115,158 @@ async fn block(
     .await
 }
 
+/// Dates as the heights of the blocks between them.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "TimeWindow")]
+pub struct TimeWindow {
+    /// The start asked for, as given.
+    pub since: Option<String>,
+    /// The end asked for, as given.
+    pub until: Option<String>,
+    /// The first block stamped at or after `since` (from its day's start).
+    pub from_height: Option<u32>,
+    /// The last block stamped at or before `until` (to its day's end).
+    pub to_height: Option<u32>,
+}
+
+async fn time_window(
+    State(state): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let since = query.get("since").cloned().filter(|t| !t.trim().is_empty());
+    let until = query.get("until").cloned().filter(|t| !t.trim().is_empty());
+    let spans = [("since", &since), ("until", &until)].map(|(field, text)| {
+        text.as_deref().map(|t| t.parse::<index::TimeSpan>().map_err(|e| ApiError::bad(field, e))).transpose()
+    });
+    let [since_span, until_span] = spans;
+    let (since_span, until_span) = (since_span?, until_span?);
+    let request = json!({"since": since, "until": until});
+    answer(&state, request, no_summary, move |s, _| {
+        let from_height = since_span
+            .map(|span| {
+                s.index.first_block_at_or_after(span.first).ok_or_else(|| {
+                    ApiError::not_found(
+                        format!("no block of the index is stamped at or after {since:?}"),
+                        Some("since"),
+                    )
+                })
+            })
+            .transpose()?;
+        let to_height = until_span
+            .map(|span| {
+                s.index.last_block_at_or_before(span.last).ok_or_else(|| {
+                    ApiError::not_found(
+                        format!("no block of the index is stamped at or before {until:?}"),
+                        Some("until"),
+                    )
+                })
+            })
+            .transpose()?;
+        to_json(&TimeWindow {
+            since: since.clone(),
+            until: until.clone(),
+            from_height: from_height.map(|h| h.0),
+            to_height: to_height.map(|h| h.0),
+        })
+    })
+    .await
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathRequest {
+    from: String,
+    to: String,
+    #[serde(default)]
+    max_hops: Option<u32>,
+}
+
+/// The shortest money path between two places, as answered.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "MoneyPath")]
+pub struct PathAnswer {
+    /// Whether a path within `max_hops` transactions was found.
+    pub found: bool,
+    /// Most transactions the path could go through.
+    pub max_hops: u32,
+    /// The transactions the value went through, in order (for a `from`
+    /// transaction, it comes first).
+    pub txs: Vec<PathTx>,
+    /// The outputs it moved through, in order; each after the first is paid by
+    /// the transaction spending the one before.
+    pub outputs: Vec<PathOutput>,
+}
+
+/// A transaction on a money path.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "PathTx")]
+pub struct PathTx {
+    /// Its txid.
+    pub txid: String,
+    /// Its block's height.
+    pub height: u32,
+}
+
+/// An output on a money path.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "PathOutput")]
+pub struct PathOutput {
+    /// `txid:vout`.
+    pub outpoint: String,
+    /// Its value, in satoshis (zatoshis on Zcash).
+    pub value: u64,
+    /// The address it pays.
+    pub address: String,
+}
+
+async fn money_path(State(state): State<Shared>, bytes: Bytes) -> Result<Response, ApiError> {
+    let request: PathRequest = body(&bytes)?;
+    let max_hops = request.max_hops.unwrap_or(10);
+    if max_hops == 0 || max_hops > state.limits.max_trace_hops {
+        return Err(ApiError::bad("max_hops", format!("max_hops must be 1 to {}", state.limits.max_trace_hops)));
+    }
+    let note = json!({"from": request.from, "to": request.to, "max_hops": max_hops});
+    answer(&state, note, no_summary, move |s, budget| {
+        let index = &s.index;
+        let subject = |field: &str, text: &str| index.resolve_subject(text).map_err(|e| ApiError::bad(field, e));
+        let from = subject("from", &request.from)?;
+        let to = subject("to", &request.to)?;
+        let tx_of = |subject: &index::Subject| {
+            (subject.kind == index::SubjectKind::Transaction)
+                .then(|| subject.outputs.first().map(|&o| index.output_tx(o)))
+                .flatten()
+        };
+        let target = match tx_of(&to) {
+            Some(t) => trace::PathTarget::Tx(t),
+            None => trace::PathTarget::Outputs(to.outputs.clone()),
+        };
+        let view = trace::IndexView::new(index, s.analysis.as_ref());
+        let path = trace::money_path(&view, &from.outputs, &target, max_hops, budget)?;
+        let Some(path) = path else {
+            return to_json(&PathAnswer { found: false, max_hops, txs: Vec::new(), outputs: Vec::new() });
+        };
+        let mut txs: Vec<index::TxNum> = tx_of(&from).into_iter().collect();
+        txs.extend(path.txs(&view));
+        let txs =
+            txs.into_iter().map(|t| PathTx { txid: index.txid(t).to_string(), height: index.tx_height(t).0 }).collect();
+        let outputs = path
+            .outputs
+            .iter()
+            .map(|&o| PathOutput {
+                outpoint: index.outpoint_text(o),
+                value: index.value(o),
+                address: index.address_text(index.output_address(o)),
+            })
+            .collect();
+        to_json(&PathAnswer { found: true, max_hops, txs, outputs })
+    })
+    .await
+}
+
 fn case_error(e: CaseError) -> ApiError {
     match e {
         CaseError::Bad { field, message } => ApiError::bad(field, message),
-        CaseError::NotFound(_) => {
-            ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: e.to_string(), field: None }
-        }
+        CaseError::NotFound(_) => ApiError::not_found(e, None),
         CaseError::Full => {
             ApiError { status: StatusCode::CONFLICT, code: "too_many_cases", message: e.to_string(), field: None }
         }

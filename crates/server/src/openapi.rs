@@ -27,5 +27,7 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
     generator.subschema_for::<crate::investigation::SessionAnswer>();
     generator.subschema_for::<crate::investigation::InvestigatorLabels>();
     generator.subschema_for::<crate::app::LoginAnswer>();
+    generator.subschema_for::<crate::investigation::TimeWindow>();
+    generator.subschema_for::<crate::investigation::PathAnswer>();
     generator.take_definitions(true)
 }

@@ -48,6 +48,8 @@ fn each_endpoint_answers_its_schema_with_the_state_it_is_of() {
         ("/v1/session", "get", "Session"),
         ("/v1/search", "get", "Search"),
         ("/v1/blocks/{block}", "get", "Block"),
+        ("/v1/time-window", "get", "TimeWindow"),
+        ("/v1/path", "post", "MoneyPath"),
         ("/v1/cases", "get", "CaseList"),
         ("/v1/cases/{id}", "get", "Case"),
         ("/v1/cases/{id}", "put", "CaseSummary"),

@@ -11,10 +11,12 @@
 //! - [`services`]: where a trail meets an identity ([`Services`]), with a CSV labels
 //!   file as the simple source.
 //! - [`tracer`]: the traversal, giving a [`Flow`].
+//! - [`path`]: the shortest money path between two places.
 //! - [`budget`]: bounds on a trace's work and size, and its cancellation.
 //! - [`report`]: the flow named and summarised, as JSON, a table, CSV, DOT or HTML.
 
 pub mod budget;
+pub mod path;
 pub mod policy;
 pub mod pools;
 pub mod queue;
@@ -24,6 +26,7 @@ pub mod tracer;
 pub mod view;
 
 pub use budget::{Budget, CancelOnDrop, Exceeded};
+pub use path::{MoneyPath, PathTarget, money_path};
 pub use policy::{Policy, Taint};
 pub use pools::PoolLinks;
 pub use report::{DEFAULT_MAX_ROWS, Omitted, Report};
@@ -55,4 +58,22 @@ pub fn start_outputs(index: &Index, text: &str) -> Result<Vec<OutNum>, StartErro
         return Err(StartError::UnknownAddress(text.trim().to_owned()));
     }
     Ok(subject.outputs)
+}
+
+/// The `until_height` a date stands for: forward, the last block stamped by
+/// the end of it (later spends are ignored); backward, the first block stamped
+/// from its start (coins made before it are not followed).
+///
+/// # Errors
+/// When `date` does not parse, or no block of the index falls on that side of it.
+pub fn until_height_of_date(index: &Index, direction: Direction, date: &str) -> Result<u32, String> {
+    let span: index::TimeSpan = date.parse()?;
+    let height = match direction {
+        Direction::Forward => index.last_block_at_or_before(span.last),
+        Direction::Backward => index.first_block_at_or_after(span.first),
+    };
+    height.map(|h| h.0).ok_or_else(|| match direction {
+        Direction::Forward => format!("no block of the index is stamped at or before {date}"),
+        Direction::Backward => format!("no block of the index is stamped at or after {date}"),
+    })
 }

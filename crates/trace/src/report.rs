@@ -6,7 +6,7 @@
 use crate::policy::Policy;
 use crate::services::Services;
 use crate::tracer::{Direction, EndKind, Flow};
-use index::{AddrId, Index, OutNum, TxNum};
+use index::{AddrId, Index, TxNum};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use zcash::Pool;
@@ -317,11 +317,6 @@ impl Namer<'_> {
         self.index.tx_height(t).0
     }
 
-    /// An output as `txid:vout`.
-    fn outpoint(&self, o: OutNum) -> String {
-        format!("{}:{}", self.txid(self.index.output_tx(o)), self.index.vout(o))
-    }
-
     /// Gathers the endpoints per (address, kind, service), adding each one's
     /// value to its total in `summary`.
     fn gather_endpoints(&self, flow: &Flow, summary: &mut Summary) -> BTreeMap<EndKey, EndTotals> {
@@ -523,7 +518,7 @@ impl Report {
             traced_value: sats(flow.traced_value),
             max_hops: flow.options.max_hops,
             min_value: flow.options.min_value,
-            starts: flow.starts.iter().map(|&o| namer.outpoint(o)).collect(),
+            starts: flow.starts.iter().map(|&o| index.outpoint_text(o)).collect(),
             summary,
             endpoints,
             services: service_rows,

@@ -243,3 +243,32 @@ fn a_budget_bounds_the_trace() {
         Some(Exceeded::Cancelled)
     );
 }
+
+/// Shortest money paths on the toy graph, worked by hand: out0 reaches addr 8
+/// (out7) in two transactions, T1 then T3 (out0 -> out2 -> out7); the way
+/// through T2 (out0 -> out3 -> out6 -> out7) takes three. T3 is reached from
+/// out3 through T2 (out3 -> out6, spent by T3); nothing flows backward in time.
+#[test]
+fn the_shortest_money_path_takes_the_fewest_transactions() {
+    use trace::{Budget, MoneyPath, PathTarget, money_path};
+    let toy = Toy::new();
+    let path = |start: &[u64], target: PathTarget, hops: u32| {
+        let start: Vec<OutNum> = start.iter().copied().map(OutNum).collect();
+        money_path(&toy, &start, &target, hops, &Budget::unlimited()).expect("an unlimited search")
+    };
+    let to_addr8 = path(&[0], PathTarget::Outputs(vec![OutNum(7)]), 10).expect("a path");
+    assert_eq!(to_addr8, MoneyPath { outputs: vec![OutNum(0), OutNum(2), OutNum(7)], end_tx: None });
+    assert_eq!(to_addr8.txs(&toy), vec![TxNum(1), TxNum(3)]);
+    assert_eq!(to_addr8.hops(), 2);
+    assert_eq!(path(&[0], PathTarget::Outputs(vec![OutNum(7)]), 1), None, "two hops do not fit in one");
+    let to_t3 = path(&[3], PathTarget::Tx(TxNum(3)), 10).expect("a path");
+    assert_eq!(to_t3, MoneyPath { outputs: vec![OutNum(3), OutNum(6)], end_tx: Some(TxNum(3)) });
+    assert_eq!(to_t3.txs(&toy), vec![TxNum(2), TxNum(3)]);
+    assert_eq!(path(&[3], PathTarget::Tx(TxNum(3)), 1), None);
+    let spent_directly = path(&[2], PathTarget::Tx(TxNum(3)), 1).expect("T3 spends out2");
+    assert_eq!(spent_directly.hops(), 1);
+    assert_eq!(path(&[7], PathTarget::Outputs(vec![OutNum(0)]), 10), None, "money does not flow back in time");
+    assert_eq!(path(&[4], PathTarget::Tx(TxNum(2)), 10), None, "out4 is never spent");
+    let short = Budget::new(2, u64::MAX, None);
+    assert!(money_path(&toy, &[OutNum(0)], &PathTarget::Outputs(vec![OutNum(7)]), 10, &short).is_err());
+}

@@ -109,7 +109,7 @@ fn tx_inputs(index: &Index, t: TxNum, entity: &dyn Fn(AddrId) -> Option<EntityId
             };
             match (input.spent, spent) {
                 (Spent::Output(o), Some(out)) => {
-                    row.prevout = Some(format!("{}:{}", index.txid(index.output_tx(o)), index.vout(o)));
+                    row.prevout = Some(index.outpoint_text(o));
                     row.value = Some(out.value);
                     row.address = Some(index.address_text(out.address));
                     row.entity = entity(out.address);

@@ -29,13 +29,19 @@ pub fn run(args: &TraceArgs) -> anyhow::Result<()> {
     if args.stop_at_services && labels.is_empty() {
         log::warn!("--stop-at-services without labelled services (tags import, or --labels FILE): nothing to stop at");
     }
+    let until_height = match &args.until_date {
+        Some(date) => {
+            Some(trace::until_height_of_date(&index, direction, date).map_err(|e| anyhow!("--until-date: {e}"))?)
+        }
+        None => args.until_height,
+    };
     let options = TraceOptions {
         policy,
         direction,
         max_hops: args.max_hops,
         min_value: args.min_value.unwrap_or_else(|| trace::default_min_value(policy)),
         stop_at_services: args.stop_at_services,
-        until_height: args.until_height,
+        until_height,
         max_nodes: args.max_nodes,
     };
     if !(0.0..=1.0).contains(&args.link_min_confidence) {
