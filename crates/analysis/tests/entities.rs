@@ -45,6 +45,7 @@ fn simulated_small(dir: &Path, seed: u64, whirlpool_pools: Vec<u64>) -> sim::Sim
         xor: false,
         thief_scripts: Vec::new(),
         whirlpool_pools,
+        truth: sim::TruthLevel::Full,
     };
     sim::simulate(&config, &|_| {}).unwrap()
 }
@@ -389,7 +390,8 @@ fn services_are_recognised_by_their_behaviour() {
     let index = ingested(&summary.blocks_dir, &sim.path().join("index"));
     cluster(&index, &ClusterOptions::default(), &|_, _| {}).unwrap();
     let analysis = Analysis::open(&index).unwrap().unwrap();
-    let report = evaluate(&index, Some(&analysis), &summary.ground_truth, ChangeModel::shipped()).unwrap();
+    let report =
+        evaluate(&index, Some(&analysis), summary.ground_truth.as_deref().unwrap(), ChangeModel::shipped()).unwrap();
     eprintln!("simulator: {:?}", report.services);
     let exchange = figures(&report, "exchange");
     at_least("simulated exchanges: precision", exchange.precision, 1.0);
@@ -409,7 +411,8 @@ fn whirlpool_mixes_of_unknown_pools_are_named_by_their_structure() {
     let index = ingested(&summary.blocks_dir, &sim.path().join("index"));
     cluster(&index, &ClusterOptions::default(), &|_, _| {}).unwrap();
     let analysis = Analysis::open(&index).unwrap().unwrap();
-    let report = evaluate(&index, Some(&analysis), &summary.ground_truth, ChangeModel::shipped()).unwrap();
+    let report =
+        evaluate(&index, Some(&analysis), summary.ground_truth.as_deref().unwrap(), ChangeModel::shipped()).unwrap();
     let confusion = &report.coinjoin.confusion;
     eprintln!("{confusion:?}");
     let recall = |protocol: &str| {

@@ -543,7 +543,7 @@ pub struct DemoArgs {
 /// `chainsleuth simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Output directory: blocks/ and ground_truth.json are written in it.
+    /// Output directory: blocks/ and the ground truth are written in it.
     #[arg(long)]
     pub out: PathBuf,
     /// bitcoin, or zcash (zcashd blk files of a shielding economy with a thief;
@@ -573,6 +573,11 @@ pub struct SimulateArgs {
     /// new coordinator's pool); repeat for several.
     #[arg(long = "whirlpool-pool")]
     pub whirlpool_pools: Vec<u64>,
+    /// Ground truth to write: full (ground_truth.json, about 700 bytes per
+    /// transaction), compact (ground_truth.compact.jsonl.zst: each block's kinds
+    /// and each address's owner) or none (scale runs).
+    #[arg(long, default_value = "full")]
+    pub truth: sim::TruthLevel,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -159,6 +159,27 @@ fn simulate_writes_a_chain_scan_reads() {
         json_of(&chainsleuth(&["scan", "--blocks-dir", blocks.to_str().unwrap(), "--network", "regtest", "--json"]));
     assert_eq!(scan["tip"], sim["tip"]);
     assert_eq!(scan["transactions"], sim["transactions"]);
+    assert_eq!(sim["ground_truth"], dir.path().join("ground_truth.json").to_str().unwrap());
+    // A scale run writes no truth, and the same blocks.
+    let bare = json_of(&chainsleuth(&[
+        "simulate",
+        "--out",
+        out,
+        "--profile",
+        "small",
+        "--blocks",
+        "150",
+        "--seed",
+        "5",
+        "--truth",
+        "none",
+        "--json",
+    ]));
+    assert_eq!((bare["tip"].clone(), bare["ground_truth"].clone()), (sim["tip"].clone(), Value::Null));
+    assert!(!dir.path().join("ground_truth.json").exists());
+    let refused = chainsleuth(&["simulate", "--out", out, "--truth", "some"]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && err.contains("truth \"some\" is not full, compact or none"), "{err}");
 }
 
 #[test]

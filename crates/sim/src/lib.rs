@@ -32,6 +32,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use theft::Theft;
+pub use truth::TruthLevel;
 use truth::TruthWriter;
 use world::World;
 
@@ -49,7 +50,7 @@ pub enum Length {
 /// What to simulate and where to write it.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Output directory: `blocks/` and `ground_truth.json` go in it.
+    /// Output directory: `blocks/` and the truth file go in it.
     pub out_dir: PathBuf,
     /// Seed of every random choice.
     pub seed: u64,
@@ -65,6 +66,8 @@ pub struct SimConfig {
     /// Whirlpool pool denominations beyond the four Samourai's coordinator ran (a
     /// new coordinator's pools, which classifiers cannot know); none by default.
     pub whirlpool_pools: Vec<u64>,
+    /// How much ground truth to write.
+    pub truth: TruthLevel,
 }
 
 /// Progress after each block.
@@ -83,8 +86,8 @@ pub struct SimProgress {
 pub struct SimSummary {
     /// The blocks directory.
     pub blocks_dir: PathBuf,
-    /// The truth file.
-    pub ground_truth: PathBuf,
+    /// The truth file (none with [`TruthLevel::None`]).
+    pub ground_truth: Option<PathBuf>,
     /// Height of the tip.
     pub tip_height: u32,
     /// Hash of the tip.
@@ -150,8 +153,15 @@ const WARMUP_BLOCKS: u32 = 101;
 pub fn simulate(config: &SimConfig, progress: &dyn Fn(SimProgress)) -> Result<SimSummary, SimError> {
     let started = Instant::now();
     let blocks_dir = config.out_dir.join("blocks");
-    let truth_path = config.out_dir.join("ground_truth.json");
+    let truth_path = config.out_dir.join(config.truth.file_name().unwrap_or("ground truth"));
     clear_blocks_dir(&blocks_dir)?;
+    // A previous run's truth of another level would describe other blocks.
+    for level in [TruthLevel::Full, TruthLevel::Compact] {
+        let stale = config.out_dir.join(level.file_name().unwrap_or_default());
+        if level != config.truth && stale.exists() {
+            std::fs::remove_file(&stale).map_err(io_error(&stale))?;
+        }
+    }
     let mut sim = Simulation::new(config, &blocks_dir, &truth_path)?;
     sim.run(config, progress).map_err(io_error(&blocks_dir))?;
     let mut sections = sim.scenario_sections();
@@ -163,7 +173,7 @@ pub fn simulate(config: &SimConfig, progress: &dyn Fn(SimProgress)) -> Result<Si
 
     Ok(SimSummary {
         blocks_dir,
-        ground_truth: truth_path,
+        ground_truth: config.truth.file_name().map(|_| truth_path),
         tip_height: tip.0,
         tip_hash: tip.1,
         transactions: counts.main_chain_txs,
@@ -207,7 +217,7 @@ struct Simulation {
 impl Simulation {
     /// The world with its genesis block, the economy, the coordinators and the thief.
     fn new(config: &SimConfig, blocks_dir: &Path, truth_path: &Path) -> Result<Self, SimError> {
-        let truth = TruthWriter::create(truth_path).map_err(io_error(truth_path))?;
+        let truth = TruthWriter::create(&config.out_dir, config.truth).map_err(io_error(truth_path))?;
         let mut world = World::new(config.seed, blocks_dir, config.xor, truth).map_err(io_error(blocks_dir))?;
         world.write_genesis().map_err(io_error(blocks_dir))?;
 

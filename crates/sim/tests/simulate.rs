@@ -21,6 +21,7 @@ fn run(dir: &Path, seed: u64, xor: bool, thief_scripts: Vec<Vec<u8>>) -> Value {
         xor,
         thief_scripts,
         whirlpool_pools: Vec::new(),
+        truth: sim::TruthLevel::Full,
     };
     simulate(&config, &|_| {}).unwrap();
     serde_json::from_slice(&std::fs::read(dir.join("ground_truth.json")).unwrap()).unwrap()
@@ -164,4 +165,92 @@ fn one_seed_gives_identical_files() {
         std::fs::read(a.path().join("blocks/blk00000.dat")).unwrap(),
         std::fs::read(c.path().join("blocks/blk00000.dat")).unwrap()
     );
+}
+
+/// The compact truth holds what the full one says of kinds and owners, line by
+/// line: each main-chain block's transaction kinds in block order, and each
+/// address's wallet. The blocks do not depend on the truth written, and a run
+/// without truth leaves no earlier truth behind.
+#[test]
+fn the_compact_truth_holds_the_full_truths_kinds_and_owners() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = run(dir.path(), 6, false, Vec::new());
+    let blocks = std::fs::read(dir.path().join("blocks/blk00000.dat")).unwrap();
+    let config = |truth| SimConfig {
+        out_dir: dir.path().to_owned(),
+        seed: 6,
+        profile: Profile::SMALL,
+        length: Length::Blocks(300),
+        xor: false,
+        thief_scripts: Vec::new(),
+        whirlpool_pools: Vec::new(),
+        truth,
+    };
+    let summary = simulate(&config(sim::TruthLevel::Compact), &|_| {}).unwrap();
+    let path = dir.path().join("ground_truth.compact.jsonl.zst");
+    assert_eq!(summary.ground_truth.as_deref(), Some(path.as_path()));
+    assert!(!dir.path().join("ground_truth.json").exists(), "the full truth of the earlier run is gone");
+    assert_eq!(std::fs::read(dir.path().join("blocks/blk00000.dat")).unwrap(), blocks);
+    let text = String::from_utf8(zstd::decode_all(std::fs::File::open(&path).unwrap()).unwrap()).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["schema"], "chainsleuth-compact-truth");
+
+    // Kinds: the full truth's transactions by (height, index in block).
+    let mut by_block: std::collections::BTreeMap<u64, Vec<(u64, String)>> = Default::default();
+    for tx in full["transactions"].as_object().unwrap().values() {
+        let at = (tx["index_in_block"].as_u64().unwrap(), tx["kind"].as_str().unwrap().to_owned());
+        by_block.entry(tx["height"].as_u64().unwrap()).or_default().push(at);
+    }
+    let expected: Vec<(u64, Vec<String>)> = by_block
+        .into_iter()
+        .map(|(h, mut txs)| {
+            txs.sort();
+            (h, txs.into_iter().map(|(_, k)| k).collect())
+        })
+        .collect();
+    let compact: Vec<(u64, Vec<String>)> = lines
+        .iter()
+        .filter(|l| l.get("block").is_some())
+        .map(|l| (l["block"].as_u64().unwrap(), serde_json::from_value(l["kinds"].clone()).unwrap()))
+        .collect();
+    assert!(expected.len() > 250, "{} blocks", expected.len());
+    assert_eq!(compact, expected);
+
+    // Owners: every address of every wallet, with its wallet and whether it is change.
+    let names: Vec<String> =
+        lines.iter().filter(|l| l.get("wallet").is_some()).map(|l| l["name"].as_str().unwrap().to_owned()).collect();
+    let mut owners: Vec<(String, String, bool)> = lines
+        .iter()
+        .filter(|l| l.is_array())
+        .map(|l| (l[0].as_str().unwrap().to_owned(), names[l[1].as_u64().unwrap() as usize].clone(), l[2] == true))
+        .collect();
+    let mut expected: Vec<(String, String, bool)> = Vec::new();
+    for (wallet, w) in full["wallets"].as_object().unwrap() {
+        for a in w["addresses"].as_array().unwrap() {
+            let subject = a["address"]
+                .as_str()
+                .map_or_else(|| format!("script:{}", a["script_hex"].as_str().unwrap()), str::to_owned);
+            expected.push((subject, wallet.clone(), a["internal"] == true));
+        }
+    }
+    owners.sort();
+    expected.sort();
+    assert!(expected.len() > 1000);
+    assert_eq!(owners, expected);
+    let sections: Vec<&str> = lines.iter().filter_map(|l| l["section"].as_str()).collect();
+    for section in ["thefts", "coinjoins", "chain"] {
+        assert!(sections.contains(&section), "{sections:?}");
+    }
+    let full_bytes = serde_json::to_vec(&full).unwrap().len() as u64;
+    let compact_bytes = std::fs::metadata(&path).unwrap().len();
+    eprintln!(
+        "truth bytes: full {full_bytes}, compact {compact_bytes} ({:.1}x smaller)",
+        full_bytes as f64 / compact_bytes as f64
+    );
+    assert!(compact_bytes * 5 < full_bytes, "compact {compact_bytes} vs full {full_bytes}");
+
+    let none = simulate(&config(sim::TruthLevel::None), &|_| {}).unwrap();
+    assert_eq!(none.ground_truth, None);
+    assert!(!path.exists() && !dir.path().join("ground_truth.json").exists());
+    assert_eq!(std::fs::read(dir.path().join("blocks/blk00000.dat")).unwrap(), blocks);
 }

@@ -286,14 +286,16 @@ fn simulated_chain(args: &DemoArgs, s: &mut String) -> anyhow::Result<Chain> {
         xor: true,
         thief_scripts: scripts,
         whirlpool_pools: Vec::new(),
+        truth: sim::TruthLevel::Full,
     };
     let summary = simulate(&config, &|_| {}).context("simulation failed")?;
-    let truth = read_truth(&summary.ground_truth)?;
+    let truth_path = summary.ground_truth.clone().context("the simulation wrote no ground truth")?;
+    let truth = read_truth(&truth_path)?;
     let _ = writeln!(s, "chainsleuth demo: a theft laundered through sanctioned addresses\n");
     let _ = writeln!(s, "1. simulated a regtest economy ({} transactions, seed {}):", summary.transactions, args.seed);
     let _ =
         writeln!(s, "   {} (xor-obfuscated blk files, as Bitcoin Core 28+ writes them)", summary.blocks_dir.display());
-    let _ = writeln!(s, "   {} (who owns every address; what every transaction was)", summary.ground_truth.display());
+    let _ = writeln!(s, "   {} (who owns every address; what every transaction was)", truth_path.display());
     let theft = &truth["thefts"][0];
     let _ = writeln!(
         s,
@@ -304,7 +306,7 @@ fn simulated_chain(args: &DemoArgs, s: &mut String) -> anyhow::Result<Chain> {
         names.join(", ")
     );
     let blocks = BlocksDir::open(&summary.blocks_dir, Network::Regtest)?;
-    Ok(Chain { blocks, truth: Some((summary.ground_truth, truth)), rebuild: true })
+    Ok(Chain { blocks, truth: Some((truth_path, truth)), rebuild: true })
 }
 
 /// Step 1 on a given blocks directory, with its ground truth when there is one.

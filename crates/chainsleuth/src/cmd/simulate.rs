@@ -12,6 +12,9 @@ use std::path::Path;
 /// Runs the simulation and prints what it wrote.
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     if args.chain == "zcash" {
+        if args.truth != sim::TruthLevel::Full {
+            bail!("--truth compact|none is for --chain bitcoin; zcash's truth is small");
+        }
         let opts = sim::zcash::ZcashSimOptions {
             seed: args.seed,
             blocks: args.blocks.unwrap_or(sim::zcash::ZcashSimOptions::default().blocks),
@@ -48,6 +51,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         xor: args.xor,
         thief_scripts,
         whirlpool_pools: args.whirlpool_pools.clone(),
+        truth: args.truth,
     };
     let bar = if std::io::stderr().is_terminal() { ProgressBar::new(1000) } else { ProgressBar::hidden() };
     bar.set_style(
@@ -73,7 +77,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     print_text(&format!(
         "blocks dir     {}\nground truth   {}\ntip            height {} {}\ntransactions   {}\nblocks         {} written ({} stale)\nbytes          {:.1} MB\nelapsed        {:.2} s ({:.0} tx/s)\n",
         summary.blocks_dir.display(),
-        summary.ground_truth.display(),
+        summary.ground_truth.as_deref().map_or_else(|| "none (--truth none)".into(), |p| p.display().to_string()),
         summary.tip_height,
         summary.tip_hash,
         summary.transactions,

@@ -54,6 +54,7 @@ fn labelled_chain(spec: &ChainSpec, dir: &Path) -> anyhow::Result<(Labelled, u64
         xor: false,
         thief_scripts: Vec::new(),
         whirlpool_pools: Vec::new(),
+        truth: sim::TruthLevel::Full,
     };
     let summary = simulate(&config, &|_| {}).with_context(|| format!("simulating into {}", dir.display()))?;
     let blocks = BlocksDir::open(&summary.blocks_dir, Network::Regtest)?;
@@ -61,7 +62,8 @@ fn labelled_chain(spec: &ChainSpec, dir: &Path) -> anyhow::Result<(Labelled, u64
     let options = index::IngestOptions { rebuild: true, ..Default::default() };
     index::ingest(&blocks, &index_dir, &options, &|_| {}).context("ingest failed")?;
     let index = index::Index::open(&index_dir)?;
-    let truth = GroundTruth::read(&index, &summary.ground_truth)?;
+    let truth_path = summary.ground_truth.as_deref().context("the simulation wrote no ground truth")?;
+    let truth = GroundTruth::read(&index, truth_path)?;
     let (root, size, _) = analysis::cluster::common_input_partition(&index);
     let partition = analysis::features::Partition { root: &root, size: &size };
     Ok((labelled(&index, &truth, &partition), summary.transactions))
