@@ -921,7 +921,7 @@ struct TraceRequest {
 }
 
 /// `value`, or `default` when absent; a 400 naming `field` outside 1..=`limit`.
-fn bounded<T: PartialOrd + From<u8> + Copy + std::fmt::Display>(
+pub(crate) fn bounded<T: PartialOrd + From<u8> + Copy + std::fmt::Display>(
     field: &str,
     value: Option<T>,
     default: T,

@@ -3,7 +3,7 @@
 //! blocks, dates as heights, the shortest money path, cases kept per key, and an investigator's own labels (a tag source
 //! of its own per key, so screening and tracing see them once committed).
 
-use crate::app::{ApiError, KeyId, Shared, answer, body, no_summary, page, to_json};
+use crate::app::{ApiError, KeyId, Shared, answer, body, bounded, no_summary, page, to_json};
 use crate::cases::{Case, CaseError};
 use crate::search::SearchError;
 use axum::Extension;
@@ -221,10 +221,7 @@ pub struct PathOutput {
 
 async fn money_path(State(state): State<Shared>, bytes: Bytes) -> Result<Response, ApiError> {
     let request: PathRequest = body(&bytes)?;
-    let max_hops = request.max_hops.unwrap_or(10);
-    if max_hops == 0 || max_hops > state.limits.max_trace_hops {
-        return Err(ApiError::bad("max_hops", format!("max_hops must be 1 to {}", state.limits.max_trace_hops)));
-    }
+    let max_hops = bounded("max_hops", request.max_hops, 10, state.limits.max_trace_hops)?;
     let note = json!({"from": request.from, "to": request.to, "max_hops": max_hops});
     answer(&state, note, no_summary, move |s, budget| {
         let index = &s.index;
